@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+#
+# It decides which Rust toolchain builds the project:
+#   * a normal developer machine: the default rustup toolchain, when it is
+#     rustc >= 1.96 (cargo-leptos 0.3.11 needs it) and has wasm32-unknown-unknown;
+#   * otherwise the offline fallback: Debian's rustc-web toolchain, linked into
+#     rustup as "debian-web" by scripts/setup (see scripts/setup for why).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL_DIR="$ROOT/.local"
+FALLBACK_TOOLCHAIN=debian-web
+MIN_RUSTC_MINOR=96
+
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+log() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Prints "rustup" when the default toolchain can build everything, else "fallback".
+toolchain_kind() {
+  if [ -n "${PORTAL_TOOLCHAIN:-}" ]; then echo "$PORTAL_TOOLCHAIN"; return; fi
+  command -v rustup >/dev/null 2>&1 || { echo fallback; return; }
+  local minor
+  minor="$(env -u RUSTUP_TOOLCHAIN rustc -V 2>/dev/null | awk '{print $2}' | cut -d. -f2)"
+  if [ -n "$minor" ] && [ "$minor" -ge "$MIN_RUSTC_MINOR" ] &&
+     env -u RUSTUP_TOOLCHAIN rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    echo rustup
+  else
+    echo fallback
+  fi
+}
+
+# Exports RUSTUP_TOOLCHAIN for the fallback so every cargo call uses it.
+use_toolchain() {
+  if [ "$(toolchain_kind)" = fallback ]; then
+    export RUSTUP_TOOLCHAIN="$FALLBACK_TOOLCHAIN"
+  fi
+}
+
+# A TCP port nobody listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
