@@ -1,0 +1,115 @@
+use crate::auth::api::{get_current_user, SignIn, SignOut, SignUp};
+use crate::auth::model::CurrentUser;
+use crate::auth::{SignInPage, SignUpPage};
+use crate::dashboard::DashboardPage;
+use crate::error::AppError;
+use crate::team::TeamPage;
+use crate::ui::theme::THEME_BOOT_SCRIPT;
+use crate::ui::upcoming::{ApiKeysPage, BillingPage, SettingsPage, SupportPage, UsagePage};
+use crate::ui::AppLayout;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document the server renders around `App`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/png" href="/favicon.png"/>
+                <script inner_html=THEME_BOOT_SCRIPT></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user, and the actions that change who that is. Pages read
+/// the user from here; the resource refetches whenever one of the actions ran.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || {
+            (
+                sign_in.version().get(),
+                sign_up.version().get(),
+                sign_out.version().get(),
+            )
+        },
+        |_| get_current_user(),
+    );
+    provide_context(AuthContext {
+        user,
+        sign_in,
+        sign_up,
+        sign_out,
+    });
+
+    // Lets end-to-end tests (and curious developers) see that hydration finished.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portal.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Portal".to_owned() } else { title }/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/sign-up") view=SignUpPage/>
+                // Async: the session check finishes before the first byte, so a
+                // signed-out visitor gets a real 302 even without JavaScript.
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · Portal"/>
+        <main class="flex min-h-screen flex-col items-center justify-center gap-3 px-4 text-center">
+            <p class="text-sm font-semibold text-indigo-700 dark:text-indigo-300">"404"</p>
+            <h1 class="text-2xl font-semibold">"Page not found"</h1>
+            <p class="text-slate-600 dark:text-slate-300">"The page you asked for does not exist or has moved."</p>
+            <a href="/" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Go to your dashboard"</a>
+        </main>
+    }
+}

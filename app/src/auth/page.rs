@@ -1,0 +1,89 @@
+use crate::app::AuthContext;
+use crate::domain::Password;
+use crate::ui::form::{field_error, form_error};
+use crate::ui::{FormAlert, FormField, SubmitButton, ThemeToggle};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Centered card used by the signed-out pages.
+#[component]
+fn AuthFrame(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <div class="flex min-h-screen flex-col items-center justify-center px-4 py-12">
+            <div class="absolute right-4 top-4"><ThemeToggle/></div>
+            <main class="w-full max-w-md">
+                <p class="mb-6 text-center text-2xl font-bold text-indigo-700 dark:text-indigo-300">"Portal"</p>
+                <div class="rounded-lg border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-700 dark:bg-slate-900">
+                    <h1 class="mb-6 text-xl font-semibold">{title}</h1>
+                    {children()}
+                </div>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().sign_in;
+    let error = form_error(action.value());
+    view! {
+        <AuthFrame title="Sign in">
+            <ActionForm action attr:class="space-y-4" attr:novalidate=true>
+                <FormAlert error/>
+                <FormField label="Email" name="email" input_type="email" autocomplete="username" required=true
+                    error=field_error(error, "email")/>
+                <FormField label="Password" name="password" input_type="password" autocomplete="current-password"
+                    required=true error=field_error(error, "password")/>
+                <SubmitButton label="Sign in" pending_label="Signing in…" pending=action.pending()/>
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
+                "New to Portal? "
+                <a href="/sign-up" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</a>
+            </p>
+        </AuthFrame>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().sign_up;
+    let error = form_error(action.value());
+    let password_hint = const_format_hint();
+    view! {
+        <AuthFrame title="Create your account">
+            <ActionForm action attr:class="space-y-4" attr:novalidate=true>
+                <FormAlert error/>
+                <FormField label="Organization name" name="organization_name" autocomplete="organization" required=true
+                    maxlength=100 error=field_error(error, "organization_name")/>
+                <FormField label="Your name" name="name" autocomplete="name" required=true maxlength=100
+                    error=field_error(error, "name")/>
+                <FormField label="Work email" name="email" input_type="email" autocomplete="email" required=true
+                    error=field_error(error, "email")/>
+                <FormField label="Password" name="password" input_type="password" autocomplete="new-password" required=true
+                    minlength=Password::MIN_CHARS maxlength=Password::MAX_CHARS hint=password_hint
+                    error=field_error(error, "password")/>
+                <SubmitButton label="Create account" pending_label="Creating account…" pending=action.pending()/>
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
+                "Already have an account? "
+                <a href="/sign-in" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</a>
+            </p>
+        </AuthFrame>
+    }
+}
+
+fn const_format_hint() -> &'static str {
+    // Kept in step with Password::MIN_CHARS by the test below.
+    "At least 8 characters. A passphrase of a few words is strong and easy to remember."
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn password_hint_states_the_real_minimum() {
+        assert!(
+            super::const_format_hint().contains(&crate::domain::Password::MIN_CHARS.to_string())
+        );
+    }
+}

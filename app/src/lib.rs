@@ -1,0 +1,26 @@
+//! Portal's application: every page, component and server function, shared by
+//! the server (feature `ssr`) and the browser (feature `hydrate`).
+//!
+//! Start with `app.rs` (the route table), then one feature folder, e.g.
+//! `auth/`: `api.rs` (server functions) → `service.rs` (workflow) → `db.rs` (SQL).
+#![recursion_limit = "256"]
+
+/// The shell, the `App` component, the route table and app-wide context.
+pub mod app;
+/// Sign-up, sign-in, sign-out and the current user.
+pub mod auth;
+/// The organization at a glance.
+pub mod dashboard;
+/// Validated domain types and the permission matrix (no I/O, both targets).
+pub mod domain;
+/// `AppError`, the one error type of every server function.
+pub mod error;
+/// Server-only plumbing: state, sessions, audit log, rate limits.
+#[cfg(feature = "ssr")]
+pub mod server;
+/// Who belongs to the organization.
+pub mod team;
+/// The design system: forms, cards, layout, theme.
+pub mod ui;
+
+pub use app::{shell, App};

@@ -1,0 +1,14 @@
+use super::Settings;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Everything a request handler needs, cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: PgPool,
+    pub redis: fred::clients::Pool,
+    pub settings: Arc<Settings>,
+}

@@ -1,0 +1,116 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// A labelled input with its error message beside it. The error is linked with
+/// `aria-describedby` and the input marked `aria-invalid`, so screen readers
+/// announce what to fix.
+#[component]
+pub fn FormField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("{id}-message");
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800 dark:text-slate-200">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=required
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=message_id.clone()
+                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm \
+                       focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
+                       aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
+            />
+            <p id=message_id class="text-sm">
+                {move || match error.get() {
+                    Some(message) => view! { <span class="text-red-700 dark:text-red-400">{message}</span> }.into_any(),
+                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
+                }}
+            </p>
+        </div>
+    }
+}
+
+/// Submit button that shows progress and blocks double submission.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    pending_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            disabled=move || pending.get()
+            aria-busy=move || if pending.get() { "true" } else { "false" }
+            class="inline-flex w-full items-center justify-center rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white \
+                   shadow-sm hover:bg-indigo-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 \
+                   focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70"
+        >
+            {move || if pending.get() { pending_label } else { label }}
+        </button>
+    }
+}
+
+/// A form-level error (anything that is not about one field).
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| {
+            view! {
+                <div role="alert" class="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 \
+                                         dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+                    {e.to_string()}
+                </div>
+            }
+        })
+    }
+}
+
+/// The error of a form post made without JavaScript: the server redirects back
+/// with the error in the `__err` query parameter (see server/src/http/server_fn_errors.rs).
+pub fn error_from_url() -> Signal<Option<AppError>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query
+            .read()
+            .get("__err")
+            .and_then(|json| serde_json::from_str(&json).ok())
+    })
+}
+
+/// The latest error of an action, or of the no-JS post that led to this page.
+pub fn form_error<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    T: Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let from_url = error_from_url();
+    Signal::derive(move || match value.get() {
+        Some(Err(error)) => Some(error),
+        Some(Ok(_)) => None,
+        None => from_url.get(),
+    })
+}
+
+/// The message for one field of a form's error.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.field(field)))
+}

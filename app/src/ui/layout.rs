@@ -1,0 +1,103 @@
+use super::{render_errors_boundary, Loading, ThemeToggle};
+use crate::app::AuthContext;
+use crate::auth::model::CurrentUser;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+
+const NAV: [(&str, &str); 7] = [
+    ("/", "Dashboard"),
+    ("/usage", "Usage"),
+    ("/billing", "Billing"),
+    ("/team", "Team"),
+    ("/api-keys", "API keys"),
+    ("/support", "Support"),
+    ("/settings", "Settings"),
+];
+
+/// The signed-in frame: header, navigation, and the page in `<main>`.
+/// Signed-out visitors are sent to the sign-in page.
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
+        <Transition fallback=|| view! { <div class="p-8"><Loading/></div> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! { <SignedInFrame user/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(error) => view! { <div class="p-8"><super::ErrorView error/></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SignedInFrame(user: CurrentUser) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
+                             focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
+            "Skip to content"
+        </a>
+        <div class="min-h-screen md:flex">
+            <aside class="border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-b-0 md:border-r \
+                          dark:border-slate-800 dark:bg-slate-900">
+                <div class="flex items-center justify-between px-4 py-4 md:block">
+                    <a href="/" class="text-lg font-bold text-indigo-700 dark:text-indigo-300">"Portal"</a>
+                    <p class="truncate text-sm text-slate-600 md:mt-1 dark:text-slate-300" title=user.organization_name.clone()>
+                        {user.organization_name.clone()}
+                    </p>
+                </div>
+                <nav aria-label="Main" class="overflow-x-auto px-2 pb-2 md:pb-4">
+                    <ul class="flex gap-1 md:flex-col">
+                        {NAV
+                            .into_iter()
+                            .map(|(href, label)| {
+                                view! {
+                                    <li>
+                                        <A
+                                            href=href
+                                            exact=true
+                                            attr:class="block whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium text-slate-700 \
+                                                   hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 \
+                                                   dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 \
+                                                   dark:aria-[current=page]:text-indigo-200"
+                                        >
+                                            {label}
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </aside>
+            <div class="flex min-w-0 flex-1 flex-col">
+                <header class="flex flex-wrap items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-3 \
+                               dark:border-slate-800 dark:bg-slate-900">
+                    <ThemeToggle/>
+                    <span class="text-sm text-slate-700 dark:text-slate-200">
+                        <span class="font-medium">{user.name.clone()}</span>
+                        <span class="ml-2 rounded bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{user.role.label()}</span>
+                    </span>
+                    <ActionForm action=auth.sign_out>
+                        <button
+                            type="submit"
+                            class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium text-slate-800 hover:bg-slate-50 \
+                                   focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 \
+                                   dark:border-slate-600 dark:text-slate-100 dark:hover:bg-slate-800"
+                        >
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                </header>
+                <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 md:px-8">
+                    <ErrorBoundary fallback=render_errors_boundary>
+                        <Outlet/>
+                    </ErrorBoundary>
+                </main>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,97 @@
+//! Configuration from the environment. Every variable is listed in README.md.
+
+use anyhow::{bail, Context};
+use app::server::Settings;
+use leptos::config::LeptosOptions;
+use secrecy::SecretString;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: SecretString,
+    pub redis_url: SecretString,
+    pub leptos_options: LeptosOptions,
+    pub settings: Settings,
+    pub demo_data: bool,
+    pub json_logs: bool,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        Some(value) => value
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={value:?}: {e}")),
+        None => Ok(default),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let environment = match var("PORTAL_ENV").as_deref().unwrap_or("development") {
+            "development" | "dev" => Environment::Development,
+            "test" => Environment::Test,
+            "production" | "prod" => Environment::Production,
+            other => bail!("PORTAL_ENV must be development, test or production, not {other:?}"),
+        };
+        let database_url = var("DATABASE_URL")
+            .context("DATABASE_URL is not set (scripts/services env prints one)")?;
+        let redis_url =
+            var("REDIS_URL").context("REDIS_URL is not set (scripts/services env prints one)")?;
+        let leptos_options = leptos_options()?;
+        let production = environment == Environment::Production;
+        let settings = Settings {
+            redis_prefix: var("PORTAL_REDIS_PREFIX").unwrap_or_else(|| "portal".into()),
+            session_idle_timeout: Duration::from_secs(
+                60 * parse_var("PORTAL_SESSION_IDLE_MINUTES", 30u64)?,
+            ),
+            session_absolute_timeout: Duration::from_secs(
+                3600 * parse_var("PORTAL_SESSION_ABSOLUTE_HOURS", 12u64)?,
+            ),
+            secure_cookies: parse_var("PORTAL_SECURE_COOKIES", production)?,
+            sign_in_limit_per_account: parse_var("PORTAL_SIGN_IN_LIMIT_PER_ACCOUNT", 5u32)?,
+            sign_in_limit_per_ip: parse_var("PORTAL_SIGN_IN_LIMIT_PER_IP", 50u32)?,
+            sign_in_window: Duration::from_secs(
+                60 * parse_var("PORTAL_SIGN_IN_WINDOW_MINUTES", 15u64)?,
+            ),
+            trust_forwarded_for: parse_var("PORTAL_TRUST_FORWARDED_FOR", false)?,
+        };
+        Ok(Self {
+            environment,
+            database_url: database_url.into(),
+            redis_url: redis_url.into(),
+            leptos_options,
+            settings,
+            demo_data: parse_var("PORTAL_DEMO_DATA", false)?,
+            json_logs: parse_var("PORTAL_JSON_LOGS", production)?,
+        })
+    }
+}
+
+/// cargo-leptos sets LEPTOS_* variables when it runs the server; when the
+/// binary is started directly, the workspace Cargo.toml supplies them.
+fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    let from_env = leptos::config::get_configuration(None);
+    let config = match from_env {
+        Ok(config) => config,
+        Err(_) => leptos::config::get_configuration(Some(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../Cargo.toml"
+        )))
+        .context("reading Leptos options")?,
+    };
+    Ok(config.leptos_options)
+}

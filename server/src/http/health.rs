@@ -1,0 +1,35 @@
+use app::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use fred::prelude::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The process is up and serving HTTP.
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+/// Postgres and Redis are both reachable: safe to send traffic here.
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let timeout = Duration::from_secs(2);
+    let postgres = tokio::time::timeout(timeout, sqlx::query("select 1").execute(&state.db))
+        .await
+        .map(|r| r.is_ok())
+        .unwrap_or(false);
+    let redis = tokio::time::timeout(timeout, state.redis.ping::<String>(None))
+        .await
+        .map(|r| r.is_ok())
+        .unwrap_or(false);
+    let status = if postgres && redis {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    (
+        status,
+        Json(json!({ "postgres": word(postgres), "redis": word(redis) })),
+    )
+}

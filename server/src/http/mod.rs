@@ -1,0 +1,26 @@
+//! HTTP concerns around the Leptos app: middleware (sessions, CSRF, server
+//! function errors, tracing) and endpoints that are not server functions.
+
+pub mod csrf;
+pub mod health;
+pub mod server_fns;
+pub mod session;
+
+use axum::body::Body;
+use http::Request;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::TraceLayer;
+
+/// One span per request; everything logged while handling it carries the
+/// method, path and a request id.
+pub fn trace_layer(
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> tracing::Span> {
+    TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            request_id = %uuid::Uuid::new_v4(),
+        )
+    })
+}

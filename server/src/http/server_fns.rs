@@ -1,0 +1,95 @@
+//! The mapping of `#[server]` function errors onto HTTP.
+
+use app::error::AppError;
+use axum::body::{to_bytes, Body};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Largest encoded `AppError` we read back (field messages are short).
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// Server functions answer every error with 500 and the encoded `AppError`.
+/// This gives each error its real status (401, 403, 404, 409, 422, 429 …) so
+/// clients, logs and tests see what happened, and adds `Retry-After` to 429.
+///
+/// A plain HTML form post (JavaScript off) is redirected back to the page it
+/// came from; there the error rides along in `?__err=` so the page can show it
+/// beside the form (`app::ui::form::error_from_url`).
+pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
+    let response = next.run(request).await;
+    if !response
+        .headers()
+        .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, MAX_ERROR_BYTES).await.unwrap_or_default();
+    let error: AppError = serde_json::from_slice(&bytes).unwrap_or(AppError::Internal);
+
+    if parts.status.is_redirection() {
+        let location = parts
+            .headers
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok());
+        if let Some(target) = location.and_then(|l| back_with_error(l, &bytes)) {
+            if let Ok(value) = HeaderValue::from_str(&target) {
+                parts.headers.insert(header::LOCATION, value);
+            }
+        }
+        return Response::from_parts(parts, Body::empty());
+    }
+
+    parts.status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let AppError::RateLimited { retry_after_secs } = error {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The path and query of `referer` (never another host: no open redirect) with
+/// `__err` set to the error as plain JSON. (server_fn's own form-redirect
+/// encoding is base64 plus a `__path`, which nothing on the client reads.)
+fn back_with_error(referer: &str, encoded_error: &[u8]) -> Option<String> {
+    let base = url::Url::parse("http://portal.invalid").ok()?;
+    let mut url = base.join(referer).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "__err" && k != "__path")
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    {
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        query.extend_pairs(kept);
+        query.append_pair("__err", std::str::from_utf8(encoded_error).ok()?);
+    }
+    Some(format!(
+        "{}?{}",
+        url.path(),
+        url.query().unwrap_or_default()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_with_error;
+
+    #[test]
+    fn form_errors_return_to_the_same_page_on_this_host() {
+        let target = back_with_error(
+            "https://evil.example/sign-in?x=1&__err=old&__path=%2Fapi",
+            br#""InvalidCredentials""#,
+        )
+        .unwrap();
+        assert!(target.starts_with("/sign-in?x=1&__err="), "{target}");
+        assert!(
+            !target.contains("old") && !target.contains("evil") && !target.contains("__path"),
+            "{target}"
+        );
+    }
+}

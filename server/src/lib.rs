@@ -1,0 +1,8 @@
+//! Portal's server: configuration, the axum router around the Leptos app,
+//! HTTP endpoints that are not server functions, and background workers.
+
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

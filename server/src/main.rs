@@ -1,0 +1,23 @@
+use server::config::Config;
+use server::startup::Application;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("configuration error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    server::telemetry::init(&config);
+    let result = async { Application::build(config).await?.run_until_stopped().await }.await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = ?e, "server stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}

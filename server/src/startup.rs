@@ -1,0 +1,162 @@
+//! The composition root: connects to Postgres and Redis, runs migrations, and
+//! builds the router. `build_router` is public so tests serve the real app.
+
+use crate::config::Config;
+use crate::http;
+use anyhow::Context;
+use app::server::{AppState, Settings};
+use app::{shell, App};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum::Router;
+use fred::prelude::*;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = connect_postgres(config.database_url.expose_secret()).await?;
+        MIGRATOR.run(&db).await.context("running migrations")?;
+        let redis = connect_redis(config.redis_url.expose_secret()).await?;
+        if config.demo_data {
+            crate::demo::seed(&db).await.context("seeding demo data")?;
+        }
+        let addr = config.leptos_options.site_addr;
+        let state = AppState {
+            leptos_options: config.leptos_options,
+            db,
+            redis,
+            settings: Arc::new(config.settings),
+        };
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        tracing::info!("Portal listening on http://{}", listener.local_addr()?);
+        Ok(Self {
+            listener,
+            router: build_router(state),
+        })
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")
+    }
+}
+
+pub async fn connect_postgres(url: &str) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .context("connecting to Postgres")
+}
+
+/// Redis is a cache and a message bus, never the record: the portal starts and
+/// serves without it (slower, less live), so a failed first connection is only
+/// a warning and the client keeps reconnecting in the background.
+pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
+    let config = fred::types::config::Config::from_url(url).context("parsing REDIS_URL")?;
+    let pool = fred::types::Builder::from_config(config)
+        .with_connection_config(|c| {
+            c.connection_timeout = Duration::from_secs(2);
+            c.max_command_attempts = 1;
+        })
+        .with_performance_config(|p| {
+            // Fail fast so a Redis outage degrades a request instead of hanging it.
+            p.default_command_timeout = Duration::from_millis(500);
+        })
+        .set_policy(fred::types::config::ReconnectPolicy::new_exponential(
+            0, 100, 5_000, 2,
+        ))
+        .build_pool(4)
+        .context("building the Redis pool")?;
+    pool.connect();
+    if tokio::time::timeout(Duration::from_secs(3), pool.wait_for_connect())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "Redis is not reachable yet; continuing without it and reconnecting in the background"
+        );
+    }
+    Ok(pool)
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    // leptos_routes_with_context also mounts every #[server] function at its path.
+    Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        // Only the app's own routes resolve sessions; static files do not pay for it.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            http::session::resolve_session,
+        ))
+        .route("/health", get(http::health::health))
+        .route("/ready", get(http::health::ready))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(from_fn(http::server_fns::map_errors))
+        .layer(from_fn(http::csrf::reject_cross_site_writes))
+        .layer(http::trace_layer())
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Settings for tests and tools that build an `AppState` by hand.
+pub fn default_settings() -> Settings {
+    Settings::default()
+}

@@ -1,0 +1,156 @@
+use app::server::{AppState, Settings};
+use leptos::config::LeptosOptions;
+use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub settings: Arc<Settings>,
+}
+
+pub async fn spawn_app(db: PgPool) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Serves the real router on a free port. `customize` adjusts settings
+/// (timeouts, limits) for the test at hand.
+pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings {
+        redis_prefix: format!("test:{}", uuid::Uuid::new_v4()),
+        ..Settings::default()
+    };
+    customize(&mut settings);
+    let redis_url =
+        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
+    let redis = server::startup::connect_redis(&redis_url)
+        .await
+        .expect("redis pool");
+    let settings = Arc::new(settings);
+    let state = AppState {
+        leptos_options: LeptosOptions::builder().output_name("portal").build(),
+        db: db.clone(),
+        redis,
+        settings: settings.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = server::startup::build_router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    TestApp { address, settings }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub struct Org {
+    pub name: String,
+    pub email: String,
+}
+
+impl Org {
+    pub fn new(label: &str) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            name: format!("{label} {}", &id[..6]),
+            email: format!("owner-{}@{}.example.com", &id[..8], label.to_lowercase()),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded POST).
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, client: &Client, endpoint: &str) -> Response {
+        client
+            .get(self.url(&format!("/api/{endpoint}")))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_up(&self, client: &Client, org: &Org) -> Response {
+        let response = self
+            .call(
+                client,
+                "auth/sign_up",
+                &[
+                    ("organization_name", &org.name),
+                    ("name", "Test Owner"),
+                    ("email", &org.email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "sign-up failed: {:?}",
+            response.text().await
+        );
+        response
+    }
+
+    pub async fn sign_in(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(
+            client,
+            "auth/sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn dashboard(&self, client: &Client) -> Response {
+        self.get(client, "dashboard/summary").await
+    }
+}
+
+/// The session token a response set, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v: &HeaderValue| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix("portal_session=")
+                .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        })
+        .filter(|t| !t.is_empty())
+}
+
+pub async fn json(response: Response) -> Value {
+    response.json().await.expect("json body")
+}

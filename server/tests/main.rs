@@ -1,0 +1,8 @@
+//! Integration tests: each test gets a fresh database (`#[sqlx::test]`) and its
+//! own Redis key prefix, and talks to the real router over HTTP.
+
+mod auth;
+mod health;
+mod helpers;
+mod security;
+mod tenancy;
