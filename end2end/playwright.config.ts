@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { defineConfig, devices } from '@playwright/test';
+
+// scripts/test sets these; see there. E2E_DATABASE_URL must name a database
+// the server may migrate and fill (scripts/test recreates `portal_e2e` per run).
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const repoRoot = path.resolve(__dirname, '..');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run scripts/test, or set it yourself (see end2end/playwright.config.ts)`);
+  }
+  return value;
+}
+
+export default defineConfig({
+  testDir: 'tests',
+  // Every test signs up its own organization, so tests never share state.
+  fullyParallel: true,
+  workers: 2,
+  forbidOnly: !!process.env.CI,
+  retries: process.env.CI ? 1 : 0,
+  // list for people; json for scripts/test, which sums the counts.
+  reporter: [
+    ['list'],
+    ['json', { outputFile: process.env.E2E_JSON_REPORT ?? 'playwright-report/results.json' }],
+  ],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        // Debian's Chromium: Playwright cannot download its own browsers here.
+        launchOptions: {
+          executablePath: '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  // The release server built by `cargo leptos build --release`, started from the
+  // repository root (its LEPTOS_SITE_ROOT is relative), ready once /ready answers.
+  webServer: {
+    command: path.join(repoRoot, 'target', 'release', 'server'),
+    cwd: repoRoot,
+    url: `${baseURL}/ready`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      LEPTOS_OUTPUT_NAME: 'portal',
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: required('E2E_DATABASE_URL'),
+      REDIS_URL: required('REDIS_URL'),
+      // Keys of this run only, so runs never see each other's cache or limits.
+      PORTAL_REDIS_PREFIX: `e2e-${Date.now()}`,
+      PORTAL_ENV: 'test',
+    },
+  },
+});

@@ -1,0 +1,62 @@
+import { expect, pathOf, signIn, signOut, signUp, test, waitForHydration } from './fixtures';
+
+test('sign up lands on the dashboard with the organization name', async ({ page }) => {
+  const account = await signUp(page);
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(account.orgName);
+
+  // A new organization is on the Free plan with its owner as the only member.
+  // Loose on layout: the "Members" label and its number share a parent.
+  await expect(page.getByText('Free', { exact: true }).first()).toBeVisible();
+  const members = page.getByText(/^\s*members\s*$/i).first().locator('xpath=..');
+  await expect(members).toContainText(/(?<!\d)1(?!\d)/);
+});
+
+test('sign out returns to sign-in and the dashboard is no longer reachable', async ({ page }) => {
+  await signUp(page);
+  await waitForHydration(page);
+  await signOut(page);
+
+  await page.goto('/');
+  await page.waitForURL((url) => url.pathname === '/sign-in');
+  expect(pathOf(page)).toBe('/sign-in');
+});
+
+test('sign in again with JavaScript disabled', async ({ page, browser, baseURL }) => {
+  const account = await signUp(page);
+  await waitForHydration(page);
+  await signOut(page);
+
+  // Plain HTML forms: the server function answers the form post with a redirect.
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const noJs = await context.newPage();
+    await noJs.goto('/sign-in');
+    await signIn(noJs, account.email, account.password);
+    await expect(noJs.getByRole('heading', { level: 1 })).toContainText(account.orgName);
+    expect(pathOf(noJs)).toBe('/');
+  } finally {
+    await context.close();
+  }
+});
+
+test('wrong password shows a generic error next to the form', async ({ page }) => {
+  const account = await signUp(page);
+  await waitForHydration(page);
+  await signOut(page);
+  await waitForHydration(page);
+
+  await signIn(page, account.email, 'not-the-right-password');
+  // The same words whether or not the account exists: no account enumeration.
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Email or password is incorrect' }),
+  ).toBeVisible();
+  expect(pathOf(page)).toBe('/sign-in');
+});
+
+test('unknown page shows a 404', async ({ page }) => {
+  const response = await page.goto('/no-such-page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await waitForHydration(page);
+});
