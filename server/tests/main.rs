@@ -1,6 +1,8 @@
 //! Integration tests: each test gets a fresh database (`#[sqlx::test]`) and its
 //! own Redis key prefix, and talks to the real router over HTTP.
 
+#![allow(clippy::unwrap_used)] // a panic is how a test fails
+
 mod auth;
 mod health;
 mod helpers;

@@ -11,10 +11,12 @@ use http::Request;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
 
+pub type RequestTraceLayer =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> tracing::Span>;
+
 /// One span per request; everything logged while handling it carries the
 /// method, path and a request id.
-pub fn trace_layer(
-) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> tracing::Span> {
+pub fn trace_layer() -> RequestTraceLayer {
     TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
         tracing::info_span!(
             "request",
