@@ -188,6 +188,27 @@ async fn sessions_survive_a_cold_cache(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn sign_up_and_sign_in_work_while_redis_is_down(db: PgPool) {
+    let app = spawn_app_without_redis(db).await;
+    let client = browser();
+    let org = Org::new("Outage");
+
+    app.sign_up(&client, &org).await;
+    assert_eq!(app.dashboard(&client).await.status(), StatusCode::OK);
+    let again = browser();
+    assert_eq!(
+        app.sign_in(&again, &org.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.dashboard(&again).await.status(), StatusCode::OK);
+    app.call(&again, "auth/sign_out", &[]).await;
+    assert_eq!(
+        app.dashboard(&again).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn repeated_failures_are_rate_limited_per_account(db: PgPool) {
     let app = spawn_app_with(db, |s| s.sign_in_limit_per_account = 3).await;
     let org = Org::new("Limit");

@@ -21,6 +21,18 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
 /// Serves the real router on a free port. `customize` adjusts settings
 /// (timeouts, limits) for the test at hand.
 pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let redis_url =
+        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
+    serve(db, &redis_url, customize).await
+}
+
+/// The app with its Redis unreachable (nothing listens on port 1), as during
+/// a Redis outage.
+pub async fn spawn_app_without_redis(db: PgPool) -> TestApp {
+    serve(db, "redis://127.0.0.1:1", |_| {}).await
+}
+
+async fn serve(db: PgPool, redis_url: &str, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings {
         redis_prefix: format!("test:{}", uuid::Uuid::new_v4()),
         ..Settings::default()
