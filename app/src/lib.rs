@@ -3,7 +3,7 @@
 //!
 //! Start with `app.rs` (the route table), then one feature folder, e.g.
 //! `auth/`: `api.rs` (server functions) → `service.rs` (workflow) → `db.rs` (SQL).
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 /// The shell, the `App` component, the route table and app-wide context.
 pub mod app;

@@ -38,9 +38,7 @@ async fn serve(db: PgPool, redis_url: &str, customize: impl FnOnce(&mut Settings
         ..Settings::default()
     };
     customize(&mut settings);
-    let redis_url =
-        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    let redis = server::startup::connect_redis(&redis_url)
+    let redis = server::startup::connect_redis(redis_url)
         .await
         .expect("redis pool");
     let settings = Arc::new(settings);

@@ -34,7 +34,6 @@ pub fn AppLayout() -> impl IntoView {
 
 #[component]
 fn SignedInFrame(user: CurrentUser) -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
                              focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -49,6 +48,24 @@ fn SignedInFrame(user: CurrentUser) -> impl IntoView {
                         {user.organization_name.clone()}
                     </p>
                 </div>
+                <MainNav/>
+            </aside>
+            <div class="flex min-w-0 flex-1 flex-col">
+                <TopBar user/>
+                <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 md:px-8">
+                    <ErrorBoundary fallback=render_errors_boundary>
+                        <Outlet/>
+                    </ErrorBoundary>
+                </main>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn MainNav() -> impl IntoView {
+    view! {
                 <nav aria-label="Main" class="overflow-x-auto px-2 pb-2 md:pb-4">
                     <ul class="flex gap-1 md:flex-col">
                         {NAV
@@ -72,8 +89,14 @@ fn SignedInFrame(user: CurrentUser) -> impl IntoView {
                             .collect_view()}
                     </ul>
                 </nav>
-            </aside>
-            <div class="flex min-w-0 flex-1 flex-col">
+    }
+    .into_any()
+}
+
+#[component]
+fn TopBar(user: CurrentUser) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
                 <header class="flex flex-wrap items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-3 \
                                dark:border-slate-800 dark:bg-slate-900">
                     <ThemeToggle/>
@@ -92,12 +115,6 @@ fn SignedInFrame(user: CurrentUser) -> impl IntoView {
                         </button>
                     </ActionForm>
                 </header>
-                <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 md:px-8">
-                    <ErrorBoundary fallback=render_errors_boundary>
-                        <Outlet/>
-                    </ErrorBoundary>
-                </main>
-            </div>
-        </div>
     }
+    .into_any()
 }
