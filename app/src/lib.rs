@@ -15,6 +15,8 @@ pub mod dashboard;
 pub mod domain;
 /// `AppError`, the one error type of every server function.
 pub mod error;
+/// Outgoing email through a transactional outbox.
+pub mod notifications;
 /// Server-only plumbing: state, sessions, audit log, rate limits.
 #[cfg(feature = "ssr")]
 pub mod server;

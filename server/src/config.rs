@@ -1,5 +1,6 @@
 //! Configuration from the environment. Every variable is listed in README.md.
 
+use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
 use app::server::Settings;
 use leptos::config::LeptosOptions;
@@ -21,6 +22,14 @@ pub struct Config {
     pub settings: Settings,
     pub demo_data: bool,
     pub json_logs: bool,
+    /// Absolute links in emails start with this.
+    pub base_url: String,
+    /// `None` outside production: a built-in SMTP sink catches every email
+    /// and `/dev/mailbox` shows it.
+    pub smtp: Option<SmtpConfig>,
+    /// Run the notification worker inside this process (`PORTAL_WORKER=inline`,
+    /// the default) or not (`off`, when separate `server --worker` processes do).
+    pub inline_worker: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -69,8 +78,19 @@ impl Config {
             ),
             trust_forwarded_for: parse_var("PORTAL_TRUST_FORWARDED_FOR", false)?,
         };
+        let base_url = var("PORTAL_BASE_URL")
+            .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));
+        let smtp = smtp_config(production)?;
+        let inline_worker = match var("PORTAL_WORKER").as_deref().unwrap_or("inline") {
+            "inline" => true,
+            "off" => false,
+            other => bail!("PORTAL_WORKER must be inline or off, not {other:?}"),
+        };
         Ok(Self {
             environment,
+            base_url,
+            smtp,
+            inline_worker,
             database_url: database_url.into(),
             redis_url: redis_url.into(),
             leptos_options,
@@ -80,6 +100,36 @@ impl Config {
         })
     }
 }
+
+fn smtp_config(production: bool) -> anyhow::Result<Option<SmtpConfig>> {
+    let Some(host) = var("SMTP_HOST") else {
+        if production {
+            bail!("SMTP_HOST must be set in production (the development mail sink is never used there)");
+        }
+        return Ok(None);
+    };
+    let tls = match var("SMTP_TLS").as_deref().unwrap_or("starttls") {
+        "none" => SmtpTls::None,
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        other => bail!("SMTP_TLS must be none, starttls or tls, not {other:?}"),
+    };
+    let default_port = match tls {
+        SmtpTls::None => 25,
+        SmtpTls::StartTls => 587,
+        SmtpTls::Tls => 465,
+    };
+    Ok(Some(SmtpConfig {
+        host,
+        port: parse_var("SMTP_PORT", default_port)?,
+        tls,
+        username: var("SMTP_USERNAME"),
+        password: var("SMTP_PASSWORD").map(SecretString::from),
+        from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_FROM.to_owned()),
+    }))
+}
+
+pub const DEFAULT_FROM: &str = "Portal <no-reply@portal.localhost>";
 
 /// cargo-leptos sets LEPTOS_* variables when it runs the server; when the
 /// binary is started directly, the workspace Cargo.toml supplies them.

@@ -3,6 +3,9 @@
 
 pub mod config;
 pub mod demo;
+pub mod dev;
 pub mod http;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;

@@ -12,7 +12,12 @@ async fn main() -> ExitCode {
         }
     };
     server::telemetry::init(&config);
-    let result = async { Application::build(config).await?.run_until_stopped().await }.await;
+    let worker_only = std::env::args().any(|arg| arg == "--worker");
+    let result = if worker_only {
+        server::startup::run_worker_only(config).await
+    } else {
+        async { Application::build(config).await?.run_until_stopped().await }.await
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

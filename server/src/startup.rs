@@ -2,9 +2,12 @@
 //! builds the router. `build_router` is public so tests serve the real app.
 
 use crate::config::Config;
+use crate::dev::smtp_sink::SmtpSink;
 use crate::http;
+use crate::mail::{Mailer, SmtpConfig, SmtpTls};
+use crate::workers::notifications::{NotificationWorker, WorkerConfig};
 use anyhow::Context;
-use app::server::{AppState, Settings};
+use app::server::AppState;
 use app::{shell, App};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -19,48 +22,105 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    worker: Option<NotificationWorker>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = connect_postgres(config.database_url.expose_secret()).await?;
-        MIGRATOR.run(&db).await.context("running migrations")?;
-        let redis = connect_redis(config.redis_url.expose_secret()).await?;
-        if config.demo_data {
-            crate::demo::seed(&db).await.context("seeding demo data")?;
-        }
+        let (state, worker, sink) = build_parts(&config).await?;
         let addr = config.leptos_options.site_addr;
-        let state = AppState {
-            leptos_options: config.leptos_options,
-            db,
-            redis,
-            settings: Arc::new(config.settings),
-        };
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         tracing::info!("Portal listening on http://{}", listener.local_addr()?);
+        if let Some(sink) = &sink {
+            tracing::info!(
+                "development mail sink on {}; read it at http://{addr}/dev/mailbox",
+                sink.addr
+            );
+        }
         Ok(Self {
             listener,
-            router: build_router(state),
+            router: build_router(state, sink),
+            worker: config.inline_worker.then_some(worker),
         })
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(
+        let (stop_worker, stopped) = watch::channel(false);
+        let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served
+    }
+}
+
+/// `server --worker`: only the background workers, for deployments where
+/// several web instances share separate worker processes.
+pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
+    let (_, worker, _) = build_parts(&config).await?;
+    let (stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(worker.run(stopped));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    running.await.context("worker task")
+}
+
+async fn build_parts(
+    config: &Config,
+) -> anyhow::Result<(AppState, NotificationWorker, Option<SmtpSink>)> {
+    let db = connect_postgres(config.database_url.expose_secret()).await?;
+    MIGRATOR.run(&db).await.context("running migrations")?;
+    let redis = connect_redis(config.redis_url.expose_secret()).await?;
+    if config.demo_data {
+        crate::demo::seed(&db).await.context("seeding demo data")?;
+    }
+    let (mailer, sink) = match &config.smtp {
+        Some(smtp) => (Mailer::new(smtp)?, None),
+        None => {
+            let sink = SmtpSink::start("127.0.0.1:0")
+                .await
+                .context("starting the development mail sink")?;
+            (Mailer::new(&sink_smtp_config(&sink))?, Some(sink))
+        }
+    };
+    let worker_config = WorkerConfig::new(&config.settings.redis_prefix, &config.base_url);
+    let worker = NotificationWorker::new(db.clone(), redis.clone(), mailer, worker_config);
+    let state = AppState {
+        leptos_options: config.leptos_options.clone(),
+        db,
+        redis,
+        settings: Arc::new(config.settings.clone()),
+    };
+    Ok((state, worker, sink))
+}
+
+/// SMTP settings that point at a development sink.
+pub fn sink_smtp_config(sink: &SmtpSink) -> SmtpConfig {
+    SmtpConfig {
+        host: sink.addr.ip().to_string(),
+        port: sink.addr.port(),
+        tls: SmtpTls::None,
+        username: None,
+        password: None,
+        from: crate::config::DEFAULT_FROM.to_owned(),
     }
 }
 
@@ -104,13 +164,17 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
     Ok(pool)
 }
 
-pub fn build_router(state: AppState) -> Router {
+/// The whole HTTP surface. `dev_mailbox` is `Some` only outside production.
+pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
     };
+    let dev_routes = dev_mailbox
+        .map(crate::dev::mailbox::routes)
+        .unwrap_or_default();
     // leptos_routes_with_context also mounts every #[server] function at its path.
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -124,6 +188,7 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .route("/health", get(http::health::health))
         .route("/ready", get(http::health::ready))
+        .merge(dev_routes)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -154,9 +219,4 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-/// Settings for tests and tools that build an `AppState` by hand.
-pub fn default_settings() -> Settings {
-    Settings::default()
 }

@@ -52,7 +52,7 @@ async fn serve(db: PgPool, redis_url: &str, customize: impl FnOnce(&mut Settings
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = server::startup::build_router(state);
+    let router = server::startup::build_router(state, None);
     tokio::spawn(async move {
         axum::serve(
             listener,

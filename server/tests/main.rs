@@ -6,5 +6,6 @@
 mod auth;
 mod health;
 mod helpers;
+mod notifications;
 mod security;
 mod tenancy;

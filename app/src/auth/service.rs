@@ -1,6 +1,8 @@
 use super::db;
 use crate::domain::{EmailAddress, OrganizationName, Password, PersonName, Role};
 use crate::error::{AppError, FieldErrors};
+use crate::notifications::service::notify;
+use crate::notifications::Email;
 use crate::server::audit::{self, AuditEntry};
 use crate::server::context::{client_meta, session_token, set_cookie};
 use crate::server::error::violated_constraint;
@@ -64,6 +66,18 @@ pub async fn sign_up(input: SignUp) -> Result<(), AppError> {
         Err(e) => return Err(e.into()),
     };
     db::insert_member(&mut tx, organization_id, user_id, Role::Owner).await?;
+    let welcome = Email::Welcome {
+        name: input.name.to_string(),
+        organization_name: input.organization_name.to_string(),
+    };
+    notify(
+        &mut tx,
+        &format!("welcome:{user_id}"),
+        Some(organization_id),
+        &input.email,
+        &welcome,
+    )
+    .await?;
     let actor = AuditEntry {
         organization_id: Some(organization_id),
         actor_user_id: Some(user_id),

@@ -1,0 +1,126 @@
+use serde::{Deserialize, Serialize};
+
+/// Every email the portal sends, with the data its template needs. Stored as
+/// `template` + `data` in the outbox and rendered only when it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "template", content = "data", rename_all = "snake_case")]
+pub enum Email {
+    /// To a new organization's owner right after sign-up.
+    Welcome {
+        name: String,
+        organization_name: String,
+    },
+}
+
+/// A rendered email: subject, plain-text part and HTML part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Email {
+    /// Renders the email. `base_url` makes every link absolute
+    /// (`https://portal.example.com`), since mail clients have no page to be relative to.
+    pub fn render(&self, base_url: &str) -> RenderedEmail {
+        let base_url = base_url.trim_end_matches('/');
+        match self {
+            Email::Welcome {
+                name,
+                organization_name,
+            } => {
+                let link = format!("{base_url}/");
+                let subject = format!("Welcome to Portal, {organization_name}");
+                let text = format!(
+                    "Hi {name},\n\n{organization_name} now has a Portal account, and you are its owner.\n\n\
+                     Open your dashboard: {link}\n\n\
+                     From there you can invite your team, follow usage and manage billing.\n\n— The Portal team\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi {name},</p><p><strong>{org}</strong> now has a Portal account, and you are its owner.</p>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">Open your dashboard</a></p>\
+                         <p>From there you can invite your team, follow usage and manage billing.</p>",
+                        name = escape_html(name),
+                        org = escape_html(organization_name),
+                        link = escape_html(&link),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+        }
+    }
+}
+
+const BUTTON: &str =
+    "display:inline-block;background:#4f46e5;color:#ffffff;padding:10px 16px;border-radius:6px;\
+                      text-decoration:none;font-weight:600";
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5;max-width:560px;margin:0 auto;padding:24px\">\
+         {body}<p style=\"color:#475569;font-size:14px\">— The Portal team</p></body></html>",
+        title = escape_html(title),
+    )
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn welcome(org: &str) -> Email {
+        Email::Welcome {
+            name: "Ada".into(),
+            organization_name: org.into(),
+        }
+    }
+
+    #[test]
+    fn links_are_absolute() {
+        let email = welcome("Acme").render("https://portal.example.com/");
+        assert!(email.text.contains("https://portal.example.com/"));
+        assert!(email.html.contains("href=\"https://portal.example.com/\""));
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_html_but_not_in_text() {
+        let email = welcome("<script>alert(1)</script>").render("http://x");
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+        assert!(email.text.contains("<script>"), "plain text is shown as is");
+    }
+
+    #[test]
+    fn stored_form_round_trips() {
+        let json = serde_json::to_value(welcome("Acme")).unwrap();
+        assert_eq!(json["template"], "welcome");
+        assert_eq!(json["data"]["organization_name"], "Acme");
+        assert_eq!(
+            serde_json::from_value::<Email>(json).unwrap(),
+            welcome("Acme")
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Background workers. They run inside the server process by default
+//! (`PORTAL_WORKER=inline`) or alone (`server --worker`), and expose
+//! `process_one()` so tests can drain their queues deterministically.
+
+pub mod notifications;

@@ -1,0 +1,330 @@
+use crate::helpers::*;
+use app::domain::EmailAddress;
+use app::notifications::Email;
+use fred::prelude::*;
+use server::dev::smtp_sink::{Refusal, SmtpSink};
+use server::mail::Mailer;
+use server::startup::{connect_redis, sink_smtp_config};
+use server::workers::notifications::{Delivery, NotificationWorker, WorkerConfig};
+use sqlx::PgPool;
+use std::time::Duration;
+
+const BASE_URL: &str = "https://portal.test";
+
+struct Setup {
+    sink: SmtpSink,
+    prefix: String,
+}
+
+impl Setup {
+    async fn new() -> Self {
+        let sink = SmtpSink::start("127.0.0.1:0").await.unwrap();
+        Self {
+            sink,
+            prefix: format!("test:{}", uuid::Uuid::new_v4()),
+        }
+    }
+
+    async fn worker(
+        &self,
+        db: &PgPool,
+        redis_url: &str,
+        tweak: impl FnOnce(&mut WorkerConfig),
+    ) -> NotificationWorker {
+        let mut config = WorkerConfig::new(&self.prefix, BASE_URL);
+        config.backoff_base = Duration::ZERO;
+        tweak(&mut config);
+        let mailer = Mailer::new(&sink_smtp_config(&self.sink)).unwrap();
+        NotificationWorker::new(
+            db.clone(),
+            connect_redis(redis_url).await.unwrap(),
+            mailer,
+            config,
+        )
+    }
+
+    async fn live_worker(&self, db: &PgPool) -> NotificationWorker {
+        self.worker(db, &redis_url(), |_| {}).await
+    }
+
+    /// Reads one stream entry as a consumer that then "crashes": the entry
+    /// stays pending, owned by it.
+    async fn read_as_crashed_consumer(&self) {
+        let redis = connect_redis(&redis_url()).await.unwrap();
+        let stream = format!("{}:notifications:stream", self.prefix);
+        let _: Result<fred::types::Value, _> =
+            redis.xgroup_create(&stream, "senders", "0", true).await;
+        let read: fred::types::Value = redis
+            .xreadgroup("senders", "crashed", Some(1), None, false, &stream, ">")
+            .await
+            .unwrap();
+        assert!(!read.is_null(), "the crashed consumer got an entry");
+    }
+
+    fn mails_to(&self, email: &str) -> usize {
+        self.sink
+            .mails()
+            .iter()
+            .filter(|m| m.to.iter().any(|to| to == email))
+            .count()
+    }
+}
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap()
+}
+
+async fn queue_welcome(db: &PgPool, key: &str, to: &str) {
+    let mut tx = db.begin().await.unwrap();
+    let email = Email::Welcome {
+        name: "Ada".into(),
+        organization_name: "Acme".into(),
+    };
+    app::notifications::service::notify(
+        &mut tx,
+        key,
+        None,
+        &EmailAddress::parse(to).unwrap(),
+        &email,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn drain(worker: &NotificationWorker) -> Vec<Delivery> {
+    worker.relay_once().await.unwrap();
+    let mut deliveries = Vec::new();
+    while let Some(delivery) = worker.process_one().await.unwrap() {
+        deliveries.push(delivery);
+    }
+    deliveries
+}
+
+async fn status(db: &PgPool, key: &str) -> (String, i32, Option<String>) {
+    let row = app::notifications::db::find_status(db, key)
+        .await
+        .unwrap()
+        .expect("notification row");
+    (row.status, row.attempts, row.last_error)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_up_sends_a_welcome_email_over_smtp(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let org = Org::new("Mail");
+    app.sign_up(&browser(), &org).await;
+
+    drain(&setup.live_worker(&db).await).await;
+
+    let mails = setup.sink.mails();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail.to, vec![org.email.clone()]);
+    assert_eq!(mail.subject(), format!("Welcome to Portal, {}", org.name));
+    assert!(
+        mail.text().contains("https://portal.test/"),
+        "absolute link in text: {}",
+        mail.text()
+    );
+    assert!(
+        mail.html().contains("href=\"https://portal.test/\""),
+        "absolute link in html"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_same_idempotency_key_is_queued_once(db: PgPool) {
+    let setup = Setup::new().await;
+    queue_welcome(&db, "welcome:retried", "ada@example.com").await;
+    queue_welcome(&db, "welcome:retried", "ada@example.com").await;
+
+    drain(&setup.live_worker(&db).await).await;
+
+    assert_eq!(setup.mails_to("ada@example.com"), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rolled_back_change_sends_nothing(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let org = Org::new("Rollback");
+    app.sign_up(&browser(), &org).await;
+    // The same email again: the sign-up transaction (and its welcome email) rolls back.
+    let duplicate = app
+        .call(
+            &browser(),
+            "auth/sign_up",
+            &[
+                ("organization_name", "Other"),
+                ("name", "X"),
+                ("email", &org.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        duplicate.status(),
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    drain(&setup.live_worker(&db).await).await;
+
+    assert_eq!(
+        setup.mails_to(&org.email),
+        1,
+        "only the first sign-up's welcome"
+    );
+    let queued: i64 = sqlx::query_scalar!("select count(*) from notification")
+        .fetch_one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_entry_read_by_a_crashed_worker_is_reclaimed_and_sent_once(db: PgPool) {
+    let setup = Setup::new().await;
+    let worker = setup
+        .worker(&db, &redis_url(), |c| {
+            c.reclaim_after = Duration::from_millis(300)
+        })
+        .await;
+    queue_welcome(&db, "welcome:crash", "crash@example.com").await;
+    worker.relay_once().await.unwrap();
+    // Another consumer reads the entry and dies before sending or acknowledging.
+    setup.read_as_crashed_consumer().await;
+    queue_welcome(&db, "welcome:other", "other@example.com").await;
+    drain(&worker).await; // unrelated traffic flows meanwhile
+    assert_eq!(
+        setup.mails_to("crash@example.com"),
+        0,
+        "not reclaimed before the timeout"
+    );
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let deliveries = drain(&worker).await;
+
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(setup.mails_to("crash@example.com"), 1);
+    assert_eq!(status(&db, "welcome:crash").await.0, "sent");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_worker_that_crashed_after_sending_does_not_cause_a_second_email(db: PgPool) {
+    let setup = Setup::new().await;
+    let worker = setup
+        .worker(&db, &redis_url(), |c| {
+            c.reclaim_after = Duration::from_millis(200)
+        })
+        .await;
+    queue_welcome(&db, "welcome:sent-then-crash", "once@example.com").await;
+    worker.relay_once().await.unwrap();
+    setup.read_as_crashed_consumer().await;
+    let id: uuid::Uuid = sqlx::query_scalar!("select id from notification")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    // The crashed worker had sent and committed, but never acknowledged.
+    assert!(matches!(
+        worker.deliver(id).await.unwrap(),
+        Delivery::Sent(_)
+    ));
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deliveries = drain(&worker).await;
+
+    assert_eq!(deliveries, [Delivery::AlreadyHandled]);
+    assert_eq!(setup.mails_to("once@example.com"), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn notifications_flow_through_postgres_while_redis_is_unreachable(db: PgPool) {
+    let setup = Setup::new().await;
+    for n in 0..3 {
+        queue_welcome(
+            &db,
+            &format!("welcome:outage-{n}"),
+            &format!("outage{n}@example.com"),
+        )
+        .await;
+    }
+    let without_redis = setup.worker(&db, "redis://127.0.0.1:1", |_| {}).await;
+
+    assert!(without_redis.relay_once().await.is_err());
+    let mut sent = 0;
+    while let Some(delivery) = without_redis.process_one().await.unwrap() {
+        assert!(matches!(delivery, Delivery::Sent(_)));
+        sent += 1;
+    }
+    assert_eq!(sent, 3);
+
+    // Redis is back: nothing is left to send and nothing is sent twice.
+    let deliveries = drain(&setup.live_worker(&db).await).await;
+    assert!(deliveries.is_empty(), "{deliveries:?}");
+    for n in 0..3 {
+        assert_eq!(setup.mails_to(&format!("outage{n}@example.com")), 1);
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn transient_smtp_failures_are_retried_until_delivered_once(db: PgPool) {
+    let setup = Setup::new().await;
+    let worker = setup.live_worker(&db).await;
+    queue_welcome(&db, "welcome:flaky", "flaky@example.com").await;
+    setup.sink.refuse_next(2, Refusal::Transient);
+
+    let mut outcomes = Vec::new();
+    for _ in 0..3 {
+        outcomes.extend(drain(&worker).await);
+    }
+
+    assert!(
+        matches!(
+            outcomes[..],
+            [
+                Delivery::RetryLater(_),
+                Delivery::RetryLater(_),
+                Delivery::Sent(_)
+            ]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(setup.mails_to("flaky@example.com"), 1);
+    let (state, attempts, _) = status(&db, "welcome:flaky").await;
+    assert_eq!((state.as_str(), attempts), ("sent", 3));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn permanent_failures_end_in_the_dead_letter_state(db: PgPool) {
+    let setup = Setup::new().await;
+    let worker = setup
+        .worker(&db, &redis_url(), |c| c.max_attempts = 2)
+        .await;
+    queue_welcome(&db, "welcome:rejected", "rejected@example.com").await;
+    queue_welcome(&db, "welcome:never", "never@example.com").await;
+    setup.sink.refuse_next(1, Refusal::Permanent);
+    setup.sink.refuse_next(10, Refusal::Transient);
+
+    for _ in 0..4 {
+        drain(&worker).await;
+    }
+
+    let (state, attempts, error) = status(&db, "welcome:rejected").await;
+    assert_eq!(
+        (state.as_str(), attempts),
+        ("dead", 1),
+        "a 5xx is not retried"
+    );
+    assert!(error.unwrap().contains("550"));
+    let (state, attempts, error) = status(&db, "welcome:never").await;
+    assert_eq!(
+        (state.as_str(), attempts),
+        ("dead", 2),
+        "transient failures stop after max_attempts"
+    );
+    assert!(error.unwrap().contains("451"));
+    assert!(setup.sink.mails().is_empty());
+}
