@@ -60,3 +60,18 @@ test('unknown page shows a 404', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
   await waitForHydration(page);
 });
+
+test('the welcome email arrives in the development mailbox with a working link', async ({ page }) => {
+  const account = await signUp(page);
+
+  // The worker delivers within a second or two; the mailbox is a plain page.
+  await expect(async () => {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(account.email)}`);
+    await expect(page.getByRole('link', { name: `Welcome to Portal, ${account.orgName}` })).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await page.getByRole('link', { name: `Welcome to Portal, ${account.orgName}` }).click();
+  await expect(page.getByText(account.email).first()).toBeVisible();
+
+  await page.getByRole('link', { name: /^http:\/\/127\.0\.0\.1:\d+\/$/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(account.orgName);
+});

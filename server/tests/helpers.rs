@@ -20,19 +20,31 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
 
 /// Serves the real router on a free port. `customize` adjusts settings
 /// (timeouts, limits) for the test at hand.
+/// The app with a development mailbox over `sink` (as outside production).
+pub async fn spawn_app_with_mailbox(db: PgPool, sink: server::dev::smtp_sink::SmtpSink) -> TestApp {
+    let redis_url =
+        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
+    serve(db, &redis_url, Some(sink), |_| {}).await
+}
+
 pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, customize).await
+    serve(db, &redis_url, None, customize).await
 }
 
 /// The app with its Redis unreachable (nothing listens on port 1), as during
 /// a Redis outage.
 pub async fn spawn_app_without_redis(db: PgPool) -> TestApp {
-    serve(db, "redis://127.0.0.1:1", |_| {}).await
+    serve(db, "redis://127.0.0.1:1", None, |_| {}).await
 }
 
-async fn serve(db: PgPool, redis_url: &str, customize: impl FnOnce(&mut Settings)) -> TestApp {
+async fn serve(
+    db: PgPool,
+    redis_url: &str,
+    mailbox: Option<server::dev::smtp_sink::SmtpSink>,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings {
         redis_prefix: format!("test:{}", uuid::Uuid::new_v4()),
         ..Settings::default()
@@ -52,7 +64,7 @@ async fn serve(db: PgPool, redis_url: &str, customize: impl FnOnce(&mut Settings
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = server::startup::build_router(state, None);
+    let router = server::startup::build_router(state, mailbox);
     tokio::spawn(async move {
         axum::serve(
             listener,

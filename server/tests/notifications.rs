@@ -328,3 +328,48 @@ async fn permanent_failures_end_in_the_dead_letter_state(db: PgPool) {
     assert!(error.unwrap().contains("451"));
     assert!(setup.sink.mails().is_empty());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn dev_mailbox_shows_sent_email_and_is_absent_without_a_sink(db: PgPool) {
+    let setup = Setup::new().await;
+    queue_welcome(&db, "welcome:mailbox", "box@example.com").await;
+    drain(&setup.live_worker(&db).await).await;
+    let with_sink = spawn_app_with_mailbox(db.clone(), setup.sink.clone()).await;
+    let without_sink = spawn_app(db).await;
+
+    let list = browser()
+        .get(with_sink.url("/dev/mailbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("Welcome to Portal, Acme") && list.contains("box@example.com"),
+        "{list}"
+    );
+    let id = setup.sink.mails()[0].id;
+    let detail = browser()
+        .get(with_sink.url(&format!("/dev/mailbox/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("<a href=\"https://portal.test/\">"),
+        "clickable link: {detail}"
+    );
+    let absent = browser()
+        .get(without_sink.url("/dev/mailbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        absent.status(),
+        reqwest::StatusCode::NOT_FOUND,
+        "no sink (production): no mailbox"
+    );
+}

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The newest messages kept; older ones are dropped.
-const CAPACITY: usize = 500;
+/// The newest messages kept by default; older ones are dropped.
+const DEFAULT_CAPACITY: usize = 500;
 
 #[derive(Debug, Clone)]
 pub struct CapturedMail {
@@ -61,9 +61,9 @@ pub enum Refusal {
     Permanent,
 }
 
-#[derive(Default)]
 struct Inner {
     mails: VecDeque<CapturedMail>,
+    capacity: usize,
     next_id: u64,
     refusals: VecDeque<Refusal>,
 }
@@ -77,10 +77,21 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Listens on `addr` (port 0 picks a free one) and serves in the background.
     pub async fn start(addr: &str) -> std::io::Result<Self> {
+        Self::start_with_capacity(addr, DEFAULT_CAPACITY).await
+    }
+
+    /// Like `start`, keeping up to `capacity` messages (load tests count them all).
+    pub async fn start_with_capacity(addr: &str, capacity: usize) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
+        let inner = Inner {
+            mails: VecDeque::new(),
+            capacity,
+            next_id: 0,
+            refusals: VecDeque::new(),
+        };
         let sink = Self {
             addr: listener.local_addr()?,
-            inner: Arc::default(),
+            inner: Arc::new(Mutex::new(inner)),
         };
         let serving = sink.clone();
         tokio::spawn(async move {
@@ -121,6 +132,8 @@ impl SmtpSink {
     }
 
     async fn session(&self, stream: TcpStream) -> std::io::Result<()> {
+        // Replies are small writes; without this, delayed ACKs stall each message ~40 ms.
+        stream.set_nodelay(true)?;
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         write.write_all(b"220 portal-dev-sink ESMTP\r\n").await?;
@@ -128,6 +141,7 @@ impl SmtpSink {
         let mut line = String::new();
         loop {
             line.clear();
+            quick_ack(&lines);
             if lines.read_line(&mut line).await? == 0 {
                 return Ok(());
             }
@@ -179,11 +193,25 @@ impl SmtpSink {
             received_at: time::OffsetDateTime::now_utc(),
         };
         inner.mails.push_back(mail);
-        while inner.mails.len() > CAPACITY {
+        while inner.mails.len() > inner.capacity {
             inner.mails.pop_front();
         }
         b"250 OK: queued\r\n"
     }
+}
+
+/// Acknowledge received data at once. Clients (lettre) write the message body
+/// and its final "." in two small writes; with Nagle on their side and
+/// delayed ACKs on ours, every message would stall ~40 ms. Linux resets the
+/// flag after a while, so it is set again before every read.
+fn quick_ack(reader: &BufReader<tokio::net::tcp::OwnedReadHalf>) {
+    #[cfg(target_os = "linux")]
+    {
+        let stream: &TcpStream = reader.get_ref().as_ref();
+        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = reader;
 }
 
 fn address(line: &str) -> String {
@@ -199,6 +227,7 @@ async fn read_data(
     let mut line = String::new();
     loop {
         line.clear();
+        quick_ack(lines);
         if lines.read_line(&mut line).await? == 0 || line == ".\r\n" || line == ".\n" {
             return Ok(raw);
         }
