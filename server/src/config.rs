@@ -48,6 +48,20 @@ where
     }
 }
 
+/// A yes/no variable: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
+fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    parse_flag(name, var(name).as_deref(), default)
+}
+
+fn parse_flag(name: &str, value: Option<&str>, default: bool) -> anyhow::Result<bool> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name} must be true or false (or 1 or 0), not {other:?}"),
+    }
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let environment = match var("PORTAL_ENV").as_deref().unwrap_or("development") {
@@ -70,13 +84,13 @@ impl Config {
             session_absolute_timeout: Duration::from_secs(
                 3600 * parse_var("PORTAL_SESSION_ABSOLUTE_HOURS", 12u64)?,
             ),
-            secure_cookies: parse_var("PORTAL_SECURE_COOKIES", production)?,
+            secure_cookies: flag("PORTAL_SECURE_COOKIES", production)?,
             sign_in_limit_per_account: parse_var("PORTAL_SIGN_IN_LIMIT_PER_ACCOUNT", 5u32)?,
             sign_in_limit_per_ip: parse_var("PORTAL_SIGN_IN_LIMIT_PER_IP", 50u32)?,
             sign_in_window: Duration::from_secs(
                 60 * parse_var("PORTAL_SIGN_IN_WINDOW_MINUTES", 15u64)?,
             ),
-            trust_forwarded_for: parse_var("PORTAL_TRUST_FORWARDED_FOR", false)?,
+            trust_forwarded_for: flag("PORTAL_TRUST_FORWARDED_FOR", false)?,
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));
@@ -95,8 +109,8 @@ impl Config {
             redis_url: redis_url.into(),
             leptos_options,
             settings,
-            demo_data: parse_var("PORTAL_DEMO_DATA", false)?,
-            json_logs: parse_var("PORTAL_JSON_LOGS", production)?,
+            demo_data: flag("PORTAL_DEMO_DATA", false)?,
+            json_logs: flag("PORTAL_JSON_LOGS", production)?,
         })
     }
 }
@@ -144,4 +158,21 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
         .context("reading Leptos options")?,
     };
     Ok(config.leptos_options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_flag;
+
+    #[test]
+    fn flags_accept_the_usual_spellings() {
+        for yes in ["1", "true", "TRUE", "yes", "on"] {
+            assert!(parse_flag("X", Some(yes), false).unwrap(), "{yes}");
+        }
+        for no in ["0", "false", "No", "off"] {
+            assert!(!parse_flag("X", Some(no), true).unwrap(), "{no}");
+        }
+        assert!(parse_flag("X", None, true).unwrap());
+        assert!(parse_flag("X", Some("maybe"), true).is_err());
+    }
 }
