@@ -40,6 +40,23 @@ test('sign in again with JavaScript disabled', async ({ page, browser, baseURL }
   }
 });
 
+test('without JavaScript, sign-up works and a wrong password is still explained', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const page = await context.newPage();
+    const account = await signUp(page, { hydrate: false });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+
+    await signIn(page, account.email, 'not the password');
+    // The form post is redirected back with the error, shown beside the form.
+    await expect(page.getByRole('alert')).toContainText('Email or password is incorrect');
+    expect(pathOf(page)).toBe('/sign-in');
+  } finally {
+    await context.close();
+  }
+});
+
 test('wrong password shows a generic error next to the form', async ({ page }) => {
   const account = await signUp(page);
   await waitForHydration(page);
