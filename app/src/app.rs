@@ -1,3 +1,4 @@
+use crate::api_keys::ApiKeysPage;
 use crate::auth::api::{get_current_user, SignIn, SignOut, SignUp};
 use crate::auth::model::CurrentUser;
 use crate::auth::{SignInPage, SignUpPage};
@@ -5,7 +6,7 @@ use crate::dashboard::DashboardPage;
 use crate::error::AppError;
 use crate::team::TeamPage;
 use crate::ui::theme::THEME_BOOT_SCRIPT;
-use crate::ui::upcoming::{ApiKeysPage, BillingPage, SettingsPage, SupportPage, UsagePage};
+use crate::ui::upcoming::{BillingPage, SettingsPage, SupportPage, UsagePage};
 use crate::ui::AppLayout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -5,6 +5,8 @@
 //! `auth/`: `api.rs` (server functions) → `service.rs` (workflow) → `db.rs` (SQL).
 #![recursion_limit = "512"]
 
+/// API keys: create, rotate, revoke, and verify presented keys fast.
+pub mod api_keys;
 /// The shell, the `App` component, the route table and app-wide context.
 pub mod app;
 /// Sign-up, sign-in, sign-out and the current user.

@@ -7,6 +7,7 @@ use crate::http;
 use crate::mail::{Mailer, SmtpConfig, SmtpTls};
 use crate::workers::notifications::{NotificationWorker, WorkerConfig};
 use anyhow::Context;
+use app::api_keys::verifier::ApiKeyVerifier;
 use app::server::AppState;
 use app::{shell, App};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -24,11 +25,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// How long an instance trusts a cached API key record without hearing of a
+/// change: the safety net for a missed revocation message.
+pub const API_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
     worker: Option<NotificationWorker>,
 }
 
@@ -48,13 +54,19 @@ impl Application {
         }
         Ok(Self {
             listener,
-            router: build_router(state, sink),
+            router: build_router(state.clone(), sink),
+            state,
             worker: config.inline_worker.then_some(worker),
         })
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_worker, stopped) = watch::channel(false);
+        let flusher = tokio::spawn(crate::workers::api_keys::flush_last_used(
+            self.state.api_keys.clone(),
+            self.state.db.clone(),
+            stopped.clone(),
+        ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         let served = axum::serve(
             self.listener,
@@ -68,6 +80,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        let _ = flusher.await;
         served
     }
 }
@@ -108,7 +121,10 @@ async fn build_parts(
         db,
         redis,
         settings: Arc::new(config.settings.clone()),
+        api_keys: ApiKeyVerifier::new(API_KEY_CACHE_TTL),
     };
+    crate::workers::api_keys::subscribe_to_invalidations(&state, config.redis_url.expose_secret())
+        .await?;
     Ok((state, worker, sink))
 }
 
@@ -188,6 +204,7 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
         ))
         .route("/health", get(http::health::health))
         .route("/ready", get(http::health::ready))
+        .route("/api/v1/ping", get(http::api_v1::ping))
         .merge(dev_routes)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

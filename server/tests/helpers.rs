@@ -1,3 +1,4 @@
+use app::api_keys::verifier::ApiKeyVerifier;
 use app::server::{AppState, Settings};
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
@@ -11,6 +12,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// This instance's API key cache (to move its clock or flush it).
+    pub verifier: ApiKeyVerifier,
+    pub db: PgPool,
     pub settings: Arc<Settings>,
 }
 
@@ -59,12 +63,18 @@ async fn serve(
         db: db.clone(),
         redis,
         settings: settings.clone(),
+        api_keys: ApiKeyVerifier::new(server::startup::API_KEY_CACHE_TTL),
     };
+    server::workers::api_keys::subscribe_to_invalidations(&state, redis_url)
+        .await
+        .expect("subscriber");
+    let verifier = state.api_keys.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     let router = server::startup::build_router(state, mailbox);
+    let db_for_test = db.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -73,7 +83,12 @@ async fn serve(
         .await
         .expect("serve");
     });
-    TestApp { address, settings }
+    TestApp {
+        address,
+        settings,
+        verifier,
+        db: db_for_test,
+    }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -175,4 +190,33 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 
 pub async fn json(response: Response) -> Value {
     response.json().await.expect("json body")
+}
+
+/// Adds a member with `role` to the organization `owner_email` belongs to, and
+/// returns a client signed in as them.
+pub async fn member_with_role(app: &TestApp, owner_email: &str, role: &str) -> Client {
+    let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = app::domain::Password::parse(PASSWORD).unwrap();
+    let hash = app::server::password::hash_password(password)
+        .await
+        .unwrap();
+    sqlx::query!(
+        r#"with new_user as (
+               insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id)
+           insert into member (organization_id, user_id, role)
+           select m.organization_id, (select id from new_user), $4
+           from member m join app_user u on u.id = m.user_id where u.email = $5"#,
+        email,
+        format!("Test {role}"),
+        hash,
+        role,
+        owner_email,
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let client = browser();
+    let response = app.sign_in(&client, &email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK, "{role} signs in");
+    client
 }

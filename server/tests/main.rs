@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test fails
 
+mod api_keys;
 mod auth;
 mod health;
 mod helpers;

@@ -62,6 +62,11 @@ name_type!(
     PersonName,
     100
 );
+name_type!(
+    /// What a customer calls one of their API keys ("Production server").
+    ApiKeyName,
+    60
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
 use super::Settings;
+use crate::api_keys::verifier::ApiKeyVerifier;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
@@ -11,4 +12,6 @@ pub struct AppState {
     pub db: PgPool,
     pub redis: fred::clients::Pool,
     pub settings: Arc<Settings>,
+    /// Per-instance cache of API key records (see `api_keys::verifier`).
+    pub api_keys: ApiKeyVerifier,
 }

@@ -26,11 +26,6 @@ pub fn BillingPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ApiKeysPage() -> impl IntoView {
-    view! { <UpcomingSection title="API keys" what="Creating, rotating and revoking API keys is coming to this page."/> }
-}
-
-#[component]
 pub fn SupportPage() -> impl IntoView {
     view! { <UpcomingSection title="Support" what="Opening and following support tickets is coming to this page."/> }
 }

@@ -1,6 +1,7 @@
 //! HTTP concerns around the Leptos app: middleware (sessions, CSRF, server
 //! function errors, tracing) and endpoints that are not server functions.
 
+pub mod api_v1;
 pub mod csrf;
 pub mod health;
 pub mod server_fns;

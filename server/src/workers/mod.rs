@@ -2,4 +2,5 @@
 //! (`PORTAL_WORKER=inline`) or alone (`server --worker`), and expose
 //! `process_one()` so tests can drain their queues deterministically.
 
+pub mod api_keys;
 pub mod notifications;

@@ -1,0 +1,217 @@
+//! "Is this API key valid?", answered from memory on the hot path.
+//!
+//! A key's record is cached per server instance for `ttl`. Revocation and
+//! rotation publish the key's hash on Redis (`invalidation_channel`); every
+//! instance's subscriber (server/src/workers/api_key_invalidation.rs) evicts
+//! it, so a revoked key is refused everywhere within milliseconds; the TTL
+//! bounds the damage if a message is ever missed. "Last used" times collect in
+//! memory and are written in one statement per flush.
+
+use super::db;
+use crate::domain::{ApiKeyScope, ApiKeySecret};
+use crate::error::AppError;
+use crate::server::Settings;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A key that passed verification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedKey {
+    pub key_id: Uuid,
+    pub organization_id: Uuid,
+    pub scope: ApiKeyScope,
+    pub plan: String,
+}
+
+/// Why a key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+#[derive(Clone)]
+struct KeyRecord {
+    id: Uuid,
+    organization_id: Uuid,
+    scope: ApiKeyScope,
+    plan: String,
+    expires_at: Option<OffsetDateTime>,
+    revoked: bool,
+}
+
+struct Cached {
+    record: Option<KeyRecord>,
+    fetched: Instant,
+}
+
+struct Inner {
+    cache: RwLock<HashMap<Vec<u8>, Cached>>,
+    last_used: Mutex<HashMap<Uuid, OffsetDateTime>>,
+    ttl: Duration,
+    /// Seconds added to the wall clock; tests move time forward with it.
+    clock_offset_secs: AtomicI64,
+}
+
+#[derive(Clone)]
+pub struct ApiKeyVerifier {
+    inner: Arc<Inner>,
+}
+
+impl Default for ApiKeyVerifier {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(30))
+    }
+}
+
+/// SHA-256 of a key, as stored in `api_key.key_hash`.
+pub fn hash_key(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// The Redis channel that carries hashes of keys to evict.
+pub fn invalidation_channel(settings: &Settings) -> String {
+    settings.redis_key("api_keys", "invalidate")
+}
+
+impl ApiKeyVerifier {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                cache: RwLock::default(),
+                last_used: Mutex::default(),
+                ttl,
+                clock_offset_secs: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+            + time::Duration::seconds(self.inner.clock_offset_secs.load(Ordering::Relaxed))
+    }
+
+    /// Moves this verifier's clock forward (tests of expiry and grace periods).
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock_offset_secs
+            .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
+    }
+
+    pub async fn verify(
+        &self,
+        db: &PgPool,
+        presented: &str,
+    ) -> Result<Result<VerifiedKey, Rejection>, AppError> {
+        let Ok(secret) = ApiKeySecret::parse(presented) else {
+            return Ok(Err(Rejection::Malformed));
+        };
+        let hash = hash_key(secret.expose());
+        let record = match self.cached(&hash) {
+            Some(record) => record,
+            None => self.load(db, hash).await?,
+        };
+        let Some(record) = record else {
+            return Ok(Err(Rejection::Unknown));
+        };
+        if record.revoked {
+            return Ok(Err(Rejection::Revoked));
+        }
+        let now = self.now();
+        if record.expires_at.is_some_and(|at| at <= now) {
+            return Ok(Err(Rejection::Expired));
+        }
+        self.lock_last_used().insert(record.id, now);
+        Ok(Ok(VerifiedKey {
+            key_id: record.id,
+            organization_id: record.organization_id,
+            scope: record.scope,
+            plan: record.plan,
+        }))
+    }
+
+    fn cached(&self, hash: &[u8]) -> Option<Option<KeyRecord>> {
+        let cache = self.inner.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(hash)
+            .filter(|c| c.fetched.elapsed() < self.inner.ttl)
+            .map(|c| c.record.clone())
+    }
+
+    async fn load(&self, db: &PgPool, hash: Vec<u8>) -> Result<Option<KeyRecord>, AppError> {
+        let row = db::find_for_verification(db, &hash).await?;
+        let record = row.and_then(|r| {
+            Some(KeyRecord {
+                id: r.id,
+                organization_id: r.organization_id,
+                scope: ApiKeyScope::parse(&r.scope).ok()?,
+                plan: r.plan_id,
+                expires_at: r.expires_at,
+                revoked: r.revoked_at.is_some(),
+            })
+        });
+        let mut cache = self.inner.cache.write().unwrap_or_else(|p| p.into_inner());
+        cache.insert(
+            hash,
+            Cached {
+                record: record.clone(),
+                fetched: Instant::now(),
+            },
+        );
+        Ok(record)
+    }
+
+    /// Forgets a key, so its next use reads Postgres.
+    pub fn evict(&self, key_hash: &[u8]) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key_hash);
+    }
+
+    /// Forgets every key (after missing announcements while disconnected).
+    pub fn clear(&self) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    fn lock_last_used(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, OffsetDateTime>> {
+        self.inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the buffered "last used" times; returns how many keys.
+    pub async fn flush_last_used(&self, db: &PgPool) -> Result<usize, AppError> {
+        let batch: Vec<(Uuid, OffsetDateTime)> = self.lock_last_used().drain().collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let (ids, times): (Vec<Uuid>, Vec<OffsetDateTime>) = batch.iter().copied().unzip();
+        if let Err(e) = db::record_last_used(db, &ids, &times).await {
+            // Put them back (keeping newer uses) for the next flush.
+            let mut buffer = self.lock_last_used();
+            for (id, at) in batch {
+                let entry = buffer.entry(id).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+            return Err(e.into());
+        }
+        Ok(ids.len())
+    }
+}

@@ -1,0 +1,73 @@
+//! The public API's smallest real endpoint, authenticated with a customer's
+//! API key, so a customer can check a new key with one `curl`.
+
+use app::api_keys::verifier::Rejection;
+use app::server::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// `GET /api/v1/ping` with `Authorization: Bearer sk_live_…`.
+pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    // A key in a URL ends up in logs, proxies and browser history.
+    if uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.starts_with("api_key=") || pair.starts_with("key="))
+    }) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "key_in_query",
+            "Send the API key in the Authorization header, never in the URL.",
+        );
+    }
+    let Some(presented) = bearer(&headers) else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "missing_api_key",
+            "Send your key as `Authorization: Bearer sk_live_…`.",
+        );
+    };
+    match state.api_keys.verify(&state.db, presented).await {
+        Ok(Ok(key)) => Json(json!({
+            "ok": true,
+            "organization_id": key.organization_id,
+            "key_id": key.key_id,
+            "scope": key.scope,
+            "plan": key.plan,
+        }))
+        .into_response(),
+        Ok(Err(reason)) => (
+            StatusCode::UNAUTHORIZED,
+            Json(
+                json!({ "error": "invalid_api_key", "reason": reason, "message": message(reason) }),
+            ),
+        )
+            .into_response(),
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            problem(status, "unavailable", &error.to_string())
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn message(reason: Rejection) -> &'static str {
+    match reason {
+        Rejection::Malformed => "This is not a valid API key: check that it was copied whole.",
+        Rejection::Unknown => "No such API key.",
+        Rejection::Revoked => "This API key was revoked.",
+        Rejection::Expired => "This API key has expired.",
+    }
+}
+
+fn problem(status: StatusCode, error: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": error, "message": message }))).into_response()
+}

@@ -1,0 +1,384 @@
+use crate::helpers::*;
+use app::domain::api_key::KEY_LEN;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+async fn create_key(app: &TestApp, client: &reqwest::Client, name: &str) -> Value {
+    let response = app
+        .call(
+            client,
+            "api_keys/create",
+            &[("name", name), ("scope", "full"), ("expires_in", "never")],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "create key: {:?}",
+        response.text().await
+    );
+    json(response).await
+}
+
+async fn ping(app: &TestApp, secret: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/ping"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+fn secret_of(created: &Value) -> String {
+    created["secret"].as_str().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_key_is_shown_once_and_only_its_hash_is_stored(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Keys")).await;
+
+    let created = create_key(&app, &owner, "Production").await;
+    let secret = secret_of(&created);
+
+    assert!(
+        secret.starts_with("sk_live_") && secret.len() == KEY_LEN,
+        "{secret}"
+    );
+    let listed = app.get(&owner, "api_keys/list").await.text().await.unwrap();
+    assert!(
+        !listed.contains(&secret),
+        "the list never carries the secret"
+    );
+    assert!(listed.contains(&secret[..12]), "but shows its prefix");
+    let stored = sqlx::query!("select key_hash, display_prefix from api_key")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_ne!(stored.key_hash, secret.as_bytes());
+    assert_eq!(stored.key_hash, app::api_keys::verifier::hash_key(&secret));
+    assert_eq!(stored.display_prefix, &secret[..12]);
+    assert_eq!(ping(&app, &secret).await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn names_are_unique_among_current_keys(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Names")).await;
+    create_key(&app, &owner, "CI").await;
+
+    let again = app
+        .call(
+            &owner,
+            "api_keys/create",
+            &[("name", "ci"), ("scope", "full"), ("expires_in", "never")],
+        )
+        .await;
+
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(again).await["Validation"]["name"]
+        .as_str()
+        .unwrap()
+        .contains("already"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ping_explains_why_a_key_is_refused(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Ping")).await;
+    let secret = secret_of(&create_key(&app, &owner, "Ping").await);
+    let mut typo = secret.clone().into_bytes();
+    typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
+
+    let (status, body) = ping(&app, &String::from_utf8(typo).unwrap()).await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("malformed"))
+    );
+    let in_query = reqwest::get(app.url(&format!("/api/v1/ping?api_key={secret}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        in_query.status(),
+        StatusCode::BAD_REQUEST,
+        "keys in URLs are refused"
+    );
+    let missing = reqwest::get(app.url("/api/v1/ping")).await.unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_revoked_key_is_refused_by_another_instance_within_a_second(db: PgPool) {
+    let prefix = format!("test:{}", uuid::Uuid::new_v4());
+    let first = spawn_app_with(db.clone(), |s| s.redis_prefix = prefix.clone()).await;
+    let second = spawn_app_with(db, |s| s.redis_prefix = prefix.clone()).await;
+    let owner = browser();
+    first.sign_up(&owner, &Org::new("Revoke")).await;
+    let created = create_key(&first, &owner, "Doomed").await;
+    let secret = secret_of(&created);
+    assert_eq!(
+        ping(&second, &secret).await.0,
+        StatusCode::OK,
+        "now cached on the second instance"
+    );
+
+    let revoked = first
+        .call(
+            &owner,
+            "api_keys/revoke",
+            &[("id", created["key"]["id"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let started = Instant::now();
+    let mut last = ping(&second, &secret).await;
+    while last.0 == StatusCode::OK && started.elapsed() < Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        last = ping(&second, &secret).await;
+    }
+
+    assert_eq!(
+        last.0,
+        StatusCode::UNAUTHORIZED,
+        "refused within a second, not after the 10 s cache TTL"
+    );
+    assert_eq!(last.1["reason"], "revoked");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rotated_key_works_during_its_grace_period_only(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Rotate")).await;
+    let old = create_key(&app, &owner, "Worker").await;
+    let id = old["key"]["id"].as_str().unwrap();
+
+    let rotated = app
+        .call(
+            &owner,
+            "api_keys/rotate",
+            &[("id", id), ("grace_hours", "1")],
+        )
+        .await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let new = json(rotated).await;
+    let (old_secret, new_secret) = (secret_of(&old), secret_of(&new));
+    assert_ne!(old_secret, new_secret);
+    assert_eq!(new["key"]["name"], "Worker", "the successor keeps the name");
+    assert_eq!(
+        ping(&app, &old_secret).await.0,
+        StatusCode::OK,
+        "old key still works during the grace period"
+    );
+    assert_eq!(ping(&app, &new_secret).await.0, StatusCode::OK);
+    let list = app.get(&owner, "api_keys/list").await.text().await.unwrap();
+    assert!(
+        list.contains("Rotating"),
+        "the list shows the old key rotating out: {list}"
+    );
+
+    app.verifier.advance_clock(Duration::from_secs(2 * 3600));
+
+    let (status, body) = ping(&app, &old_secret).await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("expired"))
+    );
+    assert_eq!(ping(&app, &new_secret).await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn last_used_is_recorded_without_a_write_per_call(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Used")).await;
+    let secret = secret_of(&create_key(&app, &owner, "Busy").await);
+
+    for _ in 0..5 {
+        assert_eq!(ping(&app, &secret).await.0, StatusCode::OK);
+    }
+    let before: Option<time::OffsetDateTime> =
+        sqlx::query_scalar!("select last_used_at from api_key")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(before.is_none(), "calls alone do not write Postgres");
+    assert_eq!(
+        app.verifier.flush_last_used(&db).await.unwrap(),
+        1,
+        "five calls, one row to update"
+    );
+
+    let list = json(app.get(&owner, "api_keys/list").await).await;
+    assert_ne!(list[0]["last_used_at"], Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_admin_of_one_organization_cannot_touch_another_organizations_keys(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (alice, mallory) = (browser(), browser());
+    app.sign_up(&alice, &Org::new("Victim")).await;
+    app.sign_up(&mallory, &Org::new("Attacker")).await;
+    let victim = create_key(&app, &alice, "Secret").await;
+    let id = victim["key"]["id"].as_str().unwrap();
+
+    let listed = app
+        .get(&mallory, "api_keys/list")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let revoke = app.call(&mallory, "api_keys/revoke", &[("id", id)]).await;
+    let rotate = app
+        .call(
+            &mallory,
+            "api_keys/rotate",
+            &[("id", id), ("grace_hours", "1")],
+        )
+        .await;
+
+    assert!(!listed.contains(id), "{listed}");
+    assert_eq!(
+        revoke.status(),
+        StatusCode::NOT_FOUND,
+        "not 403: the key's existence is not revealed"
+    );
+    assert_eq!(rotate.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        ping(&app, &secret_of(&victim)).await.0,
+        StatusCode::OK,
+        "still works"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn key_actions_follow_the_role_matrix(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    let org = Org::new("Roles");
+    app.sign_up(&owner, &org).await;
+    let admin = member_with_role(&app, &org.email, "admin").await;
+    let member = member_with_role(&app, &org.email, "member").await;
+    let billing = member_with_role(&app, &org.email, "billing").await;
+
+    // (client, may list, may manage)
+    for (label, client, may_list, may_manage) in [
+        ("owner", &owner, true, true),
+        ("admin", &admin, true, true),
+        ("member", &member, true, false),
+        ("billing", &billing, false, false),
+    ] {
+        let list = app.get(client, "api_keys/list").await.status();
+        assert_eq!(list == StatusCode::OK, may_list, "{label} list: {list}");
+        let create = app
+            .call(
+                client,
+                "api_keys/create",
+                &[
+                    ("name", label),
+                    ("scope", "read_only"),
+                    ("expires_in", "30"),
+                ],
+            )
+            .await;
+        let expected = if may_manage {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(create.status(), expected, "{label} create");
+        if may_manage {
+            let id = json(create).await["key"]["id"].as_str().unwrap().to_owned();
+            let rotate = app
+                .call(
+                    client,
+                    "api_keys/rotate",
+                    &[("id", &id), ("grace_hours", "24")],
+                )
+                .await;
+            assert_eq!(rotate.status(), StatusCode::OK, "{label} rotate");
+            let new_id = json(rotate).await["key"]["id"].as_str().unwrap().to_owned();
+            assert_eq!(
+                app.call(client, "api_keys/revoke", &[("id", &new_id)])
+                    .await
+                    .status(),
+                StatusCode::OK,
+                "{label} revoke"
+            );
+        }
+    }
+    let some_key = create_key(&app, &owner, "Owner's").await;
+    let id = some_key["key"]["id"].as_str().unwrap();
+    for (label, client) in [("member", &member), ("billing", &billing)] {
+        assert_eq!(
+            app.call(client, "api_keys/revoke", &[("id", id)])
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{label} revoke"
+        );
+        let rotate = app
+            .call(
+                client,
+                "api_keys/rotate",
+                &[("id", id), ("grace_hours", "1")],
+            )
+            .await;
+        assert_eq!(rotate.status(), StatusCode::FORBIDDEN, "{label} rotate");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn key_changes_are_audited(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Audited")).await;
+    let created = create_key(&app, &owner, "Audit me").await;
+    let id = created["key"]["id"].as_str().unwrap();
+    let rotated = json(
+        app.call(
+            &owner,
+            "api_keys/rotate",
+            &[("id", id), ("grace_hours", "1")],
+        )
+        .await,
+    )
+    .await;
+    app.call(
+        &owner,
+        "api_keys/revoke",
+        &[("id", rotated["key"]["id"].as_str().unwrap())],
+    )
+    .await;
+
+    let actions: Vec<String> = sqlx::query_scalar!(
+        "select action from audit_log where target_type = 'api_key' order by id"
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["api_key.created", "api_key.rotated", "api_key.revoked"]
+    );
+    let logged: Vec<String> =
+        sqlx::query_scalar!("select coalesce(after::text, '') from audit_log")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
+    assert!(
+        logged
+            .iter()
+            .all(|entry| !entry.contains(&secret_of(&created))),
+        "secrets never reach the audit log"
+    );
+}
