@@ -91,6 +91,11 @@ impl Config {
                 60 * parse_var("PORTAL_SIGN_IN_WINDOW_MINUTES", 15u64)?,
             ),
             trust_forwarded_for: flag("PORTAL_TRUST_FORWARDED_FOR", false)?,
+            operator_token: var("PORTAL_OPERATOR_TOKEN").map(SecretString::from),
+            api_key_flush_interval: Duration::from_secs(parse_var(
+                "PORTAL_API_KEY_FLUSH_SECONDS",
+                30u64,
+            )?),
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

@@ -65,6 +65,7 @@ impl Application {
         let flusher = tokio::spawn(crate::workers::api_keys::flush_last_used(
             self.state.api_keys.clone(),
             self.state.db.clone(),
+            self.state.settings.api_key_flush_interval,
             stopped.clone(),
         ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
@@ -205,6 +206,10 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
         .route("/health", get(http::health::health))
         .route("/ready", get(http::health::ready))
         .route("/api/v1/ping", get(http::api_v1::ping))
+        .route(
+            "/api/v1/keys/verify",
+            axum::routing::post(http::api_v1::verify_key),
+        )
         .merge(dev_routes)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

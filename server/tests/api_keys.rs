@@ -382,3 +382,72 @@ async fn key_changes_are_audited(db: PgPool) {
         "secrets never reach the audit log"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_saas_backend_verifies_keys_with_its_operator_token(db: PgPool) {
+    let app = spawn_app_with(db, |s| {
+        s.operator_token = Some("op-secret-token".to_owned().into())
+    })
+    .await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Verify")).await;
+    let created = create_key(&app, &owner, "Checked").await;
+    let verify = |token: &'static str, key: String| {
+        let url = app.url("/api/v1/keys/verify");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "key": key }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let valid = verify("op-secret-token", secret_of(&created)).await;
+    assert_eq!(valid.status(), StatusCode::OK);
+    let valid = json(valid).await;
+    assert_eq!(
+        (
+            valid["valid"].as_bool(),
+            valid["plan"].as_str(),
+            valid["scope"].as_str()
+        ),
+        (Some(true), Some("free"), Some("full"))
+    );
+    assert_eq!(valid["key_id"], created["key"]["id"]);
+
+    let unknown = json(
+        verify(
+            "op-secret-token",
+            app::domain::ApiKeySecret::from_body(&"x".repeat(32))
+                .unwrap()
+                .expose()
+                .to_owned(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (unknown["valid"].as_bool(), unknown["reason"].as_str()),
+        (Some(false), Some("unknown"))
+    );
+    assert_eq!(
+        verify("wrong-token", secret_of(&created)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn key_verification_is_off_without_an_operator_token(db: PgPool) {
+    let app = spawn_app(db).await;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/keys/verify"))
+        .bearer_auth("anything")
+        .json(&serde_json::json!({ "key": "sk_live_x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -17,6 +17,11 @@ pub struct Settings {
     pub sign_in_window: Duration,
     /// Trust the left-most `X-Forwarded-For` address (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Bearer token of the SaaS's own backend for `POST /api/v1/keys/verify`;
+    /// `None` disables that endpoint.
+    pub operator_token: Option<secrecy::SecretString>,
+    /// How often buffered API key "last used" times are written.
+    pub api_key_flush_interval: Duration,
 }
 
 impl Default for Settings {
@@ -30,6 +35,8 @@ impl Default for Settings {
             sign_in_limit_per_ip: 50,
             sign_in_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
+            operator_token: None,
+            api_key_flush_interval: Duration::from_secs(30),
         }
     }
 }

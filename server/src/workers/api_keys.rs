@@ -9,9 +9,6 @@ use fred::prelude::*;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// "Last used" is shown to the minute; flushing twice a minute keeps it so.
-pub const FLUSH_INTERVAL: Duration = Duration::from_secs(30);
-
 /// Subscribes to key announcements. Returns once subscribed (or once Redis
 /// proved unreachable: then the cache TTL alone bounds staleness, and the
 /// client keeps reconnecting and resubscribing in the background).
@@ -72,14 +69,16 @@ pub async fn subscribe_to_invalidations(state: &AppState, redis_url: &str) -> an
 }
 
 /// Flushes "last used" times until `shutdown`, and once more after it.
+/// `every` is 30 s by default: "last used" is shown to the minute.
 pub async fn flush_last_used(
     verifier: ApiKeyVerifier,
     db: sqlx::PgPool,
+    every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         let stop = tokio::select! {
-            _ = tokio::time::sleep(FLUSH_INTERVAL) => false,
+            _ = tokio::time::sleep(every) => false,
             _ = shutdown.changed() => true,
         };
         if let Err(e) = verifier.flush_last_used(&db).await {

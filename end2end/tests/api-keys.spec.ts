@@ -1,0 +1,42 @@
+import { expect, signUp, test, waitForHydration } from './fixtures';
+
+test('create a key, see it once, copy it, use it, see "last used", revoke it', async ({ page, context, request, baseURL }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
+  await signUp(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+  await waitForHydration(page);
+
+  await page.getByLabel('Key name').fill('Production');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const shown = page.getByTestId('new-key-secret');
+  await expect(shown).toHaveText(/^sk_live_[0-9A-Za-z]{38}$/);
+  const secret = (await shown.textContent())!.trim();
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+  // Shown once: after a reload only the prefix is left.
+  await page.reload();
+  await expect(page.getByTestId('new-key-secret')).toHaveCount(0);
+  await expect(page.getByText(secret)).toHaveCount(0);
+  const row = () => page.getByRole('row', { name: /Production/ });
+  await expect(row()).toContainText(secret.slice(0, 12));
+  await expect(row().getByTestId('last-used')).toHaveText('Never');
+
+  const ping = () => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await ping()).status()).toBe(200);
+
+  // The e2e server flushes "last used" every second (30 s in production).
+  await expect(async () => {
+    await page.reload();
+    await expect(row().getByTestId('last-used')).not.toHaveText('Never', { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+
+  await waitForHydration(page);
+  await row().getByText('Revoke Production…').click();
+  await row().getByRole('button', { name: 'Revoke key' }).click();
+  await expect(row()).toContainText('Revoked');
+  const refused = await ping();
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).reason).toBe('revoked');
+});
