@@ -62,7 +62,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_worker, stopped) = watch::channel(false);
-        let flusher = tokio::spawn(crate::workers::api_keys::flush_last_used(
+        let flusher = tokio::spawn(crate::workers::api_keys::flush_usage(
             self.state.api_keys.clone(),
             self.state.db.clone(),
             self.state.settings.api_key_flush_interval,

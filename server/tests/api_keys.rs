@@ -451,3 +451,38 @@ async fn key_verification_is_off_without_an_operator_token(db: PgPool) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn each_successful_ping_counts_as_one_api_call(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Metered")).await;
+    let created = create_key(&app, &owner, "Metered").await;
+    let secret = secret_of(&created);
+
+    for _ in 0..3 {
+        assert_eq!(ping(&app, &secret).await.0, StatusCode::OK);
+    }
+    assert_eq!(
+        ping(&app, "sk_live_not-a-key").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let unwritten: Option<i64> =
+        sqlx::query_scalar!("select sum(calls)::bigint from api_call_usage")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(unwritten, None, "counted in memory, not one write per call");
+    assert_eq!(app.verifier.flush_calls(&db).await.unwrap(), 3);
+    assert_eq!(
+        app.verifier.flush_calls(&db).await.unwrap(),
+        0,
+        "each call is written once"
+    );
+
+    let calls: i64 = sqlx::query_scalar!("select calls from api_call_usage")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(calls, 3, "refused calls are not metered");
+}

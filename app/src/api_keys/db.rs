@@ -173,3 +173,24 @@ pub async fn record_last_used(
     .await?;
     Ok(())
 }
+
+/// Adds a batch of call counts (one row per organization and hour).
+pub async fn add_api_calls(
+    db: impl PgExecutor<'_>,
+    organizations: &[Uuid],
+    periods: &[OffsetDateTime],
+    calls: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into api_call_usage (organization_id, period_start, calls)
+           select * from unnest($1::uuid[], $2::timestamptz[], $3::bigint[])
+           on conflict (organization_id, period_start)
+           do update set calls = api_call_usage.calls + excluded.calls, updated_at = now()"#,
+        organizations,
+        periods,
+        calls,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -58,6 +58,8 @@ struct Cached {
 struct Inner {
     cache: RwLock<HashMap<Vec<u8>, Cached>>,
     last_used: Mutex<HashMap<Uuid, OffsetDateTime>>,
+    /// Metered calls not yet written, per (organization, hour).
+    calls: Mutex<HashMap<(Uuid, OffsetDateTime), i64>>,
     ttl: Duration,
     /// Seconds added to the wall clock; tests move time forward with it.
     clock_offset_secs: AtomicI64,
@@ -90,6 +92,7 @@ impl ApiKeyVerifier {
             inner: Arc::new(Inner {
                 cache: RwLock::default(),
                 last_used: Mutex::default(),
+                calls: Mutex::default(),
                 ttl,
                 clock_offset_secs: AtomicI64::new(0),
             }),
@@ -194,6 +197,40 @@ impl ApiKeyVerifier {
             .last_used
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one metered API call for the organization (written by `flush_calls`).
+    pub fn count_call(&self, organization_id: Uuid) {
+        let now = self.now();
+        let hour =
+            now.replace_time(time::Time::MIDNIGHT) + time::Duration::hours(now.hour().into());
+        let mut calls = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+        *calls.entry((organization_id, hour)).or_insert(0) += 1;
+    }
+
+    /// Writes the buffered call counts; returns how many calls.
+    pub async fn flush_calls(&self, db: &PgPool) -> Result<i64, AppError> {
+        let batch: Vec<((Uuid, OffsetDateTime), i64)> = self
+            .inner
+            .calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let organizations: Vec<Uuid> = batch.iter().map(|((org, _), _)| *org).collect();
+        let periods: Vec<OffsetDateTime> = batch.iter().map(|((_, hour), _)| *hour).collect();
+        let counts: Vec<i64> = batch.iter().map(|(_, n)| *n).collect();
+        if let Err(e) = db::add_api_calls(db, &organizations, &periods, &counts).await {
+            let mut calls = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+            for (bucket, n) in batch {
+                *calls.entry(bucket).or_insert(0) += n;
+            }
+            return Err(e.into());
+        }
+        Ok(counts.iter().sum())
     }
 
     /// Writes the buffered "last used" times; returns how many keys.

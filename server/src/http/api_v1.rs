@@ -31,14 +31,17 @@ pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         );
     };
     match state.api_keys.verify(&state.db, presented).await {
-        Ok(Ok(key)) => Json(json!({
+        Ok(Ok(key)) => {
+            state.api_keys.count_call(key.organization_id);
+            Json(json!({
             "ok": true,
             "organization_id": key.organization_id,
             "key_id": key.key_id,
             "scope": key.scope,
             "plan": key.plan,
-        }))
-        .into_response(),
+            }))
+            .into_response()
+        }
         Ok(Err(reason)) => (
             StatusCode::UNAUTHORIZED,
             Json(

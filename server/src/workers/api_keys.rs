@@ -68,21 +68,32 @@ pub async fn subscribe_to_invalidations(state: &AppState, redis_url: &str) -> an
     Ok(())
 }
 
-/// Flushes "last used" times until `shutdown`, and once more after it.
-/// `every` is 30 s by default: "last used" is shown to the minute.
-pub async fn flush_last_used(
+/// How often metered call counts are written: a crash loses at most this much.
+pub const CALLS_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Writes buffered call counts every second and "last used" times every
+/// `last_used_every` (30 s by default: it is shown to the minute), until
+/// `shutdown`, and once more after it.
+pub async fn flush_usage(
     verifier: ApiKeyVerifier,
     db: sqlx::PgPool,
-    every: Duration,
+    last_used_every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let mut last_used_flushed = tokio::time::Instant::now();
     loop {
         let stop = tokio::select! {
-            _ = tokio::time::sleep(every) => false,
+            _ = tokio::time::sleep(CALLS_FLUSH_INTERVAL) => false,
             _ = shutdown.changed() => true,
         };
-        if let Err(e) = verifier.flush_last_used(&db).await {
-            tracing::warn!(error = ?e, "could not record API key use; will retry");
+        if let Err(e) = verifier.flush_calls(&db).await {
+            tracing::warn!(error = ?e, "could not record metered API calls; will retry");
+        }
+        if stop || last_used_flushed.elapsed() >= last_used_every {
+            if let Err(e) = verifier.flush_last_used(&db).await {
+                tracing::warn!(error = ?e, "could not record API key use; will retry");
+            }
+            last_used_flushed = tokio::time::Instant::now();
         }
         if stop || *shutdown.borrow() {
             return;
