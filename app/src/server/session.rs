@@ -93,6 +93,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthSe
             None
         }
     };
+    let from_cache = cached.is_some();
     let session = match cached {
         Some(session) => session,
         None => match load(&state.db, &token_hash).await? {
@@ -107,7 +108,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthSe
         revoke_by_hash(state, &token_hash).await?;
         return Ok(None);
     }
-    let session = if (now - session.last_seen_at).whole_seconds() >= TOUCH_INTERVAL_SECS {
+    let stale = (now - session.last_seen_at).whole_seconds() >= TOUCH_INTERVAL_SECS;
+    let session = if stale {
         touch(&state.db, session.session_id).await?;
         AuthSession {
             last_seen_at: now,
@@ -116,7 +118,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthSe
     } else {
         session
     };
-    cache(state, &key, &session).await;
+    // A cache hit that was not touched is already cached as is: no second round trip.
+    if !from_cache || stale {
+        cache(state, &key, &session).await;
+    }
     Ok(Some(session))
 }
 
