@@ -96,6 +96,7 @@ impl Config {
                 "PORTAL_API_KEY_FLUSH_SECONDS",
                 30u64,
             )?),
+            clock: Default::default(),
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

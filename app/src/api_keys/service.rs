@@ -5,6 +5,7 @@ use crate::domain::api_key::random_body;
 use crate::domain::{ApiKeyName, ApiKeyScope, ApiKeySecret, Permission};
 use crate::error::{AppError, FieldErrors};
 use crate::server::audit::{self, AuditEntry};
+use crate::server::clock::{display_minutes, new_uuid};
 use crate::server::error::violated_constraint;
 use crate::server::{client_meta, require_permission, state, AppState, AuthSession};
 use fred::prelude::*;
@@ -180,12 +181,6 @@ fn generate_secret() -> Result<ApiKeySecret, AppError> {
         .map_err(|e| anyhow::anyhow!("generated key is malformed: {e}").into())
 }
 
-fn new_uuid() -> Result<Uuid, AppError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("OS random source failed: {e}"))?;
-    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
-}
-
 async fn created(
     state: &AppState,
     session: &AuthSession,
@@ -257,16 +252,10 @@ fn to_wire(row: ApiKeyRow, now: OffsetDateTime) -> Option<ApiKey> {
         display_prefix: row.display_prefix,
         scope: ApiKeyScope::parse(&row.scope).ok()?,
         created_by: row.created_by,
-        created_at: minutes(row.created_at),
-        last_used_at: row.last_used_at.map(minutes),
-        expires_at: row.expires_at.map(minutes),
+        created_at: display_minutes(row.created_at),
+        last_used_at: row.last_used_at.map(display_minutes),
+        expires_at: row.expires_at.map(display_minutes),
         status,
         replaced_by: row.replaced_by,
     })
-}
-
-/// "2026-11-25 14:03 UTC".
-fn minutes(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }

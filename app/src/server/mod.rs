@@ -3,6 +3,7 @@
 //! hashing, and the conversions that turn backend errors into `AppError`.
 
 pub mod audit;
+pub mod clock;
 pub mod context;
 pub mod error;
 pub mod password;

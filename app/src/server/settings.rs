@@ -22,6 +22,8 @@ pub struct Settings {
     pub operator_token: Option<secrecy::SecretString>,
     /// How often buffered API key "last used" times are written.
     pub api_key_flush_interval: Duration,
+    /// "Now" for expiries (invitations); tests move it forward.
+    pub clock: super::clock::Clock,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             operator_token: None,
             api_key_flush_interval: Duration::from_secs(30),
+            clock: super::clock::Clock::default(),
         }
     }
 }
