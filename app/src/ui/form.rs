@@ -1,6 +1,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use server_fn::ServerFn;
 
 /// A labelled input with its error message beside it. The error is linked with
 /// `aria-describedby` and the input marked `aria-invalid`, so screen readers
@@ -85,15 +86,46 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 }
 
 /// The error of a form post made without JavaScript: the server redirects back
-/// with the error in the `__err` query parameter (see server/src/http/server_fn_errors.rs).
+/// with the error in the `__err` query parameter, and the failing server
+/// function's path in `__fn` (see server/src/http/server_fns.rs).
 pub fn error_from_url() -> Signal<Option<AppError>> {
+    url_error(None)
+}
+
+fn url_error(server_fn_path: Option<&'static str>) -> Signal<Option<AppError>> {
     let query = use_query_map();
     Signal::derive(move || {
-        query
-            .read()
-            .get("__err")
+        let query = query.read();
+        let from_this_form = match (server_fn_path, query.get("__fn")) {
+            (Some(expected), Some(failed)) => expected == failed,
+            _ => true,
+        };
+        from_this_form
+            .then(|| query.get("__err"))
+            .flatten()
             .and_then(|json| serde_json::from_str(&json).ok())
     })
+}
+
+/// The latest error of `action`, or of the no-JS post to the same server
+/// function that led to this page. For pages with several forms.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let from_url = url_error(Some(S::PATH));
+    Signal::derive(move || match action.value().get() {
+        Some(Err(error)) => Some(error),
+        Some(Ok(_)) => None,
+        None => from_url.get(),
+    })
+}
+
+/// The no-JS error of the server function `S`, when the page shows it
+/// somewhere other than beside the form (rows that each have a form).
+pub fn url_error_of<S: ServerFn>() -> Signal<Option<AppError>> {
+    url_error(Some(S::PATH))
 }
 
 /// The latest error of an action, or of the no-JS post that led to this page.

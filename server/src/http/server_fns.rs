@@ -15,8 +15,11 @@ const MAX_ERROR_BYTES: usize = 64 * 1024;
 ///
 /// A plain HTML form post (JavaScript off) is redirected back to the page it
 /// came from; there the error rides along in `?__err=` so the page can show it
-/// beside the form (`app::ui::form::error_from_url`).
+/// beside the form (`app::ui::form::error_from_url`), and `?__fn=` names the
+/// server function that failed, so a page with several forms shows the error
+/// beside the right one.
 pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
+    let server_fn_path = request.uri().path().to_owned();
     let response = next.run(request).await;
     if !response
         .headers()
@@ -33,7 +36,7 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
             .headers
             .get(header::LOCATION)
             .and_then(|l| l.to_str().ok());
-        if let Some(target) = location.and_then(|l| back_with_error(l, &bytes)) {
+        if let Some(target) = location.and_then(|l| back_with_error(l, &server_fn_path, &bytes)) {
             if let Ok(value) = HeaderValue::from_str(&target) {
                 parts.headers.insert(header::LOCATION, value);
             }
@@ -54,12 +57,12 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
 /// The path and query of `referer` (never another host: no open redirect) with
 /// `__err` set to the error as plain JSON. (server_fn's own form-redirect
 /// encoding is base64 plus a `__path`, which nothing on the client reads.)
-fn back_with_error(referer: &str, encoded_error: &[u8]) -> Option<String> {
+fn back_with_error(referer: &str, server_fn_path: &str, encoded_error: &[u8]) -> Option<String> {
     let base = url::Url::parse("http://portal.invalid").ok()?;
     let mut url = base.join(referer).ok()?;
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| k != "__err" && k != "__path")
+        .filter(|(k, _)| !matches!(k.as_ref(), "__err" | "__fn" | "__path"))
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
     {
@@ -67,6 +70,7 @@ fn back_with_error(referer: &str, encoded_error: &[u8]) -> Option<String> {
         query.clear();
         query.extend_pairs(kept);
         query.append_pair("__err", std::str::from_utf8(encoded_error).ok()?);
+        query.append_pair("__fn", server_fn_path);
     }
     Some(format!(
         "{}?{}",
@@ -82,13 +86,18 @@ mod tests {
     #[test]
     fn form_errors_return_to_the_same_page_on_this_host() {
         let target = back_with_error(
-            "https://evil.example/sign-in?x=1&__err=old&__path=%2Fapi",
+            "https://evil.example/sign-in?x=1&__err=old&__fn=%2Fold&__path=%2Fapi",
+            "/api/auth/sign_in",
             br#""InvalidCredentials""#,
         )
         .unwrap();
         assert!(target.starts_with("/sign-in?x=1&__err="), "{target}");
         assert!(
             !target.contains("old") && !target.contains("evil") && !target.contains("__path"),
+            "{target}"
+        );
+        assert!(
+            target.ends_with("&__fn=%2Fapi%2Fauth%2Fsign_in"),
             "{target}"
         );
     }
