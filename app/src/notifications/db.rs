@@ -76,7 +76,7 @@ pub async fn lock_next_due(conn: &mut PgConnection) -> sqlx::Result<Option<Pendi
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         r#"update notification set status = 'sent', attempts = attempts + 1, sent_at = now(),
-                  last_error = null, updated_at = now()
+                  last_error = null, data = data - 'token', updated_at = now()
            where id = $1"#,
         id,
     )
@@ -96,6 +96,7 @@ pub async fn mark_failed(
         r#"update notification
            set attempts = attempts + 1, last_error = $2,
                status = case when $3::timestamptz is null then 'dead' else 'pending' end,
+               data = case when $3::timestamptz is null then data - 'token' else data end,
                next_attempt_at = coalesce($3, next_attempt_at),
                relayed_at = null, updated_at = now()
            where id = $1"#,

@@ -2,6 +2,10 @@ use serde::{Deserialize, Serialize};
 
 /// Every email the portal sends, with the data its template needs. Stored as
 /// `template` + `data` in the outbox and rendered only when it is sent.
+///
+/// A field named `token` is a secret (a link that grants something): the
+/// outbox row keeps it only until the email is sent or dead-lettered, then
+/// `data - 'token'` removes it, so the database holds only its hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "template", content = "data", rename_all = "snake_case")]
 pub enum Email {
@@ -9,6 +13,15 @@ pub enum Email {
     Welcome {
         name: String,
         organization_name: String,
+    },
+    /// To someone invited to join an organization.
+    Invitation {
+        organization_name: String,
+        invited_by: String,
+        role: String,
+        /// Secret: the only copy of the invitation token outside the recipient's inbox.
+        token: String,
+        expires_on: String,
     },
 }
 
@@ -46,6 +59,41 @@ impl Email {
                         name = escape_html(name),
                         org = escape_html(organization_name),
                         link = escape_html(&link),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::Invitation {
+                organization_name,
+                invited_by,
+                role,
+                token,
+                expires_on,
+            } => {
+                let link = format!("{base_url}/invitations/accept?token={token}");
+                let subject = format!("{invited_by} invited you to {organization_name} on Portal");
+                let text = format!(
+                    "Hi,\n\n{invited_by} invited you to join {organization_name} on Portal as {role}.\n\n\
+                     Accept the invitation: {link}\n\n\
+                     The link works once and expires on {expires_on}. If you did not expect this \
+                     invitation, you can ignore this email.\n\n— The Portal team\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi,</p><p>{inviter} invited you to join <strong>{org}</strong> on Portal as {role}.</p>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">Accept the invitation</a></p>\
+                         <p>The link works once and expires on {expires}. If you did not expect this \
+                         invitation, you can ignore this email.</p>",
+                        inviter = escape_html(invited_by),
+                        org = escape_html(organization_name),
+                        role = escape_html(role),
+                        link = escape_html(&link),
+                        expires = escape_html(expires_on),
                     ),
                 );
                 RenderedEmail {
@@ -122,5 +170,21 @@ mod tests {
             serde_json::from_value::<Email>(json).unwrap(),
             welcome("Acme")
         );
+    }
+
+    #[test]
+    fn invitation_links_to_the_accept_page_with_its_token() {
+        let email = Email::Invitation {
+            organization_name: "Acme".into(),
+            invited_by: "Ada".into(),
+            role: "Admin".into(),
+            token: "tok_123".into(),
+            expires_on: "2026-12-03".into(),
+        }
+        .render("https://portal.example.com");
+        let link = "https://portal.example.com/invitations/accept?token=tok_123";
+        assert!(email.text.contains(link));
+        assert!(email.html.contains(&format!("href=\"{link}\"")));
+        assert_eq!(email.subject, "Ada invited you to Acme on Portal");
     }
 }
