@@ -4,7 +4,8 @@ use crate::auth::model::CurrentUser;
 use crate::auth::{SignInPage, SignUpPage};
 use crate::dashboard::DashboardPage;
 use crate::error::AppError;
-use crate::team::TeamPage;
+use crate::team::api::{AcceptInvitation, LeaveOrganization};
+use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
 use crate::ui::upcoming::{BillingPage, SettingsPage, SupportPage, UsagePage};
 use crate::ui::AppLayout;
@@ -43,6 +44,9 @@ pub struct AuthContext {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    /// Joining an organization switches the session to it.
+    pub accept_invitation: ServerAction<AcceptInvitation>,
+    pub leave: ServerAction<LeaveOrganization>,
 }
 
 #[component]
@@ -51,12 +55,16 @@ pub fn App() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    let accept_invitation = ServerAction::<AcceptInvitation>::new();
+    let leave = ServerAction::<LeaveOrganization>::new();
     let user = Resource::new(
         move || {
             (
                 sign_in.version().get(),
                 sign_up.version().get(),
                 sign_out.version().get(),
+                accept_invitation.version().get(),
+                leave.version().get(),
             )
         },
         |_| get_current_user(),
@@ -66,6 +74,8 @@ pub fn App() -> impl IntoView {
         sign_in,
         sign_up,
         sign_out,
+        accept_invitation,
+        leave,
     });
 
     // Lets end-to-end tests (and curious developers) see that hydration finished.
@@ -82,6 +92,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async/>
                 // Async: the session check finishes before the first byte, so a
                 // signed-out visitor gets a real 302 even without JavaScript.
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>

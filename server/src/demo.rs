@@ -82,8 +82,40 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
             .await?;
         }
     }
+    seed_team(&mut tx, &hash).await?;
     tx.commit().await?;
     print_sign_ins();
+    Ok(())
+}
+
+/// Globex is the big customer: 240 more people, so search and pages on the
+/// team page have something to do. Acme has an invitation waiting.
+async fn seed_team(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result<()> {
+    let globex: Uuid = ORGS[1].id.parse().context("demo organization id")?;
+    sqlx::query!(
+        r#"with users as (
+               insert into app_user (email, name, password_hash)
+               select format('engineer%s@globex.test', n), format('Globex Engineer %s', lpad(n::text, 3, '0')), $2
+               from generate_series(1, 240) n
+               on conflict (email) do nothing returning id)
+           insert into member (organization_id, user_id, role)
+           select $1, id, 'member' from users on conflict do nothing"#,
+        globex,
+        hash,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let acme: Uuid = ORGS[0].id.parse().context("demo organization id")?;
+    // The token is unknown (only a hash of a fixed phrase): "Resend" mails a real one.
+    sqlx::query!(
+        r#"insert into invitation (organization_id, email, role, token_hash, invited_by, expires_at)
+           select $1, 'new.hire@acme.test', 'member', sha256('demo invitation'::bytea), id, now() + interval '7 days'
+           from app_user where email = 'owner@acme.test'
+           on conflict do nothing"#,
+        acme,
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

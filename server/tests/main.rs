@@ -9,4 +9,5 @@ mod health;
 mod helpers;
 mod notifications;
 mod security;
+mod team;
 mod tenancy;

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 /// Centered card used by the signed-out pages.
 #[component]
-fn AuthFrame(title: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AuthFrame(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <Title text=title/>
         <div class="flex min-h-screen flex-col items-center justify-center px-4 py-12">
@@ -73,7 +73,7 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
-fn const_format_hint() -> &'static str {
+pub(crate) fn const_format_hint() -> &'static str {
     // Kept in step with Password::MIN_CHARS by the test below.
     "At least 8 characters. A passphrase of a few words is strong and easy to remember."
 }

@@ -106,45 +106,64 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     let meta = client_meta()?;
     // An unparseable email cannot belong to an account: same answer as a wrong password.
     let email = EmailAddress::parse(email).map_err(|_| AppError::InvalidCredentials)?;
-    let limits = sign_in_limits(&state, &email, &meta);
-    rate_limit::check(&state, &limits).await?;
-
-    let account = db::find_user_for_sign_in(&state.db, &email).await?;
-    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
-    let password_ok = verify_password(password, stored_hash).await?;
-
-    let mut tx = state.db.begin().await?;
-    let signed_in = match &account {
-        Some(account) if password_ok => account.organization_id.map(|org| (account.user_id, org)),
-        _ => None,
-    };
-    let Some((user_id, organization_id)) = signed_in else {
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                organization_id: account.as_ref().and_then(|a| a.organization_id),
-                actor_user_id: account.as_ref().map(|a| a.user_id),
-                actor_email: Some(email.as_str()),
-                action: "user.sign_in_failed",
-                ..AuditEntry::default()
-            },
-            &meta,
-        )
-        .await?;
-        tx.commit().await?;
-        rate_limit::record_failure(&state, &limits).await;
-        return Err(AppError::InvalidCredentials);
+    let account = verify_credentials(&state, &email, password, &meta).await?;
+    let Some(organization_id) = account.organization_id else {
+        // The password was right, so saying why is no leak.
+        return Err(AppError::Conflict(
+            "Your account is not a member of any organization any more. Ask an owner for a new invitation."
+                .into(),
+        ));
     };
     let actor = AuditEntry {
         organization_id: Some(organization_id),
-        actor_user_id: Some(user_id),
+        actor_user_id: Some(account.user_id),
         actor_email: Some(email.as_str()),
         ..AuditEntry::default()
     };
+    let mut tx = state.db.begin().await?;
     let token = start_session(&mut tx, &state, actor, &meta).await?;
     tx.commit().await?;
-    rate_limit::reset(&state, &limits[0]).await;
     replace_session_cookie(&state, &token).await
+}
+
+/// Checks an email and password under the sign-in rate limits. A failure is
+/// audited and counted, and always answers `InvalidCredentials`.
+pub(crate) async fn verify_credentials(
+    state: &AppState,
+    email: &EmailAddress,
+    password: String,
+    meta: &ClientMeta,
+) -> Result<db::SignInRow, AppError> {
+    let limits = sign_in_limits(state, email, meta);
+    rate_limit::check(state, &limits).await?;
+
+    let account = db::find_user_for_sign_in(&state.db, email).await?;
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_ok = verify_password(password, stored_hash).await?;
+    match account {
+        Some(account) if password_ok => {
+            rate_limit::reset(state, &limits[0]).await;
+            Ok(account)
+        }
+        account => {
+            let mut tx = state.db.begin().await?;
+            audit::record(
+                &mut tx,
+                AuditEntry {
+                    organization_id: account.as_ref().and_then(|a| a.organization_id),
+                    actor_user_id: account.as_ref().map(|a| a.user_id),
+                    actor_email: Some(email.as_str()),
+                    action: "user.sign_in_failed",
+                    ..AuditEntry::default()
+                },
+                meta,
+            )
+            .await?;
+            tx.commit().await?;
+            rate_limit::record_failure(state, &limits).await;
+            Err(AppError::InvalidCredentials)
+        }
+    }
 }
 
 pub async fn sign_out() -> Result<(), AppError> {
@@ -197,7 +216,7 @@ fn sign_in_limits<'a>(state: &AppState, email: &EmailAddress, meta: &ClientMeta)
     ]
 }
 
-async fn start_session(
+pub(crate) async fn start_session(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
     actor: AuditEntry<'_>,
@@ -225,7 +244,7 @@ async fn start_session(
 
 /// A sign-in always issues a fresh token; the one the browser brought (if
 /// any) is revoked, so a token planted before sign-in is worthless after it.
-async fn replace_session_cookie(state: &AppState, token: &str) -> Result<(), AppError> {
+pub(crate) async fn replace_session_cookie(state: &AppState, token: &str) -> Result<(), AppError> {
     if let Some(previous) = session_token()? {
         session::revoke(state, &previous).await?;
     }

@@ -200,6 +200,58 @@ async fn revoke_by_hash(state: &AppState, token_hash: &[u8]) -> Result<(), AppEr
     Ok(())
 }
 
+/// Revokes every live session of one member in one organization (removed,
+/// or left) and returns their token hashes, for `forget_cached` after commit.
+pub async fn end_member_sessions(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<Vec<u8>>> {
+    sqlx::query_scalar!(
+        r#"update session set revoked_at = now(), updated_at = now()
+           where organization_id = $1 and user_id = $2 and revoked_at is null
+           returning token_hash"#,
+        organization_id,
+        user_id,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Token hashes of one member's live sessions in one organization: their
+/// cached copies carry the role, so a role change must drop them.
+pub async fn member_session_hashes(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<Vec<u8>>> {
+    sqlx::query_scalar!(
+        r#"select token_hash from session
+           where organization_id = $1 and user_id = $2 and revoked_at is null"#,
+        organization_id,
+        user_id,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Drops cached sessions so their next request reads Postgres (new role, or
+/// revoked). If Redis is unreachable here it is unreachable for readers too,
+/// who then read Postgres; a cache that comes back keeps an entry at most
+/// `CACHE_TTL_SECS`.
+pub async fn forget_cached(state: &AppState, token_hashes: &[Vec<u8>]) {
+    if token_hashes.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = token_hashes
+        .iter()
+        .map(|hash| cache_key(&state.settings, hash))
+        .collect();
+    if let Err(e) = state.redis.del::<i64, _>(keys).await {
+        tracing::warn!(error = %e, "could not evict sessions from the cache");
+    }
+}
+
 /// `Set-Cookie` value that stores the session token.
 pub fn session_cookie(settings: &Settings, token: &str) -> String {
     Cookie::build((settings.session_cookie_name(), token.to_owned()))
