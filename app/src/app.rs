@@ -1,4 +1,6 @@
+use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
+use crate::audit::AuditPage;
 use crate::auth::api::{get_current_user, SignIn, SignOut, SignUp};
 use crate::auth::model::CurrentUser;
 use crate::auth::{SignInPage, SignUpPage};
@@ -6,7 +8,7 @@ use crate::dashboard::DashboardPage;
 use crate::error::AppError;
 use crate::team::TeamPage;
 use crate::ui::theme::THEME_BOOT_SCRIPT;
-use crate::ui::upcoming::{BillingPage, SettingsPage, SupportPage, UsagePage};
+use crate::ui::upcoming::{BillingPage, SupportPage, UsagePage};
 use crate::ui::AppLayout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -82,6 +84,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                // Outside the signed-in frame: the link may open in any browser.
+                <Route path=path!("/account/confirm-email") view=ConfirmEmailPage/>
                 // Async: the session check finishes before the first byte, so a
                 // signed-out visitor gets a real 302 even without JavaScript.
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
@@ -92,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

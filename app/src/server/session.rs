@@ -200,6 +200,22 @@ async fn revoke_by_hash(state: &AppState, token_hash: &[u8]) -> Result<(), AppEr
     Ok(())
 }
 
+/// Drops the cached copies of sessions whose record changed (revoked, or the
+/// user's name, email or organization changed). If Redis is down the copies
+/// expire within `CACHE_TTL_SECS`; a revocation is already final in Postgres.
+pub async fn evict_cached(state: &AppState, token_hashes: &[Vec<u8>]) {
+    if token_hashes.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = token_hashes
+        .iter()
+        .map(|hash| cache_key(&state.settings, hash))
+        .collect();
+    if let Err(e) = state.redis.del::<i64, _>(keys).await {
+        tracing::warn!(error = %e, "could not evict sessions from cache");
+    }
+}
+
 /// `Set-Cookie` value that stores the session token.
 pub fn session_cookie(settings: &Settings, token: &str) -> String {
     Cookie::build((settings.session_cookie_name(), token.to_owned()))
