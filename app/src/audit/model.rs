@@ -160,7 +160,12 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     fn fields(value: Option<&Value>) -> Vec<(String, &Value)> {
         match value {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            // A null field reads as "none", like a missing one.
+            Some(Value::Object(map)) => map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v))
+                .collect(),
             Some(other) => vec![("value".to_owned(), other)],
         }
     }
@@ -312,6 +317,11 @@ mod tests {
         );
         assert!(!changes[2].changed());
         assert!(diff(None, None).is_empty());
+        let set = diff(
+            Some(&json!({ "billing_email": null })),
+            Some(&json!({ "billing_email": "a@b.io" })),
+        );
+        assert_eq!(set[0].before, None, "null shows as none");
         assert_eq!(diff(None, Some(&json!("x")))[0].field, "value");
     }
 
