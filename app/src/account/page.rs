@@ -95,6 +95,19 @@ where
     Signal::derive(move || matches!(value.get(), Some(Ok(()))))
 }
 
+/// From the signed-in user, which the layout has already loaded (so server
+/// and browser render the same tabs).
+fn can_view_audit_log() -> Signal<bool> {
+    let auth = expect_context::<crate::app::AuthContext>();
+    Signal::derive(move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.role.can(crate::domain::Permission::ViewAuditLog))
+    })
+}
+
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let rename_org = ServerAction::<UpdateOrganizationName>::new();
@@ -113,12 +126,7 @@ pub fn SettingsPage() -> impl IntoView {
         },
         |_| get_account_settings(),
     );
-    let show_audit = Signal::derive(move || {
-        settings
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|s| s.can_view_audit_log)
-    });
+    let show_audit = can_view_audit_log();
     view! {
         <Title text="Settings · Portal"/>
         <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
@@ -286,14 +294,7 @@ pub fn SecurityPage() -> impl IntoView {
         move || (revoke.version().get(), revoke_others.version().get()),
         |_| list_sessions(),
     );
-    let auth = expect_context::<crate::app::AuthContext>();
-    let show_audit = Signal::derive(move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role.can(crate::domain::Permission::ViewAuditLog))
-    });
+    let show_audit = can_view_audit_log();
     let revoke_error = form_error(revoke.value());
     let others_error = form_error(revoke_others.value());
     let error = Signal::derive(move || revoke_error.get().or_else(|| others_error.get()));

@@ -28,7 +28,9 @@ pub fn AuditPage() -> impl IntoView {
         })
     });
     let page = Resource::new(move || filter.get(), list_audit_entries);
-    let error = Signal::derive(move || page.get().and_then(Result::err));
+    // Parsed here too (pure, same code as the server), so the date errors render
+    // identically on the server and while hydrating.
+    let error = Signal::derive(move || filter.get().parse().err());
     view! {
         <Title text="Audit log · Portal"/>
         <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
