@@ -1,4 +1,6 @@
+use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
+use crate::audit::AuditPage;
 use crate::auth::api::{get_current_user, SignIn, SignOut, SignUp};
 use crate::auth::model::CurrentUser;
 use crate::auth::{SignInPage, SignUpPage};
@@ -7,7 +9,7 @@ use crate::error::AppError;
 use crate::team::api::{AcceptInvitation, LeaveOrganization};
 use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
-use crate::ui::upcoming::{BillingPage, SettingsPage, SupportPage, UsagePage};
+use crate::ui::upcoming::{BillingPage, SupportPage, UsagePage};
 use crate::ui::AppLayout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -92,7 +94,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                // Outside the signed-in frame: these links may open in any browser.
                 <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/confirm-email") view=ConfirmEmailPage/>
                 // Async: the session check finishes before the first byte, so a
                 // signed-out visitor gets a real 302 even without JavaScript.
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
@@ -103,6 +107,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -5,10 +5,14 @@
 //! `auth/`: `api.rs` (server functions) → `service.rs` (workflow) → `db.rs` (SQL).
 #![recursion_limit = "512"]
 
+/// Account settings: names, billing and login email, password, sessions.
+pub mod account;
 /// API keys: create, rotate, revoke, and verify presented keys fast.
 pub mod api_keys;
 /// The shell, the `App` component, the route table and app-wide context.
 pub mod app;
+/// The audit page: filter, page through and export the audit log.
+pub mod audit;
 /// Sign-up, sign-in, sign-out and the current user.
 pub mod auth;
 /// The organization at a glance.

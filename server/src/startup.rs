@@ -198,6 +198,7 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .route("/audit/export.csv", get(http::audit_export::export_csv))
         // Only the app's own routes resolve sessions; static files do not pay for it.
         .route_layer(from_fn_with_state(
             state.clone(),

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test fails
 
+mod account;
 mod api_keys;
+mod audit;
 mod auth;
 mod health;
 mod helpers;

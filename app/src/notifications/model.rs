@@ -23,6 +23,14 @@ pub enum Email {
         token: String,
         expires_on: String,
     },
+    /// To the new address of a login email change: the link that confirms it.
+    ConfirmEmailChange {
+        name: String,
+        new_email: String,
+        token: String,
+    },
+    /// To the old address of a login email change: it was asked for.
+    EmailChangeRequested { name: String, new_email: String },
 }
 
 /// A rendered email: subject, plain-text part and HTML part.
@@ -94,6 +102,61 @@ impl Email {
                         role = escape_html(role),
                         link = escape_html(&link),
                         expires = escape_html(expires_on),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::ConfirmEmailChange {
+                name,
+                new_email,
+                token,
+            } => {
+                let link = format!("{base_url}/account/confirm-email?token={token}");
+                let subject = "Confirm your new Portal login email".to_owned();
+                let text = format!(
+                    "Hi {name},\n\nYou asked to sign in to Portal with {new_email} from now on.\n\n\
+                     Confirm it here (the link works once, for 24 hours): {link}\n\n\
+                     If you did not ask for this, ignore this email: nothing changes.\n\n— The Portal team\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi {name},</p><p>You asked to sign in to Portal with <strong>{email}</strong> from now on.</p>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">Confirm my new email</a></p>\
+                         <p>The link works once, for 24 hours. If you did not ask for this, ignore this email: nothing changes.</p>",
+                        name = escape_html(name),
+                        email = escape_html(new_email),
+                        link = escape_html(&link),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::EmailChangeRequested { name, new_email } => {
+                let link = format!("{base_url}/settings/security");
+                let subject = "Your Portal login email is about to change".to_owned();
+                let text = format!(
+                    "Hi {name},\n\nSomeone signed in as you asked to move your Portal login to {new_email}. \
+                     It changes only when the link we sent there is opened.\n\n\
+                     If this was not you, change your password and end your other sessions now: {link}\n\n— The Portal team\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi {name},</p><p>Someone signed in as you asked to move your Portal login to \
+                         <strong>{email}</strong>. It changes only when the link we sent there is opened.</p>\
+                         <p>If this was not you, change your password and end your other sessions now:</p>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">Review security</a></p>",
+                        name = escape_html(name),
+                        email = escape_html(new_email),
+                        link = escape_html(&link),
                     ),
                 );
                 RenderedEmail {

@@ -201,7 +201,7 @@ async fn revoke_by_hash(state: &AppState, token_hash: &[u8]) -> Result<(), AppEr
 }
 
 /// Revokes every live session of one member in one organization (removed,
-/// or left) and returns their token hashes, for `forget_cached` after commit.
+/// or left) and returns their token hashes, for `evict_cached` after commit.
 pub async fn end_member_sessions(
     conn: &mut PgConnection,
     organization_id: Uuid,
@@ -235,11 +235,10 @@ pub async fn member_session_hashes(
     .await
 }
 
-/// Drops cached sessions so their next request reads Postgres (new role, or
-/// revoked). If Redis is unreachable here it is unreachable for readers too,
-/// who then read Postgres; a cache that comes back keeps an entry at most
-/// `CACHE_TTL_SECS`.
-pub async fn forget_cached(state: &AppState, token_hashes: &[Vec<u8>]) {
+/// Drops the cached copies of sessions whose record changed (revoked, or the
+/// user's name, email or organization changed). If Redis is down the copies
+/// expire within `CACHE_TTL_SECS`; a revocation is already final in Postgres.
+pub async fn evict_cached(state: &AppState, token_hashes: &[Vec<u8>]) {
     if token_hashes.is_empty() {
         return;
     }
@@ -248,7 +247,7 @@ pub async fn forget_cached(state: &AppState, token_hashes: &[Vec<u8>]) {
         .map(|hash| cache_key(&state.settings, hash))
         .collect();
     if let Err(e) = state.redis.del::<i64, _>(keys).await {
-        tracing::warn!(error = %e, "could not evict sessions from the cache");
+        tracing::warn!(error = %e, "could not evict sessions from cache");
     }
 }
 

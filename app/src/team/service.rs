@@ -324,7 +324,7 @@ pub async fn update_role(user_id: Uuid, role: Role) -> Result<Role, AppError> {
         .await?;
         let sessions = session::member_session_hashes(&mut tx, org, user_id).await?;
         tx.commit().await?;
-        session::forget_cached(&state, &sessions).await;
+        session::evict_cached(&state, &sessions).await;
     }
     Ok(role)
 }
@@ -361,7 +361,7 @@ pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
     )
     .await?;
     tx.commit().await?;
-    session::forget_cached(&state, &sessions).await;
+    session::evict_cached(&state, &sessions).await;
     Ok(())
 }
 
@@ -390,7 +390,7 @@ pub async fn leave() -> Result<(), AppError> {
     )
     .await?;
     tx.commit().await?;
-    session::forget_cached(&state, &sessions).await;
+    session::evict_cached(&state, &sessions).await;
     set_cookie(&session::clear_session_cookie(&state.settings))
 }
 
@@ -428,7 +428,7 @@ pub async fn transfer_ownership(user_id: Uuid) -> Result<(), AppError> {
     let mut sessions = session::member_session_hashes(&mut tx, org, user_id).await?;
     sessions.extend(session::member_session_hashes(&mut tx, org, session.user_id).await?);
     tx.commit().await?;
-    session::forget_cached(&state, &sessions).await;
+    session::evict_cached(&state, &sessions).await;
     Ok(())
 }
 

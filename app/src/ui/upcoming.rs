@@ -1,4 +1,3 @@
-use crate::app::AuthContext;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,27 +27,4 @@ pub fn BillingPage() -> impl IntoView {
 #[component]
 pub fn SupportPage() -> impl IntoView {
     view! { <UpcomingSection title="Support" what="Opening and following support tickets is coming to this page."/> }
-}
-
-/// Settings: today the account as it is; editing arrives with the Account issue.
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
-    view! {
-        <Title text="Settings · Portal"/>
-        <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
-        <Suspense fallback=|| view! { <super::Loading/> }>
-            {move || Suspend::new(async move {
-                auth.user.await.ok().flatten().map(|user| view! {
-                    <dl class="grid max-w-xl grid-cols-[auto_1fr] gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-5 \
-                               text-sm dark:border-slate-700 dark:bg-slate-900">
-                        <dt class="font-medium">"Organization"</dt><dd>{user.organization_name}</dd>
-                        <dt class="font-medium">"Your name"</dt><dd>{user.name}</dd>
-                        <dt class="font-medium">"Login email"</dt><dd>{user.email}</dd>
-                        <dt class="font-medium">"Role"</dt><dd>{user.role.label()}</dd>
-                    </dl>
-                })
-            })}
-        </Suspense>
-    }
 }

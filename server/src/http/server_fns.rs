@@ -25,7 +25,7 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
         .headers()
         .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
     {
-        return response;
+        return without_stale_error(response);
     }
     let (mut parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_ERROR_BYTES).await.unwrap_or_default();
@@ -52,6 +52,55 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A successful form post is redirected back to the page it came from; if
+/// that page still shows an earlier error (`?__err=`), drop it, or the fixed
+/// form would reappear with the old message.
+fn without_stale_error(mut response: Response) -> Response {
+    if !response.status().is_redirection() {
+        return response;
+    }
+    let cleaned = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .filter(|l| l.contains("__err="))
+        .and_then(strip_error);
+    if let Some(value) = cleaned.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// `location` (a path, or an absolute URL of this site) without `__err`.
+fn strip_error(location: &str) -> Option<String> {
+    let base = url::Url::parse("http://portal.invalid").ok()?;
+    let mut url = base.join(location).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "__err" && k != "__fn")
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let path_and_query = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    // Keep an absolute Location absolute (it is the same page's own origin).
+    if location.starts_with('/') {
+        Some(path_and_query)
+    } else {
+        Some(format!(
+            "{}{}",
+            url.origin().ascii_serialization(),
+            path_and_query
+        ))
+    }
 }
 
 /// The path and query of `referer` (never another host: no open redirect) with
@@ -81,7 +130,19 @@ fn back_with_error(referer: &str, server_fn_path: &str, encoded_error: &[u8]) ->
 
 #[cfg(test)]
 mod tests {
-    use super::back_with_error;
+    use super::{back_with_error, strip_error};
+
+    #[test]
+    fn a_successful_post_returns_without_the_old_error() {
+        assert_eq!(
+            strip_error("/settings?__err=%22x%22").as_deref(),
+            Some("/settings")
+        );
+        assert_eq!(
+            strip_error("http://127.0.0.1:3000/audit?action=a&__err=1").as_deref(),
+            Some("http://127.0.0.1:3000/audit?action=a")
+        );
+    }
 
     #[test]
     fn form_errors_return_to_the_same_page_on_this_host() {

@@ -1,0 +1,106 @@
+use futures::stream::BoxStream;
+use serde_json::Value;
+use sqlx::{PgExecutor, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct AuditRow {
+    pub id: i64,
+    pub created_at: OffsetDateTime,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The filter in the form the SQL takes: bounds as instants, `until` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target_type: Option<String>,
+    pub since: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    pub before_id: Option<i64>,
+}
+
+// Both queries walk audit_log_org_created_idx (or the action / actor index
+// when that filter is set) newest first and stop at the limit: the cost of a
+// page does not grow with the size of the log. The cursor row is looked up by
+// primary key, and the row comparison `(created_at, id) < (…)` is an index
+// condition. EXPLAIN ANALYZE with 100,000 entries in each of two
+// organizations (Postgres 15, 51 rows per page):
+//   first page 0.1 ms · page 95,000 entries deep 0.17 ms · rare action
+//   (100 of 100k, action index) 0.5 ms · actor (actor index) 0.15 ms ·
+//   target type (filter on the range scan) 0.04 ms · one-day range 0.08 ms ·
+//   the whole export's scan (100k rows) 70 ms.
+// Postgres plans these with the parameter values (custom plans); a forced
+// generic plan cannot use the action/actor indexes and takes 27–58 ms on the
+// same data, still bounded by the organization's own range, and the planner
+// keeps the custom plans because their estimated cost is far lower.
+
+/// One page (`limit` rows) of an organization's entries matching the filter.
+pub async fn list_entries(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    query: &AuditQuery,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"select id, created_at, actor_email, action, target_type, target_id, before, after, ip, user_agent
+           from audit_log
+           where organization_id = $1
+             and ($2::text is null or actor_email = $2)
+             and ($3::text is null or action = $3)
+             and ($4::text is null or target_type = $4)
+             and ($5::timestamptz is null or created_at >= $5)
+             and ($6::timestamptz is null or created_at < $6)
+             and ($7::bigint is null or (created_at, id) <
+                  (select c.created_at, c.id from audit_log c where c.id = $7 and c.organization_id = $1))
+           order by created_at desc, id desc
+           limit $8"#,
+        organization_id,
+        query.actor,
+        query.action,
+        query.target_type,
+        query.since,
+        query.until,
+        query.before_id,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every entry matching the filter, newest first, as a stream: rows arrive
+/// as Postgres sends them, so an export never holds the whole log in memory.
+pub fn stream_entries<'a>(
+    db: &'a PgPool,
+    organization_id: Uuid,
+    query: &'a AuditQuery,
+) -> BoxStream<'a, sqlx::Result<AuditRow>> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"select id, created_at, actor_email, action, target_type, target_id, before, after, ip, user_agent
+           from audit_log
+           where organization_id = $1
+             and ($2::text is null or actor_email = $2)
+             and ($3::text is null or action = $3)
+             and ($4::text is null or target_type = $4)
+             and ($5::timestamptz is null or created_at >= $5)
+             and ($6::timestamptz is null or created_at < $6)
+           order by created_at desc, id desc"#,
+        organization_id,
+        query.actor.as_deref(),
+        query.action.as_deref(),
+        query.target_type.as_deref(),
+        query.since,
+        query.until,
+    )
+    .fetch(db)
+}

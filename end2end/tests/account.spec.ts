@@ -1,0 +1,89 @@
+import { expect, pathOf, signIn, signUp, test, waitForHydration } from './fixtures';
+
+test('change the billing email and find it in the audit log with before and after', async ({ page }) => {
+  await signUp(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await waitForHydration(page);
+
+  const field = page.getByLabel('Billing email', { exact: true });
+  await field.fill('not an email');
+  await page.getByRole('button', { name: 'Save billing email' }).click();
+  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+
+  await field.fill('Accounts@Example.com');
+  await page.getByRole('button', { name: 'Save billing email' }).click();
+  await expect(page.getByText('Billing email saved.')).toBeVisible();
+
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
+  await page.waitForURL((url) => url.pathname === '/audit');
+  await page.getByLabel('Action', { exact: true }).fill('organization.billing_email_changed');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL((url) => url.searchParams.get('action') === 'organization.billing_email_changed');
+  const entries = page.getByTestId('audit-entry');
+  await expect(entries).toHaveCount(1);
+  await entries.first().locator('summary').click();
+  const row = entries.first().getByRole('row', { name: /billing_email/ });
+  await expect(row).toContainText('accounts@example.com');
+  await expect(row.getByRole('cell').first()).toHaveText('—');
+
+  // The export link carries the same filter.
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export these entries as CSV' }).click();
+  const csv = await (await download).createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of csv) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  expect(text.split('\r\n').filter(Boolean)).toHaveLength(2);
+  expect(text).toContain('accounts@example.com');
+});
+
+test('revoke another session: that browser is signed out at its next request', async ({ page, browser, baseURL }) => {
+  const account = await signUp(page);
+  const other = await browser.newContext({ baseURL });
+  try {
+    const otherPage = await other.newPage();
+    await otherPage.goto('/sign-in');
+    await waitForHydration(otherPage);
+    await signIn(otherPage, account.email, account.password);
+    await otherPage.waitForURL((url) => url.pathname === '/');
+
+    await page.goto('/settings/security');
+    await waitForHydration(page);
+    const sessions = page.getByTestId('session');
+    await expect(sessions).toHaveCount(2);
+    await expect(sessions.filter({ hasText: 'This browser' })).toHaveCount(1);
+    const another = sessions.filter({ hasNotText: 'This browser' });
+    await another.getByText(/End session on/).click();
+    await another.getByRole('button', { name: 'End session' }).click();
+    await expect(sessions).toHaveCount(1);
+
+    await otherPage.goto('/settings');
+    await otherPage.waitForURL((url) => url.pathname === '/sign-in');
+    expect(pathOf(otherPage)).toBe('/sign-in');
+    await page.reload();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Settings');
+  } finally {
+    await other.close();
+  }
+});
+
+test('without JavaScript, a bad name is explained and a good one saved', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const page = await context.newPage();
+    await signUp(page, { hydrate: false });
+    await page.goto('/settings');
+    const name = page.getByLabel('Your name', { exact: true });
+    await name.fill(' ');
+    await page.getByRole('button', { name: 'Save name' }).last().click();
+    await expect(page.getByText('Enter a name.')).toBeVisible();
+    await page.getByLabel('Your name', { exact: true }).fill('Nora No-Script');
+    await page.getByRole('button', { name: 'Save name' }).last().click();
+    await page.waitForURL((url) => url.pathname === '/settings' && !url.search.includes('__err'));
+    await expect(page.getByLabel('Your name', { exact: true })).toHaveValue('Nora No-Script');
+    await expect(page.getByRole('banner')).toContainText('Nora No-Script');
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,774 @@
+//! The audit log: every mutating server function records an entry; the
+//! audit page filters and pages within the caller's organization only; the
+//! CSV export streams exactly the filtered rows, safely escaped; and no
+//! server function can change or delete an entry.
+
+use crate::helpers::*;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+// ------------------------------------------------------------ completeness
+
+/// Server functions that change nothing. Add a new endpoint here only if it
+/// writes nothing; otherwise add it to `mutations()` with a valid call.
+const READ_ONLY: &[&str] = &[
+    "/api/auth/current_user",
+    "/api/dashboard/summary",
+    "/api/team/members",
+    "/api/team/invitations",
+    "/api/invitations/preview",
+    "/api/api_keys/list",
+    "/api/account/settings",
+    "/api/account/email_change/check",
+    "/api/account/sessions",
+    "/api/audit/entries",
+];
+
+/// Who makes a call: the fixture organization's owner, one of its members,
+/// or a browser with no session.
+#[derive(Clone, Copy, PartialEq)]
+enum Caller {
+    Owner,
+    Member,
+    Anonymous,
+}
+
+/// One valid call of a mutating server function. `args` reads ids and tokens
+/// the fixture prepared. Calls run in this order; sign-out comes last.
+struct Mutation {
+    path: &'static str,
+    caller: Caller,
+    args: fn(&Fixture) -> Vec<(&'static str, String)>,
+}
+
+fn mutations() -> Vec<Mutation> {
+    use Caller::*;
+    let m = |path, caller, args| Mutation { path, caller, args };
+    vec![
+        m("/api/auth/sign_up", Anonymous, |_| {
+            let org = Org::new("Completeness");
+            vec![
+                ("organization_name", org.name),
+                ("name", "New Owner".into()),
+                ("email", org.email),
+                ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/auth/sign_in", Anonymous, |f| {
+            vec![
+                ("email", f.other_owner_email.clone()),
+                ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/api_keys/create", Owner, |_| {
+            vec![
+                ("name", "Audited".into()),
+                ("scope", "full".into()),
+                ("expires_in", "never".into()),
+            ]
+        }),
+        m("/api/api_keys/revoke", Owner, |f| {
+            vec![("id", f.key_to_revoke.clone())]
+        }),
+        m("/api/api_keys/rotate", Owner, |f| {
+            vec![
+                ("id", f.key_to_rotate.clone()),
+                ("grace_hours", "24".into()),
+            ]
+        }),
+        m("/api/account/organization_name", Owner, |_| {
+            vec![("organization_name", "Renamed For Audit".into())]
+        }),
+        m("/api/account/billing_email", Owner, |_| {
+            vec![("billing_email", "billing-audit@example.com".into())]
+        }),
+        m("/api/account/name", Owner, |_| {
+            vec![("name", "Renamed Owner".into())]
+        }),
+        m("/api/account/email_change", Owner, |f| {
+            vec![
+                ("new_email", format!("moved-{}", f.owner_email)),
+                ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/account/email_change/confirm", Anonymous, |f| {
+            vec![("token", f.other_owner_email_token.clone())]
+        }),
+        m("/api/account/sessions/revoke", Owner, |f| {
+            vec![("id", f.owner_other_session.clone())]
+        }),
+        m("/api/account/sessions/revoke_others", Owner, |_| vec![]),
+        m("/api/account/password", Owner, |_| {
+            vec![
+                ("current_password", PASSWORD.into()),
+                ("new_password", "another long passphrase".into()),
+            ]
+        }),
+        m("/api/team/invite", Owner, |_| {
+            vec![
+                ("email", format!("invited-{}@example.com", Uuid::new_v4())),
+                ("role", "member".into()),
+            ]
+        }),
+        m("/api/team/invitations/resend", Owner, |f| {
+            vec![("id", f.team.invitation_to_resend.clone())]
+        }),
+        m("/api/team/invitations/revoke", Owner, |f| {
+            vec![("id", f.team.invitation_to_revoke.clone())]
+        }),
+        m("/api/invitations/accept", Anonymous, |f| {
+            vec![
+                ("token", f.team.invitation_token.clone()),
+                ("name", "Invited Person".into()),
+                ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/team/members/role", Owner, |f| {
+            vec![
+                ("user_id", f.team.member_to_promote.clone()),
+                ("role", "admin".into()),
+            ]
+        }),
+        m("/api/team/members/remove", Owner, |f| {
+            vec![("user_id", f.team.member_to_remove.clone())]
+        }),
+        m("/api/team/leave", Member, |_| vec![]),
+        // Late: the owner is an admin afterwards.
+        m("/api/team/transfer_ownership", Owner, |f| {
+            vec![("user_id", f.team.heir.clone())]
+        }),
+        m("/api/auth/sign_out", Owner, |_| vec![]),
+    ]
+}
+
+/// What the calls need: an owner signed in (plus a second session of theirs),
+/// two API keys, and a second organization whose owner has a pending email change.
+struct Fixture {
+    owner: Client,
+    owner_email: String,
+    owner_other_session: String,
+    key_to_revoke: String,
+    key_to_rotate: String,
+    other_owner_email: String,
+    other_owner_email_token: String,
+    team: TeamFixture,
+}
+
+/// Members and invitations of the owner's organization (moved to Pro for seats).
+struct TeamFixture {
+    member: Client,
+    member_to_promote: String,
+    member_to_remove: String,
+    heir: String,
+    invitation_to_resend: String,
+    invitation_to_revoke: String,
+    invitation_token: String,
+}
+
+async fn team_fixture(app: &TestApp, owner: &Client, owner_email: &str) -> TeamFixture {
+    sqlx::query("update organization set plan_id = 'pro'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let client = member_with_role(app, owner_email, "member").await;
+        let user = json(app.get(&client, "auth/current_user").await).await;
+        ids.push(user["user_id"].as_str().unwrap().to_owned());
+    }
+    let mut emails = Vec::new();
+    for label in ["resend", "revoke", "accept"] {
+        let email = format!("{label}-{}@example.com", Uuid::new_v4());
+        let response = app
+            .call(owner, "team/invite", &[("email", &email), ("role", "member")])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        emails.push(email);
+    }
+    let invitations = json(app.get(owner, "team/invitations").await).await;
+    let id_of = |email: &str| {
+        invitations
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["email"] == email)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let invitation_token = sqlx::query_scalar::<_, String>(
+        "select data->>'token' from notification where recipient = $1 and template = 'invitation'",
+    )
+    .bind(&emails[2])
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    TeamFixture {
+        member: member_with_role(app, owner_email, "member").await,
+        member_to_promote: ids[0].clone(),
+        member_to_remove: ids[1].clone(),
+        heir: ids[2].clone(),
+        invitation_to_resend: id_of(&emails[0]),
+        invitation_to_revoke: id_of(&emails[1]),
+        invitation_token,
+    }
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let owner = browser();
+    let org = Org::new("Audited");
+    app.sign_up(&owner, &org).await;
+    let second = browser();
+    assert_eq!(
+        app.sign_in(&second, &org.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let sessions = json(app.get(&owner, "account/sessions").await).await;
+    let owner_other_session = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut keys = Vec::new();
+    for name in ["To revoke", "To rotate"] {
+        let response = app
+            .call(
+                &owner,
+                "api_keys/create",
+                &[("name", name), ("scope", "full"), ("expires_in", "never")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        keys.push(
+            json(response).await["key"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let other = browser();
+    let other_org = Org::new("Other");
+    app.sign_up(&other, &other_org).await;
+    let target = format!("confirmed-{}", other_org.email);
+    let response = app
+        .call(
+            &other,
+            "account/email_change",
+            &[("new_email", &target), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(
+        response.status().is_success(),
+        "{:?}",
+        response.text().await
+    );
+    let token = sqlx::query_scalar::<_, String>(
+        "select data->>'token' from notification where recipient = $1 and template = 'confirm_email_change'",
+    )
+    .bind(&target)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let team = team_fixture(app, &owner, &org.email).await;
+    Fixture {
+        owner,
+        team,
+        owner_email: org.email,
+        owner_other_session,
+        key_to_revoke: keys[0].clone(),
+        key_to_rotate: keys[1].clone(),
+        other_owner_email: other_org.email,
+        other_owner_email_token: token,
+    }
+}
+
+async fn audit_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_log")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// Every row of the log as text, to prove that earlier entries never change.
+async fn snapshot(db: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("select row_to_json(a)::text from audit_log a order by id")
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_mutating_server_function_writes_an_audit_entry(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let table = mutations();
+
+    // 1. The tables cover exactly the registered server functions.
+    let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let known: BTreeSet<String> = READ_ONLY
+        .iter()
+        .copied()
+        .chain(table.iter().map(|m| m.path))
+        .map(str::to_owned)
+        .collect();
+    let unclassified: Vec<_> = registered.difference(&known).collect();
+    assert!(
+        unclassified.is_empty(),
+        "server functions in neither READ_ONLY nor mutations() of server/tests/audit.rs: {unclassified:?}"
+    );
+    let stale: Vec<_> = known.difference(&registered).collect();
+    assert!(stale.is_empty(), "listed but not registered: {stale:?}");
+
+    let f = fixture(&app).await;
+    let history = snapshot(&db).await;
+
+    // 2. Read-only endpoints write nothing.
+    for path in READ_ONLY {
+        let before = audit_count(&db).await;
+        f.owner.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            audit_count(&db).await,
+            before,
+            "{path} is read-only but wrote to the audit log"
+        );
+    }
+
+    // 3. Each mutating call succeeds and adds at least one entry.
+    for mutation in &table {
+        let args = (mutation.args)(&f);
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let client = match mutation.caller {
+            Caller::Owner => f.owner.clone(),
+            Caller::Member => f.team.member.clone(),
+            Caller::Anonymous => browser(),
+        };
+        let before = audit_count(&db).await;
+        let response = client
+            .post(app.url(mutation.path))
+            .header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{} failed ({status}): {:?}",
+            mutation.path,
+            response.text().await
+        );
+        assert!(
+            audit_count(&db).await > before,
+            "{} changed data without an audit entry",
+            mutation.path
+        );
+    }
+
+    // 4. Append-only: none of those calls changed or removed an earlier entry.
+    let after = snapshot(&db).await;
+    assert_eq!(
+        &after[..history.len()],
+        &history[..],
+        "an earlier audit entry changed"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_refuses_to_change_or_delete_audit_entries(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    app.sign_up(&browser(), &Org::new("Append")).await;
+    // The role the server connects with (the same pool) cannot rewrite history.
+    for statement in [
+        "update audit_log set action = 'forged'",
+        "delete from audit_log",
+        "update audit_log set before = null where id = (select min(id) from audit_log)",
+    ] {
+        let error = sqlx::query(statement).execute(&app.db).await.unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+    let forged: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'forged'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(forged, 0);
+    assert!(audit_count(&db).await > 0);
+}
+
+// ------------------------------------------------------------- the page
+
+async fn organization_of(db: &PgPool, email: &str) -> Uuid {
+    sqlx::query_scalar(
+        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+/// `count` synthetic entries, one second apart from `start`.
+async fn insert_entries(
+    db: &PgPool,
+    org: Uuid,
+    count: i32,
+    action: &str,
+    actor: &str,
+    start: &str,
+) {
+    sqlx::query(
+        "insert into audit_log (organization_id, actor_email, action, target_type, target_id, before, after, created_at)
+         select $1, $2, $3, 'widget', g::text, jsonb_build_object('n', g), jsonb_build_object('n', g + 1),
+                $4::timestamptz + g * interval '1 second'
+         from generate_series(1, $5) g",
+    )
+    .bind(org)
+    .bind(actor)
+    .bind(action)
+    .bind(start)
+    .bind(count)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+/// Every page of the filter (raw query string like `filter[action]=x`).
+async fn all_pages(app: &TestApp, client: &Client, filter: &str) -> Vec<Value> {
+    let mut entries = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let mut url = format!("/api/audit/entries?{filter}");
+        if let Some(id) = before {
+            url.push_str(&format!("&filter[before]={id}"));
+        }
+        let response = client.get(app.url(&url)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        let page = json(response).await;
+        let batch = page["entries"].as_array().unwrap();
+        assert!(batch.len() <= 50);
+        entries.extend(batch.iter().cloned());
+        match page["next_before"].as_i64() {
+            Some(id) => before = Some(id),
+            None => return entries,
+        }
+    }
+}
+
+fn ids(entries: &[Value]) -> Vec<i64> {
+    entries.iter().map(|e| e["id"].as_i64().unwrap()).collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn filters_and_keyset_pages_return_each_matching_entry_once(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    let org = Org::new("Filters");
+    app.sign_up(&owner, &org).await;
+    let org_id = organization_of(&db, &org.email).await;
+    insert_entries(
+        &db,
+        org_id,
+        120,
+        "widget.made",
+        "ada@example.com",
+        "2026-01-10T00:00:00Z",
+    )
+    .await;
+    insert_entries(
+        &db,
+        org_id,
+        30,
+        "widget.broken",
+        "bob@example.com",
+        "2026-02-10T00:00:00Z",
+    )
+    .await;
+    insert_entries(
+        &db,
+        org_id,
+        7,
+        "widget.made",
+        "bob@example.com",
+        "2026-03-10T00:00:00Z",
+    )
+    .await;
+
+    let made = all_pages(&app, &owner, "filter[action]=widget.made").await;
+    assert_eq!(made.len(), 127);
+    let made_ids = ids(&made);
+    let mut sorted = made_ids.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(
+        made_ids, sorted,
+        "newest first, no entry twice across pages"
+    );
+
+    let bob = all_pages(&app, &owner, "filter[actor]=Bob@Example.com").await;
+    assert_eq!(bob.len(), 37);
+    let both = all_pages(
+        &app,
+        &owner,
+        "filter[actor]=bob@example.com&filter[action]=widget.made",
+    )
+    .await;
+    assert_eq!(both.len(), 7);
+    let february = all_pages(
+        &app,
+        &owner,
+        "filter[from]=2026-02-01&filter[to]=2026-02-28",
+    )
+    .await;
+    assert_eq!(february.len(), 30);
+    assert!(february.iter().all(|e| e["action"] == "widget.broken"));
+    let one_day = all_pages(
+        &app,
+        &owner,
+        "filter[from]=2026-03-10&filter[to]=2026-03-10",
+    )
+    .await;
+    assert_eq!(one_day.len(), 7, "the end date is included");
+    let widgets = all_pages(&app, &owner, "filter[target_type]=widget").await;
+    assert_eq!(widgets.len(), 157);
+    let organizations = all_pages(&app, &owner, "filter[target_type]=organization").await;
+    assert_eq!(organizations.len(), 1, "organization.created at sign-up");
+
+    // Each entry carries its before/after difference.
+    let change = &made[0]["changes"][0];
+    assert_eq!(change["field"], "n");
+    assert_ne!(change["before"], change["after"]);
+
+    let bad = owner
+        .get(app.url("/api/audit/entries?filter[from]=2026-02-30"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let reversed = owner
+        .get(app.url("/api/audit/entries?filter[from]=2026-03-01&filter[to]=2026-02-01"))
+        .send()
+        .await
+        .unwrap();
+    assert!(json(reversed).await["Validation"]["to"].is_string());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_owners_and_admins_read_the_audit_log(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    let org = Org::new("Roles");
+    app.sign_up(&owner, &org).await;
+    for (role, allowed) in [("admin", true), ("billing", false), ("member", false)] {
+        let client = member_with_role(&app, &org.email, role).await;
+        let list = app.get(&client, "audit/entries").await.status();
+        let csv = client
+            .get(app.url("/audit/export.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let expected = if allowed {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!((list, csv), (expected, expected), "{role}");
+    }
+    let anonymous = browser();
+    assert_eq!(
+        anonymous
+            .get(app.url("/audit/export.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Parses the export with a minimal RFC 4180 reader (quotes, doubled quotes,
+/// commas and newlines inside quotes).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn csv_export_has_exactly_the_filtered_rows_escaped(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    let org = Org::new("Export");
+    app.sign_up(&owner, &org).await;
+    let org_id = organization_of(&db, &org.email).await;
+    insert_entries(
+        &db,
+        org_id,
+        75,
+        "widget.made",
+        "ada@example.com",
+        "2026-01-10T00:00:00Z",
+    )
+    .await;
+    insert_entries(
+        &db,
+        org_id,
+        5,
+        "widget.other",
+        "ada@example.com",
+        "2026-01-10T00:00:00Z",
+    )
+    .await;
+    // Hostile text: a formula, a quote, a comma and a newline.
+    sqlx::query(
+        "insert into audit_log (organization_id, actor_email, action, target_type, target_id, after)
+         values ($1, '=HYPERLINK(\"http://evil\")', 'widget.made', 'widget', 'a,\"b\"\nc', '{\"note\": \"-1+2\"}')",
+    )
+    .bind(org_id)
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let response = owner
+        .get(app.url("/audit/export.csv?action=widget.made"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let rows = parse_csv(&response.text().await.unwrap());
+    assert_eq!(rows[0][0], "id");
+    let exported: Vec<i64> = rows[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+    let listed = ids(&all_pages(&app, &owner, "filter[action]=widget.made").await);
+    assert_eq!(
+        exported, listed,
+        "the export is the filtered list, in the same order"
+    );
+    assert_eq!(exported.len(), 76);
+
+    let hostile = rows.iter().find(|r| r[5].starts_with("a,")).unwrap();
+    assert_eq!(
+        hostile[2], "'=HYPERLINK(\"http://evil\")",
+        "formula neutralised"
+    );
+    assert_eq!(
+        hostile[5], "a,\"b\"\nc",
+        "quotes, commas and newlines survive"
+    );
+    assert!(
+        rows.iter().all(|r| r.len() == 10),
+        "every row has every column"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_organizations_entries_never_appear(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let alice = browser();
+    let alice_org = Org::new("Alice");
+    app.sign_up(&alice, &alice_org).await;
+    let mallory = browser();
+    let mallory_org = Org::new("Mallory");
+    app.sign_up(&mallory, &mallory_org).await;
+    let alice_id = organization_of(&db, &alice_org.email).await;
+    insert_entries(
+        &db,
+        alice_id,
+        60,
+        "secret.thing",
+        "alice-secret@example.com",
+        "2026-01-10T00:00:00Z",
+    )
+    .await;
+    let alice_entry: i64 =
+        sqlx::query_scalar("select max(id) from audit_log where organization_id = $1")
+            .bind(alice_id)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+
+    // Server function, with and without filters, and with Alice's entry as the cursor.
+    for filter in [
+        "filter[action]=",
+        "filter[action]=secret.thing",
+        "filter[actor]=alice-secret@example.com",
+        &format!("filter[before]={}", alice_entry + 1),
+    ] {
+        let entries = all_pages(&app, &mallory, filter).await;
+        assert!(
+            entries.iter().all(|e| e["action"] != "secret.thing"),
+            "{filter} leaked another organization's entries"
+        );
+    }
+    let own = all_pages(&app, &mallory, "filter[action]=").await;
+    assert!(!own.is_empty(), "Mallory sees her own entries");
+    // The page, rendered on the server.
+    let html = mallory
+        .get(app.url("/audit?action=secret.thing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("alice-secret"));
+    let html = mallory
+        .get(app.url("/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&mallory_org.email) && !html.contains(&alice_org.email));
+    // The CSV export: the organization comes from the session only.
+    let csv = mallory
+        .get(app.url(&format!("/audit/export.csv?organization_id={alice_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("secret.thing") && !csv.contains(&alice_org.email));
+    assert!(csv.contains(&mallory_org.email));
+}
