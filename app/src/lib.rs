@@ -11,6 +11,8 @@ pub mod api_keys;
 pub mod app;
 /// Sign-up, sign-in, sign-out and the current user.
 pub mod auth;
+/// Plan, subscription, card on file, invoices (with PDFs) and plan changes.
+pub mod billing;
 /// The organization at a glance.
 pub mod dashboard;
 /// Validated domain types and the permission matrix (no I/O, both targets).

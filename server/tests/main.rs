@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod auth;
+mod billing;
 mod health;
 mod helpers;
 mod notifications;
