@@ -191,9 +191,8 @@ impl BillingDetailsUpdate {
         let postal_code = field("postal_code", &input.postal_code, 20);
         let country = field("country", &input.country, 2).to_ascii_uppercase();
         let tax_id = field("tax_id", &input.tax_id, 30);
-        if !country.is_empty()
-            && !(country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()))
-        {
+        let two_letters = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
+        if !country.is_empty() && !two_letters {
             errors.add("country", "Use the two-letter country code, e.g. US or DE.");
         }
         if !tax_id

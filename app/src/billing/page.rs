@@ -64,7 +64,7 @@ pub fn BillingPage() -> impl IntoView {
                 <h1 class="text-2xl font-semibold">"Billing"</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
                     "Your plan, how you pay, and every invoice."
-                    {move || (!can_manage.get()).then(|| " Only owners and billing managers can change these; ask one of them.")}
+                    {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
                 </p>
             </div>
             <Transition fallback=|| view! { <Loading label="Loading billing…"/> }>
