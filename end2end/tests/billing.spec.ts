@@ -7,8 +7,8 @@ async function openBilling(page: Page) {
   await waitForHydration(page);
 }
 
-async function previewPlan(page: Page, plan: RegExp) {
-  await page.getByLabel('New plan').selectOption({ label: (await page.getByLabel('New plan').locator('option').filter({ hasText: plan }).textContent())! });
+async function previewPlan(page: Page, planId: string) {
+  await page.getByLabel('New plan').selectOption(planId);
   await page.getByRole('button', { name: 'Preview change' }).click();
 }
 
@@ -40,7 +40,7 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 4242');
 
   // Upgrade: the preview names the prorated amount before anything happens.
-  await previewPlan(page, /^Pro/);
+  await previewPlan(page, 'pro');
   await expect(page.getByTestId('plan-preview')).toContainText('Upgrade from Free to Pro now');
   await expect(page.getByTestId('current-plan')).toHaveText('Free');
   await page.getByRole('button', { name: /Confirm: pay \$[\d.,]+ and upgrade/ }).click();
@@ -63,7 +63,7 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   expect(download.suggestedFilename()).toMatch(/^invoice-INV-.*\.pdf$/);
 
   // Downgrade: scheduled for the end of the period, the plan stays Pro until then.
-  await previewPlan(page, /^Free/);
+  await previewPlan(page, 'free');
   await expect(page.getByTestId('plan-preview')).toContainText('Move from Pro to Free on');
   await page.getByRole('button', { name: /Confirm: move to Free on/ }).click();
   await expect(page.getByTestId('scheduled-change')).toContainText('Changes to Free on');

@@ -562,3 +562,80 @@ async fn invoice_pdf_is_a_real_pdf_for_the_owning_organization_only(db: PgPool) 
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_billing_page_renders_plan_card_and_invoices_on_the_server(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, email, org) = owner(&app, "Page").await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+
+    let html = client.get(app.url("/billing")).send().await.unwrap();
+    assert_eq!(html.status(), StatusCode::OK);
+    let html = html.text().await.unwrap();
+    for expected in [
+        "Current plan",
+        "Visa ending in 4242",
+        "INV-",
+        "Paid",
+        "Save card",
+        "Preview change",
+    ] {
+        assert!(html.contains(expected), "{expected} missing");
+    }
+    let preview = client
+        .get(app.url("/billing?change_to=enterprise"))
+        .send()
+        .await
+        .unwrap();
+    let preview = preview.text().await.unwrap();
+    assert!(
+        preview.contains("Upgrade from Pro to Enterprise now"),
+        "the preview works without JavaScript"
+    );
+
+    // Read-only for a member: no forms.
+    let member = member_with_role(&app, &email, "member").await;
+    let html = member
+        .get(app.url("/billing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("INV-") && !html.contains("Save card"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn demo_organizations_get_a_year_of_invoices_once(db: PgPool) {
+    server::demo::seed(&db).await.unwrap();
+    server::demo::seed(&db).await.unwrap();
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "select o.name, count(i.id) from organization o left join invoice i on i.organization_id = o.id
+         group by o.name order by o.name",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let count = |name: &str| {
+        counts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| *c)
+            .unwrap()
+    };
+    assert!(count("Acme Analytics") >= 12, "{counts:?}");
+    assert!(count("Globex Corporation") >= 12, "{counts:?}");
+    assert_eq!(count("Initech"), 0, "free plans are not invoiced");
+    let overage: i64 =
+        sqlx::query_scalar("select count(*) from invoice_line where kind = 'overage'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(overage, 2);
+}
