@@ -7,6 +7,14 @@ async function openBilling(page: Page) {
   await waitForHydration(page);
 }
 
+async function saveCard(page: Page, number: string) {
+  await page.getByLabel('Card number').fill(number);
+  await page.getByLabel('Expiry month').fill('12');
+  await page.getByLabel('Expiry year').fill('2040');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: 'Save card' }).click();
+}
+
 async function previewPlan(page: Page, planId: string) {
   await page.getByLabel('New plan').selectOption(planId);
   await page.getByRole('button', { name: 'Preview change' }).click();
@@ -28,15 +36,10 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   await expect(page.getByTestId('billing-email')).toHaveText('accounts@example.com');
 
   // A declined card is refused clearly; a good one is saved as brand + last 4.
-  await page.getByLabel('Card number').fill('4000 0000 0000 0002');
-  await page.getByLabel('Expiry month').fill('12');
-  await page.getByLabel('Expiry year').fill('2040');
-  await page.getByLabel('CVC').fill('123');
-  await page.getByRole('button', { name: 'Save card' }).click();
+  await saveCard(page, '4000 0000 0000 0002');
   await expect(page.getByText('Your card was declined')).toBeVisible();
   await expect(page.getByTestId('payment-method')).toHaveText('No card on file');
-  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
-  await page.getByRole('button', { name: 'Save card' }).click();
+  await saveCard(page, '4242 4242 4242 4242');
   await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 4242');
 
   // Upgrade: the preview names the prorated amount before anything happens.
