@@ -428,18 +428,29 @@ pub async fn invoice_pdf(
 /// invoice. Catches up several missed periods. Returns the periods closed.
 pub async fn close_due_periods(db: &PgPool, now: OffsetDateTime) -> Result<usize, AppError> {
     let mut closed = 0;
+    // One organization whose period cannot be closed (logged) must not hold
+    // up the others; it is retried on the next run.
+    let mut failed = std::collections::HashSet::new();
     loop {
-        let due = db::due_subscriptions(db, now, 100).await?;
+        let mut due = db::due_subscriptions(db, now, 100).await?;
+        due.retain(|org| !failed.contains(org));
         let mut progressed = false;
         for org in due {
             let mut tx = db.begin().await?;
             let Some(sub) = db::lock_due_subscription(&mut tx, org, now).await? else {
                 continue;
             };
-            close_period(&mut tx, &sub, now).await?;
-            tx.commit().await?;
-            closed += 1;
-            progressed = true;
+            match close_period(&mut tx, &sub, now).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    closed += 1;
+                    progressed = true;
+                }
+                Err(e) => {
+                    tracing::error!(organization = %org, error = %e, "closing a billing period failed");
+                    failed.insert(org);
+                }
+            }
         }
         if !progressed {
             break;
