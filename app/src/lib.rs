@@ -15,6 +15,8 @@ pub mod app;
 pub mod audit;
 /// Sign-up, sign-in, sign-out and the current user.
 pub mod auth;
+/// Plan, subscription, card on file, invoices (with PDFs) and plan changes.
+pub mod billing;
 /// The organization at a glance.
 pub mod dashboard;
 /// Validated domain types and the permission matrix (no I/O, both targets).

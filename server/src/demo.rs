@@ -84,6 +84,7 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     }
     seed_team(&mut tx, &hash).await?;
     tx.commit().await?;
+    seed_billing_history(db).await?;
     print_sign_ins();
     Ok(())
 }
@@ -128,4 +129,99 @@ fn print_sign_ins() {
         }
     }
     println!();
+}
+
+/// Billing demo data: a sandbox card, billing details and 13 months of
+/// invoice history for the paid demo organizations. The history is produced
+/// by the real period-end job: the subscription is moved 13 months back and
+/// the job catches up, month by month. Skipped for an organization that has
+/// invoices already.
+async fn seed_billing_history(db: &PgPool) -> anyhow::Result<()> {
+    const PAID: &[(&str, &str, &str, &str)] = &[
+        (
+            "00000000-0000-4000-8000-00000000a001",
+            "ap@acme.test",
+            "Acme Analytics GmbH",
+            "DE",
+        ),
+        (
+            "00000000-0000-4000-8000-00000000a002",
+            "accounts@globex.test",
+            "Globex Corporation",
+            "US",
+        ),
+    ];
+    for (id, email, company, country) in PAID {
+        let org_id: Uuid = id.parse().context("demo organization id")?;
+        let existing = sqlx::query_scalar!(
+            r#"select count(*) as "count!" from invoice where organization_id = $1"#,
+            org_id
+        )
+        .fetch_one(db)
+        .await?;
+        if existing > 0 {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        sqlx::query!(
+            "update organization set billing_email = $2 where id = $1 and billing_email is null",
+            org_id,
+            *email,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"insert into billing_detail (organization_id, company_name, address_line1, city, postal_code, country, tax_id)
+               values ($1, $2, '1 Demo Street', 'Springfield', '12345', $3, '')
+               on conflict (organization_id) do nothing"#,
+            org_id,
+            *company,
+            *country,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"insert into payment_method (organization_id, provider, provider_ref, brand, last4, exp_month, exp_year)
+               values ($1, 'sandbox', 'sandbox_ok_demo', 'Visa', '4242', 12, 2030)
+               on conflict (organization_id) do nothing"#,
+            org_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"update subscription set
+                 current_period_start = (date_trunc('month', now() at time zone 'UTC') - interval '13 months') at time zone 'UTC',
+                 current_period_end = (date_trunc('month', now() at time zone 'UTC') - interval '12 months') at time zone 'UTC'
+               where organization_id = $1"#,
+            org_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+        // Some busy months over the Pro plan's API call limit, billed as overage.
+        sqlx::query!(
+            r#"insert into api_call_usage (organization_id, period_start, calls)
+               select $1, (date_trunc('month', now() at time zone 'UTC') - make_interval(months => m)) at time zone 'UTC', c
+               from (values (3, 512345::bigint), (7, 534000::bigint)) as busy(m, c)
+               where $2
+               on conflict (organization_id, period_start) do nothing"#,
+            org_id,
+            *id == PAID[0].0,
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    let closed = crate::workers::billing::process_due(db, time::OffsetDateTime::now_utc()).await?;
+    if closed > 0 {
+        // The newest Globex invoice waits for payment, so the history shows both states.
+        sqlx::query!(
+            r#"update invoice set status = 'open', paid_at = null
+               where id = (select id from invoice where organization_id = $1 order by issued_on desc limit 1)
+                 and due_on >= (now() at time zone 'UTC')::date"#,
+            PAID[1].0.parse::<Uuid>().context("demo organization id")?,
+        )
+        .execute(db)
+        .await?;
+    }
+    Ok(())
 }

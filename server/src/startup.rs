@@ -68,6 +68,10 @@ impl Application {
             self.state.settings.api_key_flush_interval,
             stopped.clone(),
         ));
+        let billing = tokio::spawn(crate::workers::billing::run(
+            self.state.db.clone(),
+            stopped.clone(),
+        ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         let served = axum::serve(
             self.listener,
@@ -82,6 +86,7 @@ impl Application {
             let _ = worker.await;
         }
         let _ = flusher.await;
+        let _ = billing.await;
         served
     }
 }
@@ -199,6 +204,10 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
             move || shell(options.clone())
         })
         .route("/audit/export.csv", get(http::audit_export::export_csv))
+        .route(
+            "/billing/invoices/{id}/pdf",
+            get(http::invoices::download_invoice),
+        )
         // Only the app's own routes resolve sessions; static files do not pay for it.
         .route_layer(from_fn_with_state(
             state.clone(),

@@ -25,6 +25,9 @@ const READ_ONLY: &[&str] = &[
     "/api/account/email_change/check",
     "/api/account/sessions",
     "/api/audit/entries",
+    "/api/billing/overview",
+    "/api/billing/invoices",
+    "/api/billing/preview_plan_change",
 ];
 
 /// Who makes a call: the fixture organization's owner, one of its members,
@@ -136,6 +139,30 @@ fn mutations() -> Vec<Mutation> {
             vec![("user_id", f.team.member_to_remove.clone())]
         }),
         m("/api/team/leave", Member, |_| vec![]),
+        m("/api/billing/update_details", Owner, |_| {
+            vec![
+                ("company_name", "Audited GmbH".into()),
+                ("address_line1", "Hauptstr. 1".into()),
+                ("address_line2", String::new()),
+                ("city", "Berlin".into()),
+                ("postal_code", "10115".into()),
+                ("country", "DE".into()),
+                ("tax_id", "DE123456789".into()),
+            ]
+        }),
+        m("/api/billing/update_payment_method", Owner, |_| {
+            vec![
+                ("card_number", "4242424242424242".into()),
+                ("exp_month", "12".into()),
+                ("exp_year", "2040".into()),
+                ("cvc", "123".into()),
+            ]
+        }),
+        m("/api/billing/change_plan", Owner, |_| {
+            vec![("plan", "enterprise".into())]
+        }),
+        m("/api/billing/cancel", Owner, |_| vec![]),
+        m("/api/billing/resume", Owner, |_| vec![]),
         // Late: the owner is an admin afterwards.
         m("/api/team/transfer_ownership", Owner, |f| {
             vec![("user_id", f.team.heir.clone())]
@@ -183,7 +210,11 @@ async fn team_fixture(app: &TestApp, owner: &Client, owner_email: &str) -> TeamF
     for label in ["resend", "revoke", "accept"] {
         let email = format!("{label}-{}@example.com", Uuid::new_v4());
         let response = app
-            .call(owner, "team/invite", &[("email", &email), ("role", "member")])
+            .call(
+                owner,
+                "team/invite",
+                &[("email", &email), ("role", "member")],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         emails.push(email);

@@ -7,6 +7,7 @@ mod account;
 mod api_keys;
 mod audit;
 mod auth;
+mod billing;
 mod health;
 mod helpers;
 mod notifications;

@@ -4,8 +4,14 @@
 
 /// `ApiKeySecret`: the `sk_live_` key format with its checksum; `ApiKeyScope`.
 pub mod api_key;
+/// Proration, invoice totals, tax, overage and plan-change limit conflicts.
+pub mod billing;
+/// `CardNumber` (Luhn), `CardExpiry`, `CardCvc`: card input that never prints.
+pub mod card;
 /// `EmailAddress`: trimmed, lower-cased, plausibly deliverable.
 pub mod email;
+/// `Money`: integer minor units and a `Currency`; never floats.
+pub mod money;
 /// `OrganizationName`, `PersonName`: trimmed, non-empty, bounded.
 pub mod names;
 /// `Password`: the password policy (length only, as NIST SP 800-63B advises).
@@ -15,6 +21,7 @@ pub mod role;
 
 pub use api_key::{ApiKeyScope, ApiKeySecret};
 pub use email::EmailAddress;
+pub use money::{Currency, Money};
 pub use names::{ApiKeyName, OrganizationName, PersonName};
 pub use password::Password;
 pub use role::{Permission, Role};

@@ -20,11 +20,6 @@ pub fn UsagePage() -> impl IntoView {
 }
 
 #[component]
-pub fn BillingPage() -> impl IntoView {
-    view! { <UpcomingSection title="Billing" what="Invoices, payment methods and plan changes are coming to this page."/> }
-}
-
-#[component]
 pub fn SupportPage() -> impl IntoView {
     view! { <UpcomingSection title="Support" what="Opening and following support tickets is coming to this page."/> }
 }

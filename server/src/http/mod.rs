@@ -5,6 +5,7 @@ pub mod api_v1;
 pub mod audit_export;
 pub mod csrf;
 pub mod health;
+pub mod invoices;
 pub mod server_fns;
 pub mod session;
 

@@ -3,4 +3,5 @@
 //! `process_one()` so tests can drain their queues deterministically.
 
 pub mod api_keys;
+pub mod billing;
 pub mod notifications;

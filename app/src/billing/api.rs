@@ -1,0 +1,111 @@
+use super::model::{BillingOverview, InvoicePage, PaymentMethod, PlanChangePreview};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Every member: plan, subscription, card on file, billing email and details.
+/// Errors: `Unauthorized`.
+#[server(endpoint = "billing/overview", input = server_fn::codec::GetUrl)]
+pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
+    super::service::overview().await
+}
+
+/// Every member: one page (1-based) of the invoice history, newest first.
+/// Errors: `Unauthorized`.
+#[server(endpoint = "billing/invoices", input = server_fn::codec::GetUrl)]
+pub async fn list_invoices(page: u32) -> Result<InvoicePage, AppError> {
+    super::service::invoices(page).await
+}
+
+/// Owner, billing: the address and tax ID printed on invoices.
+/// Errors: `Validation` (per field), `Forbidden`.
+#[server(endpoint = "billing/update_details")]
+pub async fn update_billing_details(
+    company_name: String,
+    address_line1: String,
+    address_line2: String,
+    city: String,
+    postal_code: String,
+    country: String,
+    tax_id: String,
+) -> Result<(), AppError> {
+    use super::model::{BillingDetails, BillingDetailsUpdate};
+    let update = BillingDetailsUpdate::parse(BillingDetails {
+        company_name,
+        address_line1,
+        address_line2,
+        city,
+        postal_code,
+        country,
+        tax_id,
+    })
+    .map_err(AppError::Validation)?;
+    super::service::update_details(update).await
+}
+
+/// Owner, billing: replaces the card on file. The card goes to the payment
+/// provider; only brand, last four digits and expiry are kept.
+/// Errors: `Validation` (`card_number`, `exp_month`, `exp_year`, `cvc`; a
+/// declined or expired card is reported on `card_number`), `Forbidden`.
+#[server(endpoint = "billing/update_payment_method")]
+pub async fn update_payment_method(
+    card_number: String,
+    exp_month: String,
+    exp_year: String,
+    cvc: String,
+) -> Result<PaymentMethod, AppError> {
+    use crate::domain::card::{CardCvc, CardExpiry, CardNumber};
+    use crate::error::FieldErrors;
+    let today = time::OffsetDateTime::now_utc();
+    let mut errors = FieldErrors::new();
+    let number = errors.check("card_number", CardNumber::parse(&card_number));
+    let expiry = errors.check(
+        "exp_month",
+        CardExpiry::parse(
+            &exp_month,
+            &exp_year,
+            (today.year() as u16, u8::from(today.month())),
+        ),
+    );
+    let cvc = errors.check("cvc", CardCvc::parse(&cvc));
+    match (number, expiry, cvc) {
+        (Some(number), Some(expiry), Some(cvc)) => {
+            super::service::update_payment_method(super::provider::CardInput {
+                number,
+                expiry,
+                cvc,
+            })
+            .await
+        }
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Owner, billing: what moving to `plan` would cost now, when it takes effect,
+/// and which limits stand in the way. Changes nothing.
+/// Errors: `Validation` (`plan`), `Forbidden`.
+#[server(endpoint = "billing/preview_plan_change", input = server_fn::codec::GetUrl)]
+pub async fn preview_plan_change(plan: String) -> Result<PlanChangePreview, AppError> {
+    super::service::preview_plan_change(&plan).await
+}
+
+/// Owner, billing: upgrades now (charging the prorated difference), schedules
+/// a downgrade for the period end, or drops a scheduled change.
+/// Errors: `Conflict` (limits exceeded, no card, card declined), `Validation`, `Forbidden`.
+#[server(endpoint = "billing/change_plan")]
+pub async fn change_plan(plan: String) -> Result<PlanChangePreview, AppError> {
+    super::service::change_plan(&plan).await
+}
+
+/// Owner, billing: ends the subscription when the current period ends.
+/// Errors: `Conflict` (already canceled, on Free), `Forbidden`.
+#[server(endpoint = "billing/cancel")]
+pub async fn cancel_subscription() -> Result<(), AppError> {
+    super::service::cancel_subscription().await
+}
+
+/// Owner, billing: keeps a canceled subscription going.
+/// Errors: `Conflict` (not canceled), `Forbidden`.
+#[server(endpoint = "billing/resume")]
+pub async fn resume_subscription() -> Result<(), AppError> {
+    super::service::resume_subscription().await
+}

@@ -1,0 +1,432 @@
+use super::api::{
+    get_billing_overview, list_invoices, preview_plan_change, CancelSubscription, ChangePlan,
+    ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
+};
+use super::components::{InvoiceTable, PreviewSummary, TextField};
+use super::model::{BillingOverview, PlanChangeKind};
+use crate::app::AuthContext;
+use crate::domain::card::{CardExpiry, CardNumber};
+use crate::domain::Permission;
+use crate::error::AppError;
+use crate::ui::form::{field_error, form_error};
+use crate::ui::{Card, EmptyState, ErrorView, FormAlert, Loading, SubmitButton};
+// One server function owns the billing email; Settings shows it too.
+use crate::account::api::UpdateBillingEmail;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let update_email = ServerAction::<UpdateBillingEmail>::new();
+    let update_details = ServerAction::<UpdateBillingDetails>::new();
+    let update_card = ServerAction::<UpdatePaymentMethod>::new();
+    let change = ServerAction::<ChangePlan>::new();
+    let cancel = ServerAction::<CancelSubscription>::new();
+    let resume = ServerAction::<ResumeSubscription>::new();
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let change_to = move || query.read().get("change_to").filter(|p| !p.is_empty());
+    let overview = Resource::new(
+        move || {
+            (
+                update_email.version().get(),
+                update_details.version().get(),
+                update_card.version().get(),
+                change.version().get(),
+                cancel.version().get(),
+                resume.version().get(),
+            )
+        },
+        |_| get_billing_overview(),
+    );
+    let invoices = Resource::new(
+        move || (page(), change.version().get()),
+        |(page, _)| list_invoices(page),
+    );
+    let can_manage = Signal::derive(move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.role.can(Permission::ManageBilling))
+    });
+    view! {
+        <Title text="Billing · Portal"/>
+        <div class="space-y-6">
+            <div>
+                <h1 class="text-2xl font-semibold">"Billing"</h1>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                    "Your plan, how you pay, and every invoice."
+                    {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
+                </p>
+            </div>
+            <Transition fallback=|| view! { <Loading label="Loading billing…"/> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => view! {
+                            <Overview overview=o.clone()/>
+                            <Show when=move || can_manage.get()>
+                                <PlanChange overview=o.clone() change_to=Signal::derive(change_to) change cancel resume/>
+                                <PaymentMethodForm action=update_card/>
+                                <BillingEmailForm current=o.billing_email.clone().unwrap_or_default() action=update_email/>
+                                <DetailsForm overview=o.clone() action=update_details/>
+                            </Show>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <section id="invoices" aria-labelledby="invoices-heading" class="space-y-3">
+                <h2 id="invoices-heading" class="text-lg font-semibold">"Invoices"</h2>
+                <Transition fallback=|| view! { <Loading label="Loading invoices…"/> }>
+                    {move || Suspend::new(async move {
+                        match invoices.await {
+                            Ok(page) if page.invoices.is_empty() => view! {
+                                <EmptyState title="No invoices yet">"Your first invoice arrives at the end of a paid period."</EmptyState>
+                            }
+                            .into_any(),
+                            Ok(page) => view! { <InvoiceTable page/> }.into_any(),
+                            Err(error) => view! { <ErrorView error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn Overview(overview: BillingOverview) -> impl IntoView {
+    let o = overview;
+    let next = match (&o.next_billing, o.cancel_at_period_end) {
+        (_, true) => format!("Ends on {}; you move to Free then.", o.period_end),
+        (Some((date, amount)), false) => format!(
+            "{} on {date} (with tax; usage over your limits is added)",
+            amount.display()
+        ),
+        (None, false) => "Nothing to pay: you are on a free plan.".to_owned(),
+    };
+    let scheduled = o
+        .scheduled_plan
+        .as_ref()
+        .map(|p| format!("Changes to {} on {}.", p.name, o.period_end));
+    let card = o.payment_method.as_ref().map_or_else(
+        || "No card on file".to_owned(),
+        |m| {
+            format!(
+                "{} ending in {} · expires {:02}/{}",
+                m.brand, m.last4, m.exp_month, m.exp_year
+            )
+        },
+    );
+    let d = o.details.clone();
+    let address: Vec<String> = [
+        d.company_name.clone(),
+        d.address_line1.clone(),
+        d.address_line2.clone(),
+        format!("{} {}", d.postal_code, d.city).trim().to_owned(),
+        d.country.clone(),
+    ]
+    .into_iter()
+    .filter(|l| !l.is_empty())
+    .collect();
+    view! {
+        <div class="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
+            <Card title="Current plan">
+                <p class="text-xl font-semibold" data-testid="current-plan">{o.plan.name.clone()}</p>
+                <p class="text-sm">{format!("{} a month", o.plan.price.display())}</p>
+                <p class="mt-1 text-xs text-slate-600 dark:text-slate-300">{format!("Current period: {} to {}", o.period_start, o.period_end)}</p>
+                {scheduled.map(|s| view! { <p class="mt-1 text-sm font-medium text-amber-800 dark:text-amber-300" data-testid="scheduled-change">{s}</p> })}
+            </Card>
+            <Card title="Next payment">
+                <p data-testid="next-payment">{next}</p>
+            </Card>
+            <Card title="Payment method">
+                <p data-testid="payment-method">{card}</p>
+            </Card>
+            <Card title="Billing email">
+                <p data-testid="billing-email" class="break-all">{o.billing_email.clone().unwrap_or_else(|| "Not set: invoices go to the owners".to_owned())}</p>
+            </Card>
+        </div>
+        <Card title="Billing address">
+            {if address.is_empty() {
+                view! { <p class="text-sm">"No billing address yet."</p> }.into_any()
+            } else {
+                view! { <address class="not-italic text-sm">{address.into_iter().map(|l| view! { <span class="block">{l}</span> }).collect_view()}</address> }.into_any()
+            }}
+            {(!d.tax_id.is_empty()).then(|| view! { <p class="mt-1 text-sm">{format!("Tax ID: {}", d.tax_id)}</p> })}
+        </Card>
+    }
+}
+
+#[component]
+fn PlanChange(
+    overview: BillingOverview,
+    change_to: Signal<Option<String>>,
+    change: ServerAction<ChangePlan>,
+    cancel: ServerAction<CancelSubscription>,
+    resume: ServerAction<ResumeSubscription>,
+) -> impl IntoView {
+    let preview = Resource::new(
+        move || (change_to.get(), change.version().get()),
+        |(plan, _)| async move {
+            match plan {
+                Some(plan) => preview_plan_change(plan).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let change_error = form_error(change.value());
+    let changed = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|p| match p.kind {
+                PlanChangeKind::Upgrade => format!("You are now on {}.", p.to.name),
+                PlanChangeKind::Downgrade => format!("{} starts on {}.", p.to.name, p.effective),
+                PlanChangeKind::KeepCurrent => format!("You stay on {}.", p.from.name),
+            })
+    };
+    let current = overview.plan.id.clone();
+    let paid = overview.plan.price.minor > 0;
+    let canceling = overview.cancel_at_period_end;
+    let period_end = overview.period_end.clone();
+    view! {
+        <section aria-labelledby="change-plan" class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="change-plan" class="font-semibold">"Change plan"</h2>
+            // A GET form: the preview is a page of its own, so it works without JavaScript.
+            <Form method="GET" action="/billing" attr:class="flex flex-wrap items-end gap-3">
+                <div class="space-y-1">
+                    <label for="field-change_to" class="block text-sm font-medium">"New plan"</label>
+                    <select id="field-change_to" name="change_to" class="rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900">
+                        {overview.plans.iter().map(|p| {
+                            let label = format!("{} ({} a month, {} members)", p.name, p.price.display(), p.seats_limit);
+                            let selected = change_to.get_untracked().as_deref() == Some(p.id.as_str());
+                            view! { <option value=p.id.clone() selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="rounded-md border border-indigo-600 px-4 py-2 font-semibold text-indigo-700 dark:text-indigo-300">"Preview change"</button>
+            </Form>
+            {move || changed().map(|message| view! { <p role="status" class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">{message}</p> })}
+            <FormAlert error=change_error/>
+            <Transition fallback=|| view! { <Loading label="Working out the change…"/> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(Some(p)) => {
+                            let blocked = !p.conflicts.is_empty();
+                            let plan = p.to.id.clone();
+                            let confirm = match p.kind {
+                                PlanChangeKind::Upgrade => format!("Confirm: pay {} and upgrade", p.prorated_with_tax.display()),
+                                PlanChangeKind::Downgrade => format!("Confirm: move to {} on {}", p.to.name, p.effective),
+                                PlanChangeKind::KeepCurrent => format!("Confirm: stay on {}", p.from.name),
+                            };
+                            view! {
+                                <PreviewSummary preview=p/>
+                                {(!blocked).then(|| view! {
+                                    <ActionForm action=change>
+                                        <input type="hidden" name="plan" value=plan/>
+                                        <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-500">{confirm}</button>
+                                    </ActionForm>
+                                })}
+                            }
+                            .into_any()
+                        }
+                        Ok(None) => ().into_any(),
+                        Err(AppError::Validation(errors)) => view! {
+                            <p role="status" class="text-sm">{errors.get("plan").unwrap_or_default().to_owned()}</p>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {(paid && !canceling && current != "free").then(|| view! {
+                <details>
+                    <summary class="cursor-pointer text-sm text-red-700 dark:text-red-400">"Cancel subscription…"</summary>
+                    <ActionForm action=cancel attr:class="mt-2 space-y-2">
+                        <p class="text-sm">{format!("You keep your plan until {period_end}, then move to Free. You can resume until then.")}</p>
+                        <button type="submit" class="rounded-md bg-red-700 px-3 py-1 text-sm font-semibold text-white">"Cancel at period end"</button>
+                    </ActionForm>
+                </details>
+            })}
+            {canceling.then(|| view! {
+                <ActionForm action=resume>
+                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-semibold dark:border-slate-600">"Resume subscription"</button>
+                </ActionForm>
+            })}
+            <FormAlert error=form_error(cancel.value())/>
+            <FormAlert error=form_error(resume.value())/>
+        </section>
+    }
+}
+
+#[component]
+fn PaymentMethodForm(action: ServerAction<UpdatePaymentMethod>) -> impl IntoView {
+    let error = form_error(action.value());
+    // The same rules as the server, run as the customer leaves each field.
+    let (local_number, set_local_number) = signal(None::<String>);
+    let (local_expiry, set_local_expiry) = signal(None::<String>);
+    let number_error = Signal::derive(move || {
+        local_number
+            .get()
+            .or_else(|| field_error(error, "card_number").get())
+    });
+    let expiry_error = Signal::derive(move || {
+        local_expiry
+            .get()
+            .or_else(|| field_error(error, "exp_month").get())
+    });
+    let check_number = move |ev: leptos::ev::FocusEvent| {
+        let value = event_target_value(&ev);
+        set_local_number.set(CardNumber::parse(&value).err().map(|e| e.to_string()));
+    };
+    let month = NodeRef::<leptos::html::Input>::new();
+    let year = NodeRef::<leptos::html::Input>::new();
+    let check_expiry = move |_| {
+        let (Some(m), Some(y)) = (month.get_untracked(), year.get_untracked()) else {
+            return;
+        };
+        if m.value().is_empty() || y.value().is_empty() {
+            return;
+        }
+        let now = js_sys_today();
+        set_local_expiry.set(
+            CardExpiry::parse(&m.value(), &y.value(), now)
+                .err()
+                .map(|e| e.to_string()),
+        );
+    };
+    let saved = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|m| format!("Saved: {} ending in {}.", m.brand, m.last4))
+    };
+    view! {
+        <section aria-labelledby="card-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="card-form" class="font-semibold">"Card on file"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "The card goes to our payment processor; we keep only its brand, last four digits and expiry. \
+                 Sandbox test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined."
+            </p>
+            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
+                <div class="space-y-1">
+                    <label for="field-card_number" class="block text-sm font-medium">"Card number"</label>
+                    <input id="field-card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required
+                        on:blur=check_number
+                        aria-invalid=move || if number_error.get().is_some() { "true" } else { "false" }
+                        aria-describedby="field-card_number-message"
+                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
+                    <p id="field-card_number-message" class="text-sm text-red-700 dark:text-red-400">{move || number_error.get()}</p>
+                </div>
+                <div class="space-y-1">
+                    <label for="field-exp_month" class="block text-sm font-medium">"Expiry month"</label>
+                    <input id="field-exp_month" name="exp_month" node_ref=month inputmode="numeric" autocomplete="cc-exp-month" required maxlength=2 placeholder="MM"
+                        on:blur=check_expiry
+                        aria-invalid=move || if expiry_error.get().is_some() { "true" } else { "false" }
+                        aria-describedby="field-exp_month-message"
+                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
+                    <p id="field-exp_month-message" class="text-sm text-red-700 dark:text-red-400">{move || expiry_error.get()}</p>
+                </div>
+                <div class="space-y-1">
+                    <label for="field-exp_year" class="block text-sm font-medium">"Expiry year"</label>
+                    <input id="field-exp_year" name="exp_year" node_ref=year inputmode="numeric" autocomplete="cc-exp-year" required maxlength=4 placeholder="YYYY"
+                        on:blur=check_expiry
+                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900"/>
+                </div>
+                <TextField label="CVC" name="cvc" value="" inputmode="numeric" autocomplete="cc-csc" required=true maxlength=4
+                    error=field_error(error, "cvc")/>
+                <div class="md:col-span-4 flex flex-wrap items-center gap-3">
+                    <div class="w-48"><SubmitButton label="Save card" pending_label="Checking card…" pending=action.pending()/></div>
+                    <p role="status" class="text-sm">{saved}</p>
+                </div>
+                <div class="md:col-span-4"><FormAlert error/></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// (year, month) today, in the browser or on the server.
+fn js_sys_today() -> (u16, u8) {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::new_0();
+        (now.get_full_year() as u16, (now.get_month() + 1) as u8)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        (2000, 1)
+    }
+}
+
+#[component]
+fn BillingEmailForm(current: String, action: ServerAction<UpdateBillingEmail>) -> impl IntoView {
+    let error = form_error(action.value());
+    let saved = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|_| "Billing email saved.")
+    };
+    view! {
+        <section aria-labelledby="email-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="email-form" class="mb-3 font-semibold">"Billing email"</h2>
+            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_auto] md:items-start">
+                <TextField label="Send invoices and receipts to" name="billing_email" input_type="email" autocomplete="email"
+                    value=current required=true maxlength=254 error=field_error(error, "billing_email")/>
+                <div class="md:pt-6"><SubmitButton label="Save email" pending_label="Saving…" pending=action.pending()/></div>
+                <p role="status" class="text-sm md:col-span-2">{saved}</p>
+                <div class="md:col-span-2"><FormAlert error/></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DetailsForm(
+    overview: BillingOverview,
+    action: ServerAction<UpdateBillingDetails>,
+) -> impl IntoView {
+    let error = form_error(action.value());
+    let d = overview.details;
+    let saved = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|_| "Billing details saved.")
+    };
+    view! {
+        <section aria-labelledby="details-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="details-form" class="mb-3 font-semibold">"Billing address and tax ID"</h2>
+            <ActionForm action attr:class="grid gap-4 md:grid-cols-2">
+                <TextField label="Company name" name="company_name" value=d.company_name autocomplete="organization" maxlength=100 error=field_error(error, "company_name")/>
+                <TextField label="Tax ID" name="tax_id" value=d.tax_id maxlength=30 hint="e.g. DE123456789" error=field_error(error, "tax_id")/>
+                <TextField label="Address line 1" name="address_line1" value=d.address_line1 autocomplete="address-line1" maxlength=100 error=field_error(error, "address_line1")/>
+                <TextField label="Address line 2" name="address_line2" value=d.address_line2 autocomplete="address-line2" maxlength=100 error=field_error(error, "address_line2")/>
+                <TextField label="City" name="city" value=d.city autocomplete="address-level2" maxlength=60 error=field_error(error, "city")/>
+                <TextField label="Postal code" name="postal_code" value=d.postal_code autocomplete="postal-code" maxlength=20 error=field_error(error, "postal_code")/>
+                <TextField label="Country code" name="country" value=d.country autocomplete="country" maxlength=2 hint="Two letters, e.g. US" error=field_error(error, "country")/>
+                <div class="md:col-span-2 flex flex-wrap items-center gap-3">
+                    <div class="w-48"><SubmitButton label="Save details" pending_label="Saving…" pending=action.pending()/></div>
+                    <p role="status" class="text-sm">{saved}</p>
+                </div>
+                <div class="md:col-span-2"><FormAlert error/></div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,650 @@
+use crate::helpers::*;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+async fn org_id(db: &PgPool, email: &str) -> Uuid {
+    sqlx::query_scalar(
+        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+async fn period_end(db: &PgPool, org: Uuid) -> OffsetDateTime {
+    sqlx::query_scalar("select current_period_end from subscription where organization_id = $1")
+        .bind(org)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn plan_of(db: &PgPool, org: Uuid) -> String {
+    sqlx::query_scalar("select plan_id from organization where id = $1")
+        .bind(org)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn audit_count(db: &PgPool, org: Uuid, action: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_log where organization_id = $1 and action = $2")
+        .bind(org)
+        .bind(action)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn add_card(app: &TestApp, client: &Client, number: &str) -> reqwest::Response {
+    app.call(
+        client,
+        "billing/update_payment_method",
+        &[
+            ("card_number", number),
+            ("exp_month", "12"),
+            ("exp_year", "2040"),
+            ("cvc", "123"),
+        ],
+    )
+    .await
+}
+
+async fn set_plan(db: &PgPool, org: Uuid, plan: &str) {
+    sqlx::query("update organization set plan_id = $2 where id = $1")
+        .bind(org)
+        .bind(plan)
+        .execute(db)
+        .await
+        .unwrap();
+}
+
+/// Signs up an organization and returns its owner's client, email and id.
+async fn owner(app: &TestApp, label: &str) -> (Client, String, Uuid) {
+    let client = browser();
+    let org = Org::new(label);
+    app.sign_up(&client, &org).await;
+    let id = org_id(&app.db, &org.email).await;
+    (client, org.email, id)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_organization_has_a_subscription_for_the_current_month(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, _) = owner(&app, "Sub").await;
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["plan"]["id"], "free");
+    assert_eq!(overview["status"], "active");
+    assert!(overview["period_start"].as_str().unwrap().ends_with("-01"));
+    assert_eq!(
+        overview["next_billing"],
+        Value::Null,
+        "nothing to pay on Free"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn billing_email_is_validated_and_audited(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Email").await;
+
+    let bad = app
+        .call(
+            &client,
+            "account/billing_email",
+            &[("billing_email", "not-an-email")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(bad).await.to_string().contains("billing_email"));
+    assert_eq!(
+        audit_count(&db, org, "organization.billing_email_changed").await,
+        0
+    );
+
+    let ok = app
+        .call(
+            &client,
+            "account/billing_email",
+            &[("billing_email", " AP@Example.com ")],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK, "{:?}", ok.text().await);
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["billing_email"], "ap@example.com");
+    assert_eq!(
+        audit_count(&db, org, "organization.billing_email_changed").await,
+        1
+    );
+
+    let details = app
+        .call(
+            &client,
+            "billing/update_details",
+            &[
+                ("company_name", "Email GmbH"),
+                ("address_line1", "Hauptstr. 1"),
+                ("address_line2", ""),
+                ("city", "Berlin"),
+                ("postal_code", "10115"),
+                ("country", "de"),
+                ("tax_id", "DE123456789"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        details.status(),
+        StatusCode::OK,
+        "{:?}",
+        details.text().await
+    );
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["details"]["country"], "DE");
+    assert_eq!(audit_count(&db, org, "billing.details_changed").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn admins_and_members_see_billing_but_cannot_change_it(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (_, email, org) = owner(&app, "Roles").await;
+    for role in ["member", "admin"] {
+        let client = member_with_role(&app, &email, role).await;
+        assert_eq!(
+            app.get(&client, "billing/overview").await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get(&client, "billing/invoices?page=1").await.status(),
+            StatusCode::OK
+        );
+        let email_change = app
+            .call(
+                &client,
+                "account/billing_email",
+                &[("billing_email", "x@example.com")],
+            )
+            .await;
+        assert_eq!(email_change.status(), StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(
+            app.call(&client, "billing/change_plan", &[("plan", "pro")])
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        assert_eq!(
+            add_card(&app, &client, "4242424242424242").await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    let billing = member_with_role(&app, &email, "billing").await;
+    let ok = app
+        .call(
+            &billing,
+            "account/billing_email",
+            &[("billing_email", "ap@example.com")],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(
+        audit_count(&db, org, "organization.billing_email_changed").await,
+        1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_declined_card_is_refused_clearly_and_changes_nothing(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Card").await;
+
+    let declined = add_card(&app, &client, "4000 0000 0000 0002").await;
+    assert_eq!(declined.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(declined).await.to_string();
+    assert!(
+        body.contains("card_number") && body.contains("declined"),
+        "{body}"
+    );
+    let expired = json(add_card(&app, &client, "4000000000000069").await)
+        .await
+        .to_string();
+    assert!(expired.contains("expired"), "{expired}");
+    let typo = json(add_card(&app, &client, "4242424242424241").await)
+        .await
+        .to_string();
+    assert!(typo.contains("not valid"), "{typo}");
+    let cards: i64 = sqlx::query_scalar("select count(*) from payment_method")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(cards, 0);
+    assert_eq!(
+        audit_count(&db, org, "billing.payment_method_changed").await,
+        0
+    );
+
+    let ok = add_card(&app, &client, "4242424242424242").await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["payment_method"]["brand"], "Visa");
+    assert_eq!(overview["payment_method"]["last4"], "4242");
+    // The full number is nowhere in the database.
+    let dump: String = sqlx::query_scalar(
+        "select (select coalesce(string_agg(p::text, ''), '') from payment_method p)
+             || (select coalesce(string_agg(a::text, ''), '') from audit_log a)",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(!dump.contains("4242424242424242"));
+    assert!(dump.contains("4242"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_upgrade_applies_now_with_a_paid_proration_invoice(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Up").await;
+
+    let preview = json(
+        app.get(&client, "billing/preview_plan_change?plan=pro")
+            .await,
+    )
+    .await;
+    assert_eq!(preview["kind"], "Upgrade");
+    assert_eq!(preview["effective"], "now");
+    let prorated = preview["prorated"]["minor"].as_i64().unwrap();
+    assert!(prorated > 0 && prorated <= 4900, "{preview}");
+    assert_eq!(preview["conflicts"], serde_json::json!([]));
+
+    let no_card = app
+        .call(&client, "billing/change_plan", &[("plan", "pro")])
+        .await;
+    assert_eq!(no_card.status(), StatusCode::CONFLICT);
+    assert!(json(no_card).await.to_string().contains("payment method"));
+
+    // A card that attaches but whose charges fail: refused, nothing changed.
+    assert_eq!(
+        add_card(&app, &client, "4000000000000341").await.status(),
+        StatusCode::OK
+    );
+    let declined = app
+        .call(&client, "billing/change_plan", &[("plan", "pro")])
+        .await;
+    assert_eq!(declined.status(), StatusCode::CONFLICT);
+    assert!(json(declined).await.to_string().contains("declined"));
+    assert_eq!(plan_of(&db, org).await, "free");
+    let invoices: i64 = sqlx::query_scalar("select count(*) from invoice")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(invoices, 0);
+    assert_eq!(audit_count(&db, org, "subscription.upgraded").await, 0);
+
+    add_card(&app, &client, "4242424242424242").await;
+    let upgraded = app
+        .call(&client, "billing/change_plan", &[("plan", "pro")])
+        .await;
+    assert_eq!(
+        upgraded.status(),
+        StatusCode::OK,
+        "{:?}",
+        upgraded.text().await
+    );
+    assert_eq!(plan_of(&db, org).await, "pro");
+    let (status, kind, subtotal, tax, total): (String, String, i64, i64, i64) = sqlx::query_as(
+        "select status, kind, subtotal_cents, tax_cents, total_cents from invoice where organization_id = $1",
+    )
+    .bind(org)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), kind.as_str()), ("paid", "proration"));
+    let lines: (i64, String) =
+        sqlx::query_as("select sum(amount_cents)::bigint, min(kind) from invoice_line")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(
+        (subtotal - prorated).abs() <= 1,
+        "seconds passed between preview and change"
+    );
+    assert_eq!(lines, (subtotal, "proration".to_owned()));
+    assert_eq!(total, subtotal + tax);
+    assert_eq!(audit_count(&db, org, "subscription.upgraded").await, 1);
+    let page = json(app.get(&client, "billing/invoices?page=1").await).await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["invoices"][0]["status"], "paid");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_downgrade_is_blocked_by_conflicts_then_scheduled_after_removing_members(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, email, org) = owner(&app, "Down").await;
+    set_plan(&db, org, "pro").await;
+    for role in ["member", "member", "admin"] {
+        member_with_role(&app, &email, role).await;
+    }
+
+    let preview = json(
+        app.get(&client, "billing/preview_plan_change?plan=free")
+            .await,
+    )
+    .await;
+    assert_eq!(preview["kind"], "Downgrade");
+    assert_eq!(
+        preview["conflicts"],
+        serde_json::json!(["You have 4 members; Free allows 3."])
+    );
+    assert!(preview["unchecked"][0]
+        .as_str()
+        .unwrap()
+        .contains("Storage"));
+    let refused = app
+        .call(&client, "billing/change_plan", &[("plan", "free")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(json(refused)
+        .await
+        .to_string()
+        .contains("You have 4 members; Free allows 3."));
+    let scheduled: Option<String> =
+        sqlx::query_scalar("select scheduled_plan_id from subscription where organization_id = $1")
+            .bind(org)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(scheduled, None);
+
+    sqlx::query(
+        "delete from member where organization_id = $1
+           and user_id = (select user_id from member where organization_id = $1 and role = 'admin')",
+    )
+    .bind(org)
+    .execute(&db)
+    .await
+    .unwrap();
+    let allowed = app
+        .call(&client, "billing/change_plan", &[("plan", "free")])
+        .await;
+    assert_eq!(
+        allowed.status(),
+        StatusCode::OK,
+        "{:?}",
+        allowed.text().await
+    );
+    assert_eq!(
+        plan_of(&db, org).await,
+        "pro",
+        "a downgrade waits for the period end"
+    );
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["scheduled_plan"]["id"], "free");
+    assert_eq!(
+        audit_count(&db, org, "subscription.downgrade_scheduled").await,
+        1
+    );
+
+    // The period-end job applies it.
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end + time::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(plan_of(&db, org).await, "free");
+    assert_eq!(audit_count(&db, org, "subscription.downgraded").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn cancel_at_period_end_and_resume(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Cancel").await;
+    assert_eq!(
+        app.call(&client, "billing/cancel", &[]).await.status(),
+        StatusCode::CONFLICT,
+        "nothing to cancel on Free"
+    );
+    set_plan(&db, org, "pro").await;
+    assert_eq!(
+        app.call(&client, "billing/cancel", &[]).await.status(),
+        StatusCode::OK
+    );
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["cancel_at_period_end"], true);
+    assert_eq!(
+        app.call(&client, "billing/resume", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&client, "billing/cancel", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(audit_count(&db, org, "subscription.canceled").await, 2);
+    assert_eq!(audit_count(&db, org, "subscription.resumed").await, 1);
+
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+    assert_eq!(plan_of(&db, org).await, "free");
+    let status: String =
+        sqlx::query_scalar("select status from subscription where organization_id = $1")
+            .bind(org)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(status, "canceled");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_period_job_issues_one_invoice_per_period_with_exact_totals(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Job").await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    let start: OffsetDateTime = sqlx::query_scalar(
+        "select current_period_start from subscription where organization_id = $1",
+    )
+    .bind(org)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    // 501,500 calls against Pro's 500,000: two started blocks of 1,000.
+    sqlx::query(
+        "insert into api_call_usage (organization_id, period_start, calls) values ($1, $2, 501500)",
+    )
+    .bind(org)
+    .bind(start)
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let end = period_end(&db, org).await;
+    let at = end + time::Duration::hours(1);
+    assert_eq!(
+        server::workers::billing::process_due(&db, end - time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        server::workers::billing::process_due(&db, at)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        server::workers::billing::process_due(&db, at)
+            .await
+            .unwrap(),
+        0,
+        "idempotent"
+    );
+
+    let rows: Vec<(String, i64, i64, i64, String)> = sqlx::query_as(
+        "select l.kind, l.amount_cents, i.subtotal_cents, i.total_cents, i.status
+         from invoice i join invoice_line l on l.invoice_id = i.id order by l.position",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("plan", 4900));
+    assert_eq!((rows[1].0.as_str(), rows[1].1), ("overage", 200));
+    assert_eq!(rows[0].2, 5100);
+    assert_eq!(rows[0].3, 5100 + 510);
+    assert_eq!(rows[0].4, "paid");
+
+    // Three missed periods are caught up, one invoice each.
+    let later = at + time::Duration::days(95);
+    assert_eq!(
+        server::workers::billing::process_due(&db, later)
+            .await
+            .unwrap(),
+        3
+    );
+    let count: i64 = sqlx::query_scalar("select count(*) from invoice where organization_id = $1")
+        .bind(org)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(count, 4);
+    let drift: i64 = sqlx::query_scalar(
+        "select count(*) from invoice i where subtotal_cents <> (select sum(amount_cents) from invoice_line where invoice_id = i.id)",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(drift, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invoice_pdf_is_a_real_pdf_for_the_owning_organization_only(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, email, org) = owner(&app, "Pdf").await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+    let page = json(app.get(&client, "billing/invoices?page=1").await).await;
+    let id = page["invoices"][0]["id"].as_str().unwrap().to_owned();
+    let number = page["invoices"][0]["number"].as_str().unwrap().to_owned();
+    let path = format!("/billing/invoices/{id}/pdf");
+
+    let response = client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"invoice-{number}.pdf\"").as_str()
+    );
+    let bytes = response.bytes().await.unwrap();
+    let document = lopdf::Document::load_mem(&bytes).expect("a PDF a reader can parse");
+    let text = document.extract_text(&[1]).unwrap();
+    assert!(text.contains(&number), "{text}");
+    assert!(text.contains("53.90 USD"), "total with tax: {text}");
+    assert!(text.contains("Paid"), "{text}");
+
+    // Every role of the organization may view billing, so may download.
+    let member = member_with_role(&app, &email, "member").await;
+    assert_eq!(
+        member.get(app.url(&path)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // Another organization: 404, as if the invoice did not exist.
+    let (stranger, _, _) = owner(&app, "Other").await;
+    assert_eq!(
+        stranger.get(app.url(&path)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let missing = format!("/billing/invoices/{}/pdf", Uuid::new_v4());
+    assert_eq!(
+        client.get(app.url(&missing)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        browser().get(app.url(&path)).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_billing_page_renders_plan_card_and_invoices_on_the_server(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, email, org) = owner(&app, "Page").await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+
+    let html = client.get(app.url("/billing")).send().await.unwrap();
+    assert_eq!(html.status(), StatusCode::OK);
+    let html = html.text().await.unwrap();
+    for expected in [
+        "Current plan",
+        "Visa ending in 4242",
+        "INV-",
+        "Paid",
+        "Save card",
+        "Preview change",
+    ] {
+        assert!(html.contains(expected), "{expected} missing");
+    }
+    let preview = client
+        .get(app.url("/billing?change_to=enterprise"))
+        .send()
+        .await
+        .unwrap();
+    let preview = preview.text().await.unwrap();
+    assert!(
+        preview.contains("Upgrade from Pro to Enterprise now"),
+        "the preview works without JavaScript"
+    );
+
+    // Read-only for a member: no forms.
+    let member = member_with_role(&app, &email, "member").await;
+    let html = member
+        .get(app.url("/billing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("INV-") && !html.contains("Save card"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn demo_organizations_get_a_year_of_invoices_once(db: PgPool) {
+    server::demo::seed(&db).await.unwrap();
+    server::demo::seed(&db).await.unwrap();
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "select o.name, count(i.id) from organization o left join invoice i on i.organization_id = o.id
+         group by o.name order by o.name",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let count = |name: &str| {
+        counts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| *c)
+            .unwrap()
+    };
+    assert!(count("Acme Analytics") >= 12, "{counts:?}");
+    assert!(count("Globex Corporation") >= 12, "{counts:?}");
+    assert_eq!(count("Initech"), 0, "free plans are not invoiced");
+    let overage: i64 =
+        sqlx::query_scalar("select count(*) from invoice_line where kind = 'overage'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(overage, 2);
+}
