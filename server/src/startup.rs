@@ -12,6 +12,7 @@ use app::server::AppState;
 use app::{shell, App};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use fred::prelude::*;
 use leptos::prelude::provide_context;
@@ -73,8 +74,16 @@ impl Application {
             stopped.clone(),
         ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
+        // Server-rendered pages stream in several writes; with Nagle's
+        // algorithm on, a write waiting for the client's delayed ACK stalled
+        // one page in a hundred by ~40 ms (scripts/bench-team's p99).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
