@@ -7,16 +7,13 @@ use super::model::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
 use crate::domain::Password;
 use crate::error::AppError;
 use crate::ui::form::{field_error, form_error};
-use crate::ui::{ErrorView, FormAlert, Loading, SubmitButton, ThemeToggle};
+use crate::ui::{ErrorView, FormAlert, FormField, Loading, SubmitButton, ThemeToggle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 const SECTION: &str =
     "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900";
-const INPUT: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm \
-                     focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
-                     aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
 
 /// Account · Security · Audit log, under the Settings heading.
 #[component]
@@ -41,38 +38,6 @@ pub fn SettingsTabs(
             {tab("/settings/security", "Security")}
             <Show when=move || show_audit.get()>{tab("/audit", "Audit log")}</Show>
         </nav>
-    }
-}
-
-/// A labelled input with a current value and its error beside it (FormField
-/// has no `value`; settings forms start filled in).
-#[component]
-fn ValueField(
-    label: &'static str,
-    name: &'static str,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] value: Option<String>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] maxlength: Option<usize>,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let message_id = format!("{id}-message");
-    view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800 dark:text-slate-200">{label}</label>
-            <input id=id name=name type=input_type autocomplete=autocomplete value=value required=required
-                maxlength=maxlength class=INPUT aria-describedby=message_id.clone()
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }/>
-            <p id=message_id class="text-sm">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="text-red-700 dark:text-red-400">{message}</span> }.into_any(),
-                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
-                }}
-            </p>
-        </div>
     }
 }
 
@@ -160,7 +125,7 @@ fn OrganizationSection(
     let name_form = if settings.can_manage_organization {
         view! {
             <ActionForm action=rename_org attr:class="space-y-3" attr:novalidate=true>
-                <ValueField label="Organization name" name="organization_name" autocomplete="organization" required=true
+                <FormField label="Organization name" name="organization_name" autocomplete="organization" required=true
                     maxlength=100 value=settings.organization_name.clone() error=field_error(org_error, "organization_name")/>
                 <FormAlert error=org_error/>
                 <div class="flex items-center gap-3">
@@ -180,7 +145,7 @@ fn OrganizationSection(
     let billing_form = if settings.can_manage_billing {
         view! {
             <ActionForm action=billing attr:class="space-y-3" attr:novalidate=true>
-                <ValueField label="Billing email" name="billing_email" input_type="email" autocomplete="email"
+                <FormField label="Billing email" name="billing_email" input_type="email" autocomplete="email"
                     value=settings.billing_email.clone().unwrap_or_default()
                     hint="Invoices and payment notices go here. Leave empty to send them to the owners."
                     error=field_error(billing_error, "billing_email")/>
@@ -230,7 +195,7 @@ fn ProfileSection(
         <section aria-labelledby="profile-settings" class=format!("{SECTION} space-y-5")>
             <h2 id="profile-settings" class="font-semibold">"Your profile"</h2>
             <ActionForm action=rename_user attr:class="space-y-3" attr:novalidate=true>
-                <ValueField label="Your name" name="name" autocomplete="name" required=true maxlength=100
+                <FormField label="Your name" name="name" autocomplete="name" required=true maxlength=100
                     value=settings.name.clone() error=field_error(name_error, "name")/>
                 <FormAlert error=name_error/>
                 <div class="flex items-center gap-3">
@@ -243,10 +208,10 @@ fn ProfileSection(
                 <p class="text-sm">"You sign in with "<strong data-testid="login-email">{settings.email.clone()}</strong>"."</p>
                 {pending}
                 <ActionForm action=email attr:class="grid gap-3 md:grid-cols-2" attr:novalidate=true>
-                    <ValueField label="New login email" name="new_email" input_type="email" autocomplete="email" required=true
+                    <FormField label="New login email" name="new_email" input_type="email" autocomplete="email" required=true
                         hint="We email a confirmation link there; nothing changes until it is opened."
                         error=field_error(email_error, "new_email")/>
-                    <ValueField label="Current password" name="password" input_type="password"
+                    <FormField label="Current password" name="password" input_type="password"
                         autocomplete="current-password" required=true error=field_error(email_error, "password")/>
                     <div class="md:col-span-2"><FormAlert error=email_error/></div>
                     <div class="flex items-center gap-3 md:col-span-2">
@@ -269,9 +234,9 @@ fn PasswordSection(password: ServerAction<ChangePassword>) -> impl IntoView {
                 "Changing it signs you out everywhere else; this browser stays signed in."
             </p>
             <ActionForm action=password attr:class="grid gap-3 md:grid-cols-2" attr:novalidate=true>
-                <ValueField label="Current password" name="current_password" input_type="password"
+                <FormField label="Current password" name="current_password" input_type="password"
                     autocomplete="current-password" required=true error=field_error(error, "current_password")/>
-                <ValueField label="New password" name="new_password" input_type="password" autocomplete="new-password"
+                <FormField label="New password" name="new_password" input_type="password" autocomplete="new-password"
                     required=true maxlength=Password::MAX_CHARS
                     hint="At least 8 characters. A passphrase of a few words is strong and easy to remember."
                     error=field_error(error, "new_password")/>

@@ -4,51 +4,6 @@ use super::model::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview
 use crate::ui::Card;
 use leptos::prelude::*;
 
-/// A labelled text input pre-filled with the current value, its error (or
-/// hint) linked through `aria-describedby`.
-#[component]
-pub fn TextField(
-    label: &'static str,
-    name: &'static str,
-    #[prop(into)] value: String,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] maxlength: Option<usize>,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let message_id = format!("{id}-message");
-    view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800 dark:text-slate-200">{label}</label>
-            <input
-                id=id
-                name=name
-                type=input_type
-                value=value
-                autocomplete=autocomplete
-                inputmode=inputmode
-                required=required
-                maxlength=maxlength
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=message_id.clone()
-                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm \
-                       focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
-                       aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
-            />
-            <p id=message_id class="text-sm">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="text-red-700 dark:text-red-400">{message}</span> }.into_any(),
-                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
-                }}
-            </p>
-        </div>
-    }
-}
-
 /// Paid / Open / Overdue / Void, in colours that keep 4.5:1 contrast in both themes.
 #[component]
 pub fn StatusBadge(status: InvoiceStatus) -> impl IntoView {

@@ -2,14 +2,14 @@ use super::api::{
     get_billing_overview, list_invoices, preview_plan_change, CancelSubscription, ChangePlan,
     ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
 };
-use super::components::{InvoiceTable, PreviewSummary, TextField};
+use super::components::{InvoiceTable, PreviewSummary};
 use super::model::{BillingOverview, PlanChangeKind};
 use crate::app::AuthContext;
 use crate::domain::card::{CardExpiry, CardNumber};
 use crate::domain::Permission;
 use crate::error::AppError;
 use crate::ui::form::{field_error, form_error};
-use crate::ui::{Card, EmptyState, ErrorView, FormAlert, Loading, SubmitButton};
+use crate::ui::{Card, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
 // One server function owns the billing email; Settings shows it too.
 use crate::account::api::UpdateBillingEmail;
 use leptos::prelude::*;
@@ -347,7 +347,7 @@ fn PaymentMethodForm(action: ServerAction<UpdatePaymentMethod>) -> impl IntoView
                         on:blur=check_expiry
                         class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900"/>
                 </div>
-                <TextField label="CVC" name="cvc" value="" inputmode="numeric" autocomplete="cc-csc" required=true maxlength=4
+                <FormField label="CVC" name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true maxlength=4
                     error=field_error(error, "cvc")/>
                 <div class="md:col-span-4 flex flex-wrap items-center gap-3">
                     <div class="w-48"><SubmitButton label="Save card" pending_label="Checking card…" pending=action.pending()/></div>
@@ -386,7 +386,7 @@ fn BillingEmailForm(current: String, action: ServerAction<UpdateBillingEmail>) -
         <section aria-labelledby="email-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="email-form" class="mb-3 font-semibold">"Billing email"</h2>
             <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_auto] md:items-start">
-                <TextField label="Send invoices and receipts to" name="billing_email" input_type="email" autocomplete="email"
+                <FormField label="Send invoices and receipts to" name="billing_email" input_type="email" autocomplete="email"
                     value=current required=true maxlength=254 error=field_error(error, "billing_email")/>
                 <div class="md:pt-6"><SubmitButton label="Save email" pending_label="Saving…" pending=action.pending()/></div>
                 <p role="status" class="text-sm md:col-span-2">{saved}</p>
@@ -414,13 +414,13 @@ fn DetailsForm(
         <section aria-labelledby="details-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="details-form" class="mb-3 font-semibold">"Billing address and tax ID"</h2>
             <ActionForm action attr:class="grid gap-4 md:grid-cols-2">
-                <TextField label="Company name" name="company_name" value=d.company_name autocomplete="organization" maxlength=100 error=field_error(error, "company_name")/>
-                <TextField label="Tax ID" name="tax_id" value=d.tax_id maxlength=30 hint="e.g. DE123456789" error=field_error(error, "tax_id")/>
-                <TextField label="Address line 1" name="address_line1" value=d.address_line1 autocomplete="address-line1" maxlength=100 error=field_error(error, "address_line1")/>
-                <TextField label="Address line 2" name="address_line2" value=d.address_line2 autocomplete="address-line2" maxlength=100 error=field_error(error, "address_line2")/>
-                <TextField label="City" name="city" value=d.city autocomplete="address-level2" maxlength=60 error=field_error(error, "city")/>
-                <TextField label="Postal code" name="postal_code" value=d.postal_code autocomplete="postal-code" maxlength=20 error=field_error(error, "postal_code")/>
-                <TextField label="Country code" name="country" value=d.country autocomplete="country" maxlength=2 hint="Two letters, e.g. US" error=field_error(error, "country")/>
+                <FormField label="Company name" name="company_name" value=d.company_name autocomplete="organization" maxlength=100 error=field_error(error, "company_name")/>
+                <FormField label="Tax ID" name="tax_id" value=d.tax_id maxlength=30 hint="e.g. DE123456789" error=field_error(error, "tax_id")/>
+                <FormField label="Address line 1" name="address_line1" value=d.address_line1 autocomplete="address-line1" maxlength=100 error=field_error(error, "address_line1")/>
+                <FormField label="Address line 2" name="address_line2" value=d.address_line2 autocomplete="address-line2" maxlength=100 error=field_error(error, "address_line2")/>
+                <FormField label="City" name="city" value=d.city autocomplete="address-level2" maxlength=60 error=field_error(error, "city")/>
+                <FormField label="Postal code" name="postal_code" value=d.postal_code autocomplete="postal-code" maxlength=20 error=field_error(error, "postal_code")/>
+                <FormField label="Country code" name="country" value=d.country autocomplete="country" maxlength=2 hint="Two letters, e.g. US" error=field_error(error, "country")/>
                 <div class="md:col-span-2 flex flex-wrap items-center gap-3">
                     <div class="w-48"><SubmitButton label="Save details" pending_label="Saving…" pending=action.pending()/></div>
                     <p role="status" class="text-sm">{saved}</p>

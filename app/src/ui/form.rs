@@ -16,6 +16,10 @@ pub fn FormField(
     #[prop(optional)] required: bool,
     #[prop(optional)] minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// The current value, for forms that edit something (settings, billing details).
+    #[prop(optional, into)]
+    value: Option<String>,
+    #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -29,6 +33,8 @@ pub fn FormField(
                 id=id
                 name=name
                 type=input_type
+                value=value
+                inputmode=inputmode
                 autocomplete=autocomplete
                 required=required
                 minlength=minlength
