@@ -74,6 +74,8 @@ export default defineConfig({
       PORTAL_ENV: 'test',
       // "last used" is flushed every 30 s in production; tests want to see it sooner.
       PORTAL_API_KEY_FLUSH_SECONDS: '1',
+      // The SaaS backend's token: tests report usage events with it.
+      PORTAL_OPERATOR_TOKEN: 'e2e-operator-token',
     },
   },
 });

@@ -23,6 +23,8 @@ pub mod dashboard;
 pub mod domain;
 /// `AppError`, the one error type of every server function.
 pub mod error;
+/// Live updates: server events pushed to open pages (SSE over Redis pub/sub).
+pub mod live;
 /// Outgoing email through a transactional outbox.
 pub mod notifications;
 /// Server-only plumbing: state, sessions, audit log, rate limits.
@@ -32,5 +34,7 @@ pub mod server;
 pub mod team;
 /// The design system: forms, cards, layout, theme.
 pub mod ui;
+/// Usage against plan limits: metering, live gauges, alerts, history, forecast.
+pub mod usage;
 
 pub use app::{shell, App};

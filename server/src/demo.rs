@@ -84,8 +84,54 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     }
     seed_team(&mut tx, &hash).await?;
     tx.commit().await?;
+    seed_usage_history(db).await?;
     seed_billing_history(db).await?;
     print_sign_ins();
+    Ok(())
+}
+
+/// 90 days of hourly API calls (office hours, quiet weekends, steady growth,
+/// some noise) and a daily storage report per organization. Acme is near its
+/// Pro limits, so its gauges warn and its forecast has a date.
+async fn seed_usage_history(db: &PgPool) -> anyhow::Result<()> {
+    // (organization, calls per busy hour, storage MB 90 days ago, storage MB now)
+    let profiles: [(&str, f64, i64, i64); 3] = [
+        (ORGS[0].id, 1_000.0, 29_000, 41_500),
+        (ORGS[1].id, 3_000.0, 90_000, 120_000),
+        (ORGS[2].id, 8.0, 400, 650),
+    ];
+    for (id, busy_hour, storage_then, storage_now) in profiles {
+        let org_id: Uuid = id.parse().context("demo organization id")?;
+        sqlx::query!(
+            r#"insert into api_call_usage (organization_id, period_start, calls)
+               select $1, h,
+                      round($2
+                            * (0.25 + 0.75 * greatest(0, sin(pi() * (extract(hour from h at time zone 'UTC') - 6) / 14)))
+                            * case when extract(isodow from h at time zone 'UTC') >= 6 then 0.35 else 1 end
+                            * (0.75 + 0.25 * extract(epoch from h - (now() - interval '90 days')) / (90 * 86400))
+                            * (0.85 + 0.3 * random()))::bigint
+               from generate_series(date_trunc('hour', now(), 'UTC') - interval '90 days',
+                                    date_trunc('hour', now(), 'UTC') - interval '1 hour',
+                                    interval '1 hour') h
+               on conflict (organization_id, period_start) do nothing"#,
+            org_id,
+            busy_hour,
+        )
+        .execute(db)
+        .await?;
+        sqlx::query!(
+            r#"insert into storage_usage (organization_id, period_start, megabytes, as_of)
+               select $1, d, round($2::bigint + ($3::bigint - $2::bigint) * (90 - n) / 90.0)::bigint, d
+               from generate_series(0, 90) n,
+                    lateral (select date_trunc('hour', now(), 'UTC') - make_interval(days => n) as d) day
+               on conflict (organization_id, period_start) do nothing"#,
+            org_id,
+            storage_then,
+            storage_now,
+        )
+        .execute(db)
+        .await?;
+    }
     Ok(())
 }
 

@@ -63,9 +63,8 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_worker, stopped) = watch::channel(false);
-        let flusher = tokio::spawn(crate::workers::api_keys::flush_usage(
-            self.state.api_keys.clone(),
-            self.state.db.clone(),
+        let flusher = tokio::spawn(crate::workers::usage::run(
+            self.state.clone(),
             self.state.settings.api_key_flush_interval,
             stopped.clone(),
         ));
@@ -137,9 +136,12 @@ async fn build_parts(
         redis,
         settings: Arc::new(config.settings.clone()),
         api_keys: ApiKeyVerifier::new(API_KEY_CACHE_TTL),
+        live: Default::default(),
+        usage: Default::default(),
     };
     crate::workers::api_keys::subscribe_to_invalidations(&state, config.redis_url.expose_secret())
         .await?;
+    crate::workers::live::subscribe(&state, config.redis_url.expose_secret()).await?;
     Ok((state, worker, sink))
 }
 
@@ -213,10 +215,16 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
             move || shell(options.clone())
         })
         .route("/audit/export.csv", get(http::audit_export::export_csv))
+        .route("/live", get(http::live::stream))
         .route(
             "/billing/invoices/{id}/pdf",
             get(http::invoices::download_invoice),
         )
+        // Inside the session layer: it needs the session to know whose data changed.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            http::writes::after_member_writes,
+        ))
         // Only the app's own routes resolve sessions; static files do not pay for it.
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -228,6 +236,10 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
         .route(
             "/api/v1/keys/verify",
             axum::routing::post(http::api_v1::verify_key),
+        )
+        .route(
+            "/api/v1/usage/events",
+            axum::routing::post(http::api_v1::record_usage_events),
         )
         .merge(dev_routes)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -473,9 +473,9 @@ async fn each_successful_ping_counts_as_one_api_call(db: PgPool) {
             .await
             .unwrap();
     assert_eq!(unwritten, None, "counted in memory, not one write per call");
-    assert_eq!(app.verifier.flush_calls(&db).await.unwrap(), 3);
+    assert_eq!(app.verifier.flush_calls(&db).await.unwrap().calls, 3);
     assert_eq!(
-        app.verifier.flush_calls(&db).await.unwrap(),
+        app.verifier.flush_calls(&db).await.unwrap().calls,
         0,
         "each call is written once"
     );

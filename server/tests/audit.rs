@@ -28,6 +28,7 @@ const READ_ONLY: &[&str] = &[
     "/api/billing/overview",
     "/api/billing/invoices",
     "/api/billing/preview_plan_change",
+    "/api/usage/overview",
 ];
 
 /// Who makes a call: the fixture organization's owner, one of its members,

@@ -338,10 +338,28 @@ async fn a_downgrade_is_blocked_by_conflicts_then_scheduled_after_removing_membe
         preview["conflicts"],
         serde_json::json!(["You have 4 members; Free allows 3."])
     );
-    assert!(preview["unchecked"][0]
-        .as_str()
-        .unwrap()
-        .contains("Storage"));
+    // The SaaS reports 1,200 MB in use; Free allows 1,000 MB.
+    sqlx::query(
+        "insert into storage_usage (organization_id, period_start, megabytes, as_of)
+         values ($1, date_trunc('hour', now()), 1200, now())",
+    )
+    .bind(org)
+    .execute(&db)
+    .await
+    .unwrap();
+    let preview = json(
+        app.get(&client, "billing/preview_plan_change?plan=free")
+            .await,
+    )
+    .await;
+    assert_eq!(preview["conflicts"].as_array().unwrap().len(), 2);
+    assert!(
+        preview["conflicts"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("Storage is 200 MB over the new limit"),
+        "{preview}"
+    );
     let refused = app
         .call(&client, "billing/change_plan", &[("plan", "free")])
         .await;
@@ -361,6 +379,21 @@ async fn a_downgrade_is_blocked_by_conflicts_then_scheduled_after_removing_membe
     sqlx::query(
         "delete from member where organization_id = $1
            and user_id = (select user_id from member where organization_id = $1 and role = 'admin')",
+    )
+    .bind(org)
+    .execute(&db)
+    .await
+    .unwrap();
+    let still_refused = app
+        .call(&client, "billing/change_plan", &[("plan", "free")])
+        .await;
+    assert_eq!(
+        still_refused.status(),
+        StatusCode::CONFLICT,
+        "storage is still over"
+    );
+    sqlx::query(
+        "update storage_usage set megabytes = 900, as_of = now() where organization_id = $1",
     )
     .bind(org)
     .execute(&db)

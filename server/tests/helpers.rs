@@ -16,6 +16,8 @@ pub struct TestApp {
     pub verifier: ApiKeyVerifier,
     pub db: PgPool,
     pub settings: Arc<Settings>,
+    /// The served app's state (its usage meter, live hub, Redis pool).
+    pub state: AppState,
 }
 
 pub async fn spawn_app(db: PgPool) -> TestApp {
@@ -35,6 +37,15 @@ pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
     serve(db, &redis_url, None, customize).await
+}
+
+/// The app on a Redis of the test's choosing (one it may stop and restart).
+pub async fn spawn_app_on_redis(
+    db: PgPool,
+    redis_url: &str,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    serve(db, redis_url, None, customize).await
 }
 
 /// The app with its Redis unreachable (nothing listens on port 1), as during
@@ -64,10 +75,16 @@ async fn serve(
         redis,
         settings: settings.clone(),
         api_keys: ApiKeyVerifier::new(server::startup::API_KEY_CACHE_TTL),
+        live: Default::default(),
+        usage: Default::default(),
     };
     server::workers::api_keys::subscribe_to_invalidations(&state, redis_url)
         .await
         .expect("subscriber");
+    server::workers::live::subscribe(&state, redis_url)
+        .await
+        .expect("live subscriber");
+    let state_for_test = state.clone();
     let verifier = state.api_keys.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -88,6 +105,7 @@ async fn serve(
         settings,
         verifier,
         db: db_for_test,
+        state: state_for_test,
     }
 }
 

@@ -14,3 +14,4 @@ mod notifications;
 mod security;
 mod team;
 mod tenancy;
+mod usage;

@@ -30,6 +30,14 @@ pub struct VerifiedKey {
     pub plan: String,
 }
 
+/// What one `flush_calls` wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlushedCalls {
+    pub calls: i64,
+    /// The organizations whose usage changed.
+    pub organizations: Vec<Uuid>,
+}
+
 /// Why a key was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -208,8 +216,8 @@ impl ApiKeyVerifier {
         *calls.entry((organization_id, hour)).or_insert(0) += 1;
     }
 
-    /// Writes the buffered call counts; returns how many calls.
-    pub async fn flush_calls(&self, db: &PgPool) -> Result<i64, AppError> {
+    /// Writes the buffered call counts; returns how many calls, and whose.
+    pub async fn flush_calls(&self, db: &PgPool) -> Result<FlushedCalls, AppError> {
         let batch: Vec<((Uuid, OffsetDateTime), i64)> = self
             .inner
             .calls
@@ -218,7 +226,7 @@ impl ApiKeyVerifier {
             .drain()
             .collect();
         if batch.is_empty() {
-            return Ok(0);
+            return Ok(FlushedCalls::default());
         }
         let organizations: Vec<Uuid> = batch.iter().map(|((org, _), _)| *org).collect();
         let periods: Vec<OffsetDateTime> = batch.iter().map(|((_, hour), _)| *hour).collect();
@@ -230,7 +238,13 @@ impl ApiKeyVerifier {
             }
             return Err(e.into());
         }
-        Ok(counts.iter().sum())
+        let mut changed = organizations;
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(FlushedCalls {
+            calls: counts.iter().sum(),
+            organizations: changed,
+        })
     }
 
     /// Writes the buffered "last used" times; returns how many keys.

@@ -112,9 +112,6 @@ pub fn PreviewSummary(preview: PlanChangePreview) -> impl IntoView {
                     </ul>
                 </div>
             })}
-            <ul class="mt-2 text-xs text-slate-600 dark:text-slate-300">
-                {preview.unchecked.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
-            </ul>
         </Card>
     }
 }

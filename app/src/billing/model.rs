@@ -153,8 +153,6 @@ pub struct PlanChangePreview {
     pub effective: String,
     /// Why the change is not possible; empty when it is.
     pub conflicts: Vec<String>,
-    /// Limits that could not be checked, and why.
-    pub unchecked: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,10 +26,6 @@ use uuid::Uuid;
 /// Days between an invoice's issue date and its due date.
 pub const PAYMENT_TERMS_DAYS: i64 = 14;
 
-/// Storage use is not measured anywhere yet; say so instead of guessing.
-const STORAGE_UNCHECKED: &str =
-    "Storage use is not measured yet, so it was not checked against the new plan.";
-
 pub async fn overview() -> Result<BillingOverview, AppError> {
     let session = require_permission(Permission::ViewBilling)?;
     let state = state()?;
@@ -647,6 +643,7 @@ async fn evaluate(
     };
     let tax = billing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::Internal)?;
     let members = db::count_members(&mut *conn, sub.organization_id).await?;
+    let storage_mb = crate::usage::db::current_storage_mb(&mut *conn, sub.organization_id).await?;
     let conflicts = limit_conflicts(
         &target.name,
         PlanLimits {
@@ -655,7 +652,7 @@ async fn evaluate(
         },
         CurrentUsage {
             members,
-            storage_mb: None,
+            storage_mb: Some(storage_mb),
         },
     );
     let preview = PlanChangePreview {
@@ -670,7 +667,6 @@ async fn evaluate(
             _ => day(sub.current_period_end),
         },
         conflicts,
-        unchecked: vec![STORAGE_UNCHECKED.to_owned()],
     };
     Ok(Evaluated {
         preview,
@@ -754,7 +750,7 @@ fn day(at: OffsetDateTime) -> String {
 fn period_label(start: OffsetDateTime, end: OffsetDateTime) -> String {
     let fmt = |at: OffsetDateTime| {
         let d = at.to_offset(time::UtcOffset::UTC).date();
-        format!("{} {}, {}", short_month(d.month()), d.day(), d.year())
+        crate::domain::format_date(d)
     };
     format!("{} \u{2013} {}", fmt(start), fmt(end))
 }
@@ -762,24 +758,11 @@ fn period_label(start: OffsetDateTime, end: OffsetDateTime) -> String {
 /// "Nov 2026".
 fn month_label(at: OffsetDateTime) -> String {
     let d = at.to_offset(time::UtcOffset::UTC).date();
-    format!("{} {}", short_month(d.month()), d.year())
-}
-
-fn short_month(m: Month) -> &'static str {
-    match m {
-        Month::January => "Jan",
-        Month::February => "Feb",
-        Month::March => "Mar",
-        Month::April => "Apr",
-        Month::May => "May",
-        Month::June => "Jun",
-        Month::July => "Jul",
-        Month::August => "Aug",
-        Month::September => "Sep",
-        Month::October => "Oct",
-        Month::November => "Nov",
-        Month::December => "Dec",
-    }
+    format!(
+        "{} {}",
+        crate::domain::dates::short_month(d.month()),
+        d.year()
+    )
 }
 
 /// The same day and time one calendar month later (periods start on the 1st,

@@ -1,4 +1,6 @@
+use sqlx::types::Json;
 use sqlx::PgExecutor;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 pub struct SummaryRow {
@@ -6,25 +8,81 @@ pub struct SummaryRow {
     pub plan_name: String,
     pub price_cents: i64,
     pub currency: String,
-    pub member_count: Option<i64>,
-    pub seats_limit: i32,
     pub api_calls_limit: i64,
     pub storage_mb_limit: i64,
+    pub seats_limit: i32,
+    pub period_start: OffsetDateTime,
+    pub period_end: OffsetDateTime,
+    pub cancel_at_period_end: bool,
+    pub scheduled_plan_name: Option<String>,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
+    pub card_exp_month: Option<i16>,
+    pub card_exp_year: Option<i16>,
+    pub api_calls: i64,
+    pub storage_mb: i64,
+    pub member_count: i64,
+    pub pending_invitations: i64,
+    pub api_keys_active: i64,
+    pub api_key_last_used_at: Option<OffsetDateTime>,
+    pub recent_invoices: Json<Vec<InvoiceJson>>,
 }
 
-/// One statement, one round trip.
+#[derive(serde::Deserialize)]
+pub struct InvoiceJson {
+    pub id: Uuid,
+    pub number: String,
+    pub status: String,
+    pub issued_on: Date,
+    pub total_cents: i64,
+    pub currency: String,
+}
+
+/// The whole dashboard in one statement: one round trip to Postgres. Each
+/// subquery walks an index on (organization_id, …).
 pub async fn find_summary(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
+    now: OffsetDateTime,
 ) -> sqlx::Result<SummaryRow> {
     sqlx::query_as!(
         SummaryRow,
         r#"select o.name as organization_name, p.name as plan_name, p.price_cents, p.currency,
-                  (select count(*) from member m where m.organization_id = o.id) as member_count,
-                  p.seats_limit, p.api_calls_limit, p.storage_mb_limit
-           from organization o join plan p on p.id = o.plan_id
+                  p.api_calls_limit, p.storage_mb_limit, p.seats_limit,
+                  s.current_period_start as period_start, s.current_period_end as period_end,
+                  s.cancel_at_period_end,
+                  (select sp.name from plan sp where sp.id = s.scheduled_plan_id) as scheduled_plan_name,
+                  pm.brand as "card_brand?", pm.last4 as "card_last4?",
+                  pm.exp_month as "card_exp_month?", pm.exp_year as "card_exp_year?",
+                  (select coalesce(sum(u.calls), 0)::bigint from api_call_usage u
+                    where u.organization_id = o.id
+                      and u.period_start >= s.current_period_start
+                      and u.period_start < s.current_period_end) as "api_calls!",
+                  coalesce((select su.megabytes from storage_usage su
+                             where su.organization_id = o.id
+                             order by su.period_start desc limit 1), 0) as "storage_mb!",
+                  (select count(*) from member m where m.organization_id = o.id) as "member_count!",
+                  (select count(*) from invitation i
+                    where i.organization_id = o.id and i.accepted_at is null
+                      and i.revoked_at is null and i.expires_at > $2) as "pending_invitations!",
+                  (select count(*) from api_key k
+                    where k.organization_id = o.id and k.revoked_at is null
+                      and (k.expires_at is null or k.expires_at > $2)) as "api_keys_active!",
+                  (select max(k.last_used_at) from api_key k
+                    where k.organization_id = o.id) as api_key_last_used_at,
+                  (select coalesce(json_agg(i order by i.issued_on desc, i.number desc), '[]')
+                     from (select id, number, status, issued_on, total_cents, currency
+                             from invoice
+                            where organization_id = o.id
+                            order by issued_on desc, number desc limit 3) i
+                  ) as "recent_invoices!: Json<Vec<InvoiceJson>>"
+           from organization o
+           join plan p on p.id = o.plan_id
+           join subscription s on s.organization_id = o.id
+           left join payment_method pm on pm.organization_id = o.id
            where o.id = $1"#,
         organization_id,
+        now,
     )
     .fetch_one(db)
     .await

@@ -1,6 +1,6 @@
-//! The dashboard: the organization at a glance. Today it shows the account,
-//! plan and team size from one SQL statement; the usage, billing, API key and
-//! support issues add their summaries here.
+//! The dashboard: the organization at a glance (account, live usage against
+//! limits, billing, recent invoices, team, API keys), in at most two round
+//! trips per view (see `service.rs`).
 
 pub mod api;
 pub mod model;
@@ -8,5 +8,7 @@ pub mod page;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use page::DashboardPage;

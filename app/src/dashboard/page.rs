@@ -1,18 +1,30 @@
 use super::api::get_dashboard;
-use super::model::{format_money, group_thousands, DashboardSummary};
+use super::model::{format_money, DashboardSummary, InvoiceBrief};
+use crate::billing::components::StatusBadge;
+use crate::domain::dates::display_minutes;
+use crate::domain::format_date;
+use crate::live::{use_live_events, LiveEvent};
 use crate::ui::{Card, ErrorView, Loading};
+use crate::usage::model::{Metric, MetricUsage, UsageTotals};
+use crate::usage::page::Gauge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let summary = Resource::new(|| (), |_| get_dashboard());
+    let live = RwSignal::new(None::<UsageTotals>);
+    use_live_events(move |event| {
+        if let LiveEvent::Usage(totals) = event {
+            live.set(Some(totals));
+        }
+    });
     view! {
         <Title text="Dashboard · Portal"/>
         <Transition fallback=|| view! { <Loading label="Loading your dashboard…"/> }>
             {move || Suspend::new(async move {
                 match summary.await {
-                    Ok(summary) => view! { <Summary summary/> }.into_any(),
+                    Ok(summary) => view! { <Summary summary live/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }
             })}
@@ -20,8 +32,77 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
+const LINK: &str =
+    "mt-3 inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300";
+
 #[component]
-fn Summary(summary: DashboardSummary) -> impl IntoView {
+fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> impl IntoView {
+    let loaded = summary.totals;
+    let limits = summary.limits;
+    let totals = Signal::derive(move || live.get().unwrap_or(loaded));
+    view! {
+        <div class="space-y-6">
+            <div>
+                <p class="text-sm text-slate-600 dark:text-slate-300">"Organization"</p>
+                <h1 class="text-2xl font-semibold">{summary.organization_name.clone()}</h1>
+                <p class="text-sm text-slate-600 dark:text-slate-300">"You are "{summary.your_role.label().to_lowercase()}" here."</p>
+            </div>
+            <section aria-labelledby="usage-heading">
+                <div class="mb-2 flex items-baseline justify-between">
+                    <h2 id="usage-heading" class="text-lg font-semibold">"Usage this period"</h2>
+                    <a href="/usage" class="text-sm font-medium text-indigo-700 underline dark:text-indigo-300">"Usage details"</a>
+                </div>
+                <div class="grid gap-4 md:grid-cols-3">
+                    {Metric::ALL
+                        .into_iter()
+                        .map(|metric| {
+                            let usage = Signal::derive(move || MetricUsage {
+                                metric,
+                                used: totals.get().get(metric),
+                                limit: limits.get(metric),
+                            });
+                            view! { <Gauge usage/> }
+                        })
+                        .collect_view()}
+                </div>
+            </section>
+            <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                <PlanCard summary=summary.clone()/>
+                <Card title="Recent invoices">
+                    <RecentInvoices invoices=summary.recent_invoices.clone()/>
+                    <a href="/billing#invoices" class=LINK>"All invoices"</a>
+                </Card>
+                <Card title="Team">
+                    <p class="text-2xl font-semibold" data-testid="member-count">{summary.member_count}</p>
+                    <p class="text-sm text-slate-600 dark:text-slate-300">
+                        {format!("of {} seats on your plan", summary.limits.seats)}
+                        {(summary.pending_invitations > 0).then(|| format!(" · {} pending invitation(s)", summary.pending_invitations))}
+                    </p>
+                    <a href="/team" class=LINK>"Manage team"</a>
+                </Card>
+                {summary.api_keys.clone().map(|keys| view! {
+                    <Card title="API keys">
+                        <p class="text-2xl font-semibold" data-testid="api-key-count">{keys.active}</p>
+                        <p class="text-sm text-slate-600 dark:text-slate-300">
+                            {match keys.last_used_at {
+                                Some(at) => format!("active · last used {}", display_minutes(at)),
+                                None => "active · never used yet".to_owned(),
+                            }}
+                        </p>
+                        <a href="/api-keys" class=LINK>"Manage API keys"</a>
+                    </Card>
+                })}
+                <Card title="Support">
+                    <p class="text-sm text-slate-600 dark:text-slate-300">"Questions about your account, billing or the API?"</p>
+                    <a href="/support" class=LINK>"Open support"</a>
+                </Card>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn PlanCard(summary: DashboardSummary) -> impl IntoView {
     let price = if summary.plan_price_cents == 0 {
         "Free of charge".to_owned()
     } else {
@@ -30,36 +111,59 @@ fn Summary(summary: DashboardSummary) -> impl IntoView {
             format_money(summary.plan_price_cents, &summary.currency)
         )
     };
-    let seats = format!("of {} seats on your plan", summary.seats_limit);
+    let renewal = if summary.cancel_at_period_end {
+        format!(
+            "Ends on {}; you then move to Free.",
+            format_date(summary.period_end.date())
+        )
+    } else if let Some(next) = &summary.scheduled_plan_name {
+        format!(
+            "Moves to {next} on {}.",
+            format_date(summary.period_end.date())
+        )
+    } else if summary.plan_price_cents > 0 {
+        format!("Next bill on {}.", format_date(summary.period_end.date()))
+    } else {
+        format!(
+            "Period renews on {}.",
+            format_date(summary.period_end.date())
+        )
+    };
     view! {
-        <div class="space-y-6">
-            <div>
-                <p class="text-sm text-slate-600 dark:text-slate-300">"Organization"</p>
-                <h1 class="text-2xl font-semibold">{summary.organization_name.clone()}</h1>
-            </div>
-            <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                <Card title="Plan">
-                    <p class="text-2xl font-semibold" data-testid="plan-name">{summary.plan_name.clone()}</p>
-                    <p class="text-sm text-slate-600 dark:text-slate-300">{price}</p>
-                    <ul class="mt-3 space-y-1 text-sm text-slate-700 dark:text-slate-200">
-                        <li>{group_thousands(summary.api_calls_limit as u64)}" API calls / month"</li>
-                        <li>{group_thousands(summary.storage_mb_limit as u64)}" MB storage"</li>
-                    </ul>
-                </Card>
-                <Card title="Members">
-                    <p class="text-2xl font-semibold" data-testid="member-count">{summary.member_count}</p>
-                    <p class="text-sm text-slate-600 dark:text-slate-300">{seats}</p>
-                    <a href="/team" class="mt-3 inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300">
-                        "Manage team"
-                    </a>
-                </Card>
-                <Card title="Your role">
-                    <p class="text-2xl font-semibold">{summary.your_role.label()}</p>
-                    <a href="/settings" class="mt-3 inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300">
-                        "Account settings"
-                    </a>
-                </Card>
-            </div>
-        </div>
+        <Card title="Plan and billing">
+            <p class="text-2xl font-semibold" data-testid="plan-name">{summary.plan_name.clone()}</p>
+            <p class="text-sm text-slate-600 dark:text-slate-300">{price}</p>
+            <p class="mt-2 text-sm">{renewal}</p>
+            <p class="text-sm text-slate-600 dark:text-slate-300">
+                {summary.payment_method.clone().unwrap_or_else(|| "No card on file".to_owned())}
+            </p>
+            <a href="/billing" class=LINK>"Billing"</a>
+        </Card>
     }
+}
+
+#[component]
+fn RecentInvoices(invoices: Vec<InvoiceBrief>) -> impl IntoView {
+    if invoices.is_empty() {
+        return view! { <p class="text-sm text-slate-600 dark:text-slate-300">"No invoices yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-700">
+            {invoices
+                .into_iter()
+                .map(|invoice| view! {
+                    <li class="flex items-center justify-between gap-2 py-2">
+                        <a class="font-medium underline" href=format!("/billing/invoices/{}/pdf", invoice.id)
+                            aria-label=format!("Download invoice {} (PDF)", invoice.number)>
+                            {invoice.number.clone()}
+                        </a>
+                        <span>{format_date(invoice.issued_on)}</span>
+                        <span>{format_money(invoice.total_cents, &invoice.currency)}</span>
+                        <StatusBadge status=invoice.status/>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }

@@ -8,6 +8,8 @@ pub mod api_key;
 pub mod billing;
 /// `CardNumber` (Luhn), `CardExpiry`, `CardCvc`: card input that never prints.
 pub mod card;
+/// Dates as the portal writes them ("Dec 12, 2026").
+pub mod dates;
 /// `EmailAddress`: trimmed, lower-cased, plausibly deliverable.
 pub mod email;
 /// `Money`: integer minor units and a `Currency`; never floats.
@@ -20,6 +22,7 @@ pub mod password;
 pub mod role;
 
 pub use api_key::{ApiKeyScope, ApiKeySecret};
+pub use dates::format_date;
 pub use email::EmailAddress;
 pub use money::{Currency, Money};
 pub use names::{ApiKeyName, OrganizationName, PersonName};

@@ -31,6 +31,16 @@ pub enum Email {
     },
     /// To the old address of a login email change: it was asked for.
     EmailChangeRequested { name: String, new_email: String },
+    /// To the billing email and the owners: a usage threshold was crossed.
+    UsageAlert {
+        organization_name: String,
+        /// "API calls", "Storage".
+        metric: String,
+        threshold: u32,
+        /// Formatted amounts: "8,000 calls", "10,000 calls".
+        used: String,
+        limit: String,
+    },
 }
 
 /// A rendered email: subject, plain-text part and HTML part.
@@ -157,6 +167,48 @@ impl Email {
                         name = escape_html(name),
                         email = escape_html(new_email),
                         link = escape_html(&link),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::UsageAlert {
+                organization_name,
+                metric,
+                threshold,
+                used,
+                limit,
+            } => {
+                let link = format!("{base_url}/usage");
+                let upgrade = format!("{base_url}/billing");
+                let (subject, headline) = if *threshold >= 100 {
+                    (
+                        format!("{organization_name} reached its {metric} limit"),
+                        format!("{organization_name} has used {used} of {limit}: the plan's {metric} limit is reached."),
+                    )
+                } else {
+                    (
+                        format!("{organization_name} has used {threshold}% of its {metric}"),
+                        format!("{organization_name} has used {used} of {limit} ({threshold}%) this billing period."),
+                    )
+                };
+                let text = format!(
+                    "Hi,\n\n{headline}\n\nSee usage and the forecast: {link}\n\
+                     Change plan: {upgrade}\n\nYou get one email per threshold (80%, 90%, 100%) per period.\n\n— The Portal team\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi,</p><p>{headline}</p>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">See usage</a></p>\
+                         <p>Need more? <a href=\"{upgrade}\">Change plan</a>. You get one email per threshold \
+                         (80%, 90%, 100%) per period.</p>",
+                        headline = escape_html(&headline),
+                        link = escape_html(&link),
+                        upgrade = escape_html(&upgrade),
                     ),
                 );
                 RenderedEmail {

@@ -24,10 +24,7 @@ impl Clock {
     }
 }
 
-/// How times are shown across the portal: "2026-11-25 14:03 UTC".
-pub fn display_minutes(at: OffsetDateTime) -> String {
-    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
-}
+pub use crate::domain::dates::display_minutes;
 
 /// A random (v4) UUID from the OS random source.
 pub fn new_uuid() -> Result<uuid::Uuid, crate::error::AppError> {

@@ -603,6 +603,10 @@ pub async fn accept_invitation(token: &str, name: &str, password: String) -> Res
     .await?;
     let token = start_session(&mut tx, &state, actor, &meta).await?;
     tx.commit().await?;
+    // The request came without a session of this organization, so the write
+    // middleware cannot tell whose dashboard and seat count just changed.
+    crate::dashboard::service::invalidate(&state, row.organization_id).await;
+    state.usage.mark_changed(row.organization_id);
     replace_session_cookie(&state, &token).await
 }
 

@@ -15,11 +15,6 @@ pub fn UpcomingSection(title: &'static str, what: &'static str) -> impl IntoView
 }
 
 #[component]
-pub fn UsagePage() -> impl IntoView {
-    view! { <UpcomingSection title="Usage" what="Live usage against your plan limits is coming to this page."/> }
-}
-
-#[component]
 pub fn SupportPage() -> impl IntoView {
     view! { <UpcomingSection title="Support" what="Opening and following support tickets is coming to this page."/> }
 }

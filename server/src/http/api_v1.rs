@@ -3,6 +3,9 @@
 
 use app::api_keys::verifier::Rejection;
 use app::server::AppState;
+use app::usage::ingest::{self, RawBatch};
+use app::usage::service::{self, IngestFailure};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -89,19 +92,8 @@ pub async fn verify_key(
     headers: HeaderMap,
     Json(request): Json<VerifyRequest>,
 ) -> Response {
-    let Some(expected) = &state.settings.operator_token else {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Key verification is not enabled on this deployment.",
-        );
-    };
-    if !bearer(&headers).is_some_and(|token| same_secret(token, expected.expose_secret())) {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "invalid_operator_token",
-            "Authenticate with the operator token.",
-        );
+    if let Some(refused) = refuse_unless_operator(&state, &headers) {
+        return refused;
     }
     match state.api_keys.verify(&state.db, &request.key).await {
         Ok(Ok(key)) => Json(json!({
@@ -114,6 +106,66 @@ pub async fn verify_key(
         .into_response(),
         Ok(Err(reason)) => Json(json!({ "valid": false, "reason": reason })).into_response(),
         Err(error) => {
+            let status = StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            problem(status, "unavailable", &error.to_string())
+        }
+    }
+}
+
+/// The refusal, unless the caller is the SaaS's own backend (authenticated
+/// with `PORTAL_OPERATOR_TOKEN`).
+fn refuse_unless_operator(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let Some(expected) = &state.settings.operator_token else {
+        return Some(problem(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "The operator API is not enabled on this deployment.",
+        ));
+    };
+    if !bearer(headers).is_some_and(|token| same_secret(token, expected.expose_secret())) {
+        return Some(problem(
+            StatusCode::UNAUTHORIZED,
+            "invalid_operator_token",
+            "Authenticate with the operator token.",
+        ));
+    }
+    None
+}
+
+/// `POST /api/v1/usage/events` (operator token): up to 1,000 usage events.
+/// 202 means every event is committed to the ledger; duplicates of recorded
+/// events (same organization and `event_id`) are acknowledged and counted
+/// once. Any invalid event refuses the whole batch with 400 and the index and
+/// field of each problem (see `app::usage::ingest`).
+pub async fn record_usage_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = refuse_unless_operator(&state, &headers) {
+        return refused;
+    }
+    let batch: RawBatch = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &format!("The body must be {{\"events\": [...]}}: {e}"),
+            )
+        }
+    };
+    let events = match ingest::validate(batch.events, state.settings.clock.now()) {
+        Ok(events) => events,
+        Err(error) => return (StatusCode::BAD_REQUEST, Json(error)).into_response(),
+    };
+    match service::record_events(&state, events).await {
+        Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
+        Err(IngestFailure::Invalid(error)) => {
+            (StatusCode::BAD_REQUEST, Json(error)).into_response()
+        }
+        Err(IngestFailure::Backend(error)) => {
             let status = StatusCode::from_u16(error.status_code())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             problem(status, "unavailable", &error.to_string())

@@ -6,8 +6,10 @@ pub mod audit_export;
 pub mod csrf;
 pub mod health;
 pub mod invoices;
+pub mod live;
 pub mod server_fns;
 pub mod session;
+pub mod writes;
 
 use axum::body::Body;
 use http::Request;

@@ -1,13 +1,12 @@
 //! Keeps every instance's API key cache honest: a Redis subscriber evicts
-//! revoked or rotated keys the moment another instance announces them, and a
-//! flusher writes buffered "last used" times to Postgres once per interval.
+//! revoked or rotated keys the moment another instance announces them. (The
+//! buffered calls and "last used" times are written by `workers::usage`.)
 
 use anyhow::Context;
-use app::api_keys::verifier::{invalidation_channel, ApiKeyVerifier};
+use app::api_keys::verifier::invalidation_channel;
 use app::server::AppState;
 use fred::prelude::*;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Subscribes to key announcements. Returns once subscribed (or once Redis
 /// proved unreachable: then the cache TTL alone bounds staleness, and the
@@ -66,37 +65,4 @@ pub async fn subscribe_to_invalidations(state: &AppState, redis_url: &str) -> an
         }
     }
     Ok(())
-}
-
-/// How often metered call counts are written: a crash loses at most this much.
-pub const CALLS_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Writes buffered call counts every second and "last used" times every
-/// `last_used_every` (30 s by default: it is shown to the minute), until
-/// `shutdown`, and once more after it.
-pub async fn flush_usage(
-    verifier: ApiKeyVerifier,
-    db: sqlx::PgPool,
-    last_used_every: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut last_used_flushed = tokio::time::Instant::now();
-    loop {
-        let stop = tokio::select! {
-            _ = tokio::time::sleep(CALLS_FLUSH_INTERVAL) => false,
-            _ = shutdown.changed() => true,
-        };
-        if let Err(e) = verifier.flush_calls(&db).await {
-            tracing::warn!(error = ?e, "could not record metered API calls; will retry");
-        }
-        if stop || last_used_flushed.elapsed() >= last_used_every {
-            if let Err(e) = verifier.flush_last_used(&db).await {
-                tracing::warn!(error = ?e, "could not record API key use; will retry");
-            }
-            last_used_flushed = tokio::time::Instant::now();
-        }
-        if stop || *shutdown.borrow() {
-            return;
-        }
-    }
 }

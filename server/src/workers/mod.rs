@@ -4,4 +4,6 @@
 
 pub mod api_keys;
 pub mod billing;
+pub mod live;
 pub mod notifications;
+pub mod usage;

@@ -1,0 +1,58 @@
+//! The usage worker: writes buffered API call counts and "last used" times,
+//! then refreshes every organization whose usage changed (totals from the
+//! ledger, threshold alerts, the Redis copy, live events to open pages).
+
+use app::server::AppState;
+use app::usage::service;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// How often buffered API calls are written: a crash loses at most this much,
+/// and a gauge lags a call by about this much.
+pub const ROUND: Duration = Duration::from_millis(200);
+/// Reported events wake the worker at once, but rounds are at least this far
+/// apart: a burst of events becomes a few updates a second, not hundreds.
+const MIN_GAP: Duration = Duration::from_millis(100);
+
+/// Runs until `shutdown`, then writes what is buffered once more.
+pub async fn run(state: AppState, last_used_every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut last_used_flushed = Instant::now();
+    let mut last_round = Instant::now();
+    loop {
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(ROUND) => false,
+            _ = state.usage.changed() => {
+                tokio::time::sleep_until(last_round + MIN_GAP).await;
+                false
+            }
+            _ = shutdown.changed() => true,
+        };
+        last_round = Instant::now();
+        round(&state).await;
+        if stop || last_used_flushed.elapsed() >= last_used_every {
+            if let Err(e) = state.api_keys.flush_last_used(&state.db).await {
+                tracing::warn!(error = ?e, "could not record API key use; will retry");
+            }
+            last_used_flushed = Instant::now();
+        }
+        if stop || *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+/// One round: write buffered calls, then refresh whoever changed.
+pub async fn round(state: &AppState) {
+    let mut changed = state.usage.take_changed();
+    match state.api_keys.flush_calls(&state.db).await {
+        Ok(flushed) => changed.extend(flushed.organizations),
+        Err(e) => tracing::warn!(error = ?e, "could not record metered API calls; will retry"),
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    if let Err(e) = service::refresh(state, &changed).await {
+        tracing::warn!(error = ?e, "could not refresh usage totals; will retry");
+        state.usage.retry_later(changed);
+    }
+}
