@@ -381,8 +381,29 @@ async fn a_gauge_on_one_instance_hears_events_recorded_by_another(db: PgPool) {
 async fn the_dashboard_shows_writes_at_once_and_live_totals(db: PgPool) {
     let app = metered_app(db).await;
     let (client, org) = customer(&app, "Cached").await;
+    for (number, issued) in [("INV-T-1", "2026-09-01"), ("INV-T-2", "2026-10-01")] {
+        sqlx::query(
+            "insert into invoice (organization_id, number, kind, status, period_start, period_end, issued_on,
+                                  due_on, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents)
+             values ($1, $2, 'period', 'paid', $3::date - interval '1 month', $3::date, $3::date,
+                     $3::date + 14, 'USD', 4900, 2000, 980, 5880)",
+        )
+        .bind(org)
+        .bind(number)
+        .bind(issued)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
     let first = json(app.dashboard(&client).await).await;
     assert_eq!(first["totals"]["api_calls"], 0);
+    let invoices: Vec<&str> = first["recent_invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(invoices, vec!["INV-T-2", "INV-T-1"], "newest first");
     // Served from the cache now; a write must still show at once.
     json(app.dashboard(&client).await).await;
     let renamed = app

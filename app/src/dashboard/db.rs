@@ -1,6 +1,6 @@
 use sqlx::types::Json;
 use sqlx::PgExecutor;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub struct SummaryRow {
@@ -33,7 +33,8 @@ pub struct InvoiceJson {
     pub id: Uuid,
     pub number: String,
     pub status: String,
-    pub issued_on: Date,
+    /// "2026-11-01" (JSON has no date type).
+    pub issued_on: String,
     pub total_cents: i64,
     pub currency: String,
 }
@@ -54,10 +55,9 @@ pub async fn find_summary(
                   (select sp.name from plan sp where sp.id = s.scheduled_plan_id) as scheduled_plan_name,
                   pm.brand as "card_brand?", pm.last4 as "card_last4?",
                   pm.exp_month as "card_exp_month?", pm.exp_year as "card_exp_year?",
-                  (select coalesce(sum(u.calls), 0)::bigint from api_call_usage u
-                    where u.organization_id = o.id
-                      and u.period_start >= s.current_period_start
-                      and u.period_start < s.current_period_end) as "api_calls!",
+                  coalesce((select t.api_calls from usage_period_total t
+                             where t.organization_id = o.id
+                               and t.period_start = s.current_period_start), 0) as "api_calls!",
                   coalesce((select su.megabytes from storage_usage su
                              where su.organization_id = o.id
                              order by su.period_start desc limit 1), 0) as "storage_mb!",

@@ -167,7 +167,11 @@ fn from_row(row: SummaryRow) -> DashboardSummary {
                     id: i.id,
                     number: i.number,
                     status: InvoiceStatus::parse(&i.status)?,
-                    issued_on: i.issued_on,
+                    issued_on: time::Date::parse(
+                        &i.issued_on,
+                        time::macros::format_description!("[year]-[month]-[day]"),
+                    )
+                    .ok()?,
                     total_cents: i.total_cents,
                     currency: i.currency,
                 })

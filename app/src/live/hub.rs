@@ -43,7 +43,8 @@ impl LiveHub {
     }
 }
 
-fn channel(settings: &Settings, organization_id: Uuid) -> String {
+/// The Redis channel of one organization's live events.
+pub fn channel(settings: &Settings, organization_id: Uuid) -> String {
     settings.redis_key("live", &organization_id.to_string())
 }
 

@@ -14,7 +14,7 @@ mod hub;
 
 pub use client::use_live_events;
 #[cfg(feature = "ssr")]
-pub use hub::{channel_pattern, organization_of_channel, publish, LiveHub};
+pub use hub::{channel, channel_pattern, organization_of_channel, publish, LiveHub};
 
 use crate::usage::model::UsageTotals;
 use serde::{Deserialize, Serialize};

@@ -87,10 +87,9 @@ pub async fn period_totals(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Resul
     sqlx::query_as!(
         TotalsRow,
         r#"select o.id as organization_id, p.name as plan_name,
-                  (select coalesce(sum(u.calls), 0)::bigint from api_call_usage u
-                    where u.organization_id = o.id
-                      and u.period_start >= s.current_period_start
-                      and u.period_start < s.current_period_end) as "api_calls!",
+                  coalesce((select t.api_calls from usage_period_total t
+                             where t.organization_id = o.id
+                               and t.period_start = s.current_period_start), 0) as "api_calls!",
                   coalesce((select su.megabytes from storage_usage su
                              where su.organization_id = o.id
                              order by su.period_start desc limit 1), 0) as "storage_mb!",

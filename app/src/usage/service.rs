@@ -110,12 +110,48 @@ pub async fn refresh(state: &AppState, organization_ids: &[Uuid]) -> Result<(), 
     }
     let rows = db::period_totals(&state.db, organization_ids).await?;
     record_alerts(state, &rows).await?;
-    for row in &rows {
-        let totals = totals_of(row);
-        store_live_totals(state, row.organization_id, row.period_start, &totals).await;
-        crate::live::publish(state, row.organization_id, LiveEvent::Usage(totals)).await;
-    }
+    let updates: Vec<(Uuid, OffsetDateTime, UsageTotals)> = rows
+        .iter()
+        .map(|row| (row.organization_id, row.period_start, totals_of(row)))
+        .collect();
+    publish_totals(state, &updates).await;
     Ok(())
+}
+
+/// Copies the totals to Redis and publishes them, for every organization in
+/// one pipelined round trip. Without Redis, this instance's pages still hear.
+async fn publish_totals(state: &AppState, updates: &[(Uuid, OffsetDateTime, UsageTotals)]) {
+    let pipeline = state.redis.next().pipeline();
+    let sent: Result<(), fred::error::Error> = async {
+        for (organization_id, period_start, totals) in updates {
+            let key = live_totals_key(&state.settings, *organization_id);
+            let fields: Vec<(&str, i64)> = vec![
+                ("period_start", period_start.unix_timestamp()),
+                ("api_calls", totals.api_calls),
+                ("storage_mb", totals.storage_mb),
+                ("seats", totals.seats),
+            ];
+            let _: () = pipeline.hset(&key, fields).await?;
+            let _: () = pipeline.expire(&key, LIVE_TOTALS_TTL_SECS, None).await?;
+            let event = serde_json::to_string(&LiveEvent::Usage(*totals)).unwrap_or_default();
+            let _: () = pipeline
+                .publish(
+                    crate::live::channel(&state.settings, *organization_id),
+                    event,
+                )
+                .await?;
+        }
+        pipeline.all::<()>().await
+    }
+    .await;
+    if let Err(e) = sent {
+        tracing::debug!(error = %e, "Redis unavailable: live totals reach this instance only");
+        for (organization_id, _, totals) in updates {
+            state
+                .live
+                .deliver(*organization_id, LiveEvent::Usage(*totals));
+        }
+    }
 }
 
 fn totals_of(row: &TotalsRow) -> UsageTotals {
@@ -227,32 +263,6 @@ async fn record_alerts(state: &AppState, rows: &[TotalsRow]) -> Result<(), AppEr
 
 fn live_totals_key(settings: &Settings, organization_id: Uuid) -> String {
     settings.redis_key("usage", &organization_id.to_string())
-}
-
-/// Copies totals to Redis (best effort: a failed write leaves readers on Postgres).
-async fn store_live_totals(
-    state: &AppState,
-    organization_id: Uuid,
-    period_start: OffsetDateTime,
-    totals: &UsageTotals,
-) {
-    let key = live_totals_key(&state.settings, organization_id);
-    let fields: Vec<(&str, i64)> = vec![
-        ("period_start", period_start.unix_timestamp()),
-        ("api_calls", totals.api_calls),
-        ("storage_mb", totals.storage_mb),
-        ("seats", totals.seats),
-    ];
-    let pipeline = state.redis.next().pipeline();
-    let queued: Result<(), _> = async {
-        let _: () = pipeline.hset(&key, fields).await?;
-        let _: () = pipeline.expire(&key, LIVE_TOTALS_TTL_SECS, None).await?;
-        pipeline.all::<()>().await
-    }
-    .await;
-    if let Err(e) = queued {
-        tracing::debug!(error = %e, "could not copy usage totals to Redis");
-    }
 }
 
 /// The Redis key and fields [`live_totals_from`] reads (for one pipelined call).
