@@ -657,3 +657,53 @@ async fn staff_see_every_organization_and_filter_by_assignment(db: PgPool) {
     assert!(view["customer"]["usage"].as_array().unwrap().len() >= 2);
     assert!(view["staff"].as_array().unwrap().len() >= 2);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn demo_data_has_a_staff_account_and_tickets_once(db: PgPool) {
+    server::demo::seed(&db).await.unwrap();
+    server::demo::seed(&db).await.unwrap();
+    let tickets: i64 = sqlx::query_scalar("select count(*) from ticket")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 4, "seeded once");
+    let app = spawn_app(db).await;
+    let staff = browser();
+    ok(app
+        .call(
+            &staff,
+            "staff/sign_in",
+            &[
+                ("email", server::demo::DEMO_STAFF_EMAIL),
+                ("password", server::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    let queue = json(ok(app.get(&staff, "staff/tickets").await).await).await;
+    assert_eq!(queue["total"], 4);
+    // Acme's billing contact sees Acme's two tickets, without the internal note.
+    let acme = browser();
+    ok(app
+        .sign_in(&acme, "billing@acme.test", server::demo::DEMO_PASSWORD)
+        .await)
+    .await;
+    let list = json(ok(app.get(&acme, "support/tickets").await).await).await;
+    assert_eq!(list["total"], 2);
+    for ticket in list["tickets"].as_array().unwrap() {
+        let id = ticket["id"].as_str().unwrap();
+        let thread = ticket_text(&app, &acme, id).await;
+        assert!(
+            !thread.contains("predates it") && !thread.contains("Loop in"),
+            "{thread}"
+        );
+    }
+}
+
+async fn ticket_text(app: &TestApp, client: &Client, id: &str) -> String {
+    ok(ticket(app, client, id).await)
+        .await
+        .text()
+        .await
+        .unwrap()
+}
