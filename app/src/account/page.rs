@@ -6,7 +6,7 @@ use super::api::{
 use super::model::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
 use crate::domain::Password;
 use crate::error::AppError;
-use crate::ui::form::{field_error, form_error};
+use crate::ui::form::{field_error, form_error, saved_count};
 use crate::ui::{ErrorView, FormAlert, FormField, Loading, SubmitButton, ThemeToggle};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -80,13 +80,17 @@ pub fn SettingsPage() -> impl IntoView {
     let rename_user = ServerAction::<UpdateProfileName>::new();
     let password = ServerAction::<ChangePassword>::new();
     let email = ServerAction::<RequestEmailChange>::new();
+    let saved_rename_org = saved_count(rename_org);
+    let saved_billing = saved_count(billing);
+    let saved_rename_user = saved_count(rename_user);
+    let saved_email = saved_count(email);
     let settings = Resource::new(
         move || {
             (
-                rename_org.version().get(),
-                billing.version().get(),
-                rename_user.version().get(),
-                email.version().get(),
+                saved_rename_org.get(),
+                saved_billing.get(),
+                saved_rename_user.get(),
+                saved_email.get(),
             )
         },
         |_| get_account_settings(),

@@ -8,7 +8,7 @@ use crate::app::AuthContext;
 use crate::domain::card::{CardExpiry, CardNumber};
 use crate::domain::Permission;
 use crate::error::AppError;
-use crate::ui::form::{field_error, form_error};
+use crate::ui::form::{field_error, form_error, saved_count};
 use crate::ui::{Card, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
 // One server function owns the billing email; Settings shows it too.
 use crate::account::api::UpdateBillingEmail;
@@ -35,21 +35,27 @@ pub fn BillingPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let change_to = move || query.read().get("change_to").filter(|p| !p.is_empty());
+    let saved_update_email = saved_count(update_email);
+    let saved_update_details = saved_count(update_details);
+    let saved_update_card = saved_count(update_card);
+    let saved_change = saved_count(change);
+    let saved_cancel = saved_count(cancel);
+    let saved_resume = saved_count(resume);
     let overview = Resource::new(
         move || {
             (
-                update_email.version().get(),
-                update_details.version().get(),
-                update_card.version().get(),
-                change.version().get(),
-                cancel.version().get(),
-                resume.version().get(),
+                saved_update_email.get(),
+                saved_update_details.get(),
+                saved_update_card.get(),
+                saved_change.get(),
+                saved_cancel.get(),
+                saved_resume.get(),
             )
         },
         |_| get_billing_overview(),
     );
     let invoices = Resource::new(
-        move || (page(), change.version().get()),
+        move || (page(), saved_change.get()),
         |(page, _)| list_invoices(page),
     );
     let can_manage = Signal::derive(move || {

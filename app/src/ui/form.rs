@@ -3,6 +3,24 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use server_fn::ServerFn;
 
+/// How many times `action` has succeeded. Resources that reload after a save
+/// track this rather than `version()`: a refused submission must not reload
+/// the data and re-render the form, which would wipe what the user typed
+/// next to the error that explains it.
+pub fn saved_count<S>(action: ServerAction<S>) -> Signal<usize>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            count.update(|c| *c += 1);
+        }
+    });
+    count.into()
+}
+
 /// A labelled input with its error message beside it. The error is linked with
 /// `aria-describedby` and the input marked `aria-invalid`, so screen readers
 /// announce what to fix.
