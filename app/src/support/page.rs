@@ -12,7 +12,7 @@ use super::model::{
 };
 use crate::error::AppError;
 use crate::live::LiveEvent;
-use crate::ui::form::{action_error, field_error};
+use crate::ui::form::{action_error, field_error, saved_count};
 use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -227,13 +227,16 @@ pub fn TicketPage() -> impl IntoView {
     // Bumped by live events for this ticket (staff replied or changed it).
     let live = RwSignal::new(0u32);
     follow_ticket_updates(id, live);
+    // Reload after successful actions only: a refused reply must not
+    // re-render the thread and its form (see `ui::form::saved_count`).
+    let (replied, closed, reopened) = (saved_count(reply), saved_count(close), saved_count(reopen));
     let ticket = Resource::new(
         move || {
             (
                 id.get(),
-                reply.version().get(),
-                close.version().get(),
-                reopen.version().get(),
+                replied.get(),
+                closed.get(),
+                reopened.get(),
                 live.get(),
             )
         },

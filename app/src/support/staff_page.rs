@@ -14,7 +14,7 @@ use super::model::{
 use super::page::ticket_id_param;
 use crate::auth::page::AuthFrame;
 use crate::error::AppError;
-use crate::ui::form::{action_error, field_error, form_error};
+use crate::ui::form::{action_error, field_error, form_error, saved_count};
 use crate::ui::{
     render_errors_boundary, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton,
     ThemeToggle,
@@ -303,16 +303,15 @@ pub fn StaffTicketPage() -> impl IntoView {
             actions.note_draft.set(String::new());
         }
     });
+    // Reload after successful actions only (see `ui::form::saved_count`).
+    let saved = [
+        saved_count(actions.reply),
+        saved_count(actions.note),
+        saved_count(actions.status),
+        saved_count(actions.assign),
+    ];
     let ticket = Resource::new(
-        move || {
-            (
-                id.get(),
-                actions.reply.version().get(),
-                actions.note.version().get(),
-                actions.status.version().get(),
-                actions.assign.version().get(),
-            )
-        },
+        move || (id.get(), saved.map(|count| count.get())),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_staff_ticket(id).await,
