@@ -7,10 +7,13 @@ use crate::auth::{SignInPage, SignUpPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::error::AppError;
+use crate::support::{
+    NewTicketPage, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage, SupportPage,
+    TicketPage,
+};
 use crate::team::api::{AcceptInvitation, LeaveOrganization};
 use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
-use crate::ui::upcoming::SupportPage;
 use crate::ui::AppLayout;
 use crate::usage::UsagePage;
 use leptos::prelude::*;
@@ -108,9 +111,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/support/new") view=NewTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/support/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                // The support console: staff only, its own sign-in and frame.
+                <Route path=path!("/staff/sign-in") view=StaffSignInPage/>
+                <ParentRoute path=path!("/staff") view=StaffLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=crate::support::staff_page::StaffHome/>
+                    <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -30,6 +30,8 @@ pub mod notifications;
 /// Server-only plumbing: state, sessions, audit log, rate limits.
 #[cfg(feature = "ssr")]
 pub mod server;
+/// Support tickets for customers and the staff console that answers them.
+pub mod support;
 /// Who belongs to the organization.
 pub mod team;
 /// The design system: forms, cards, layout, theme.

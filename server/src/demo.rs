@@ -83,6 +83,7 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
         }
     }
     seed_team(&mut tx, &hash).await?;
+    seed_support(&mut tx, &hash).await?;
     tx.commit().await?;
     seed_usage_history(db).await?;
     seed_billing_history(db).await?;
@@ -174,7 +175,133 @@ fn print_sign_ins() {
             println!("    {role:<8} {email}");
         }
     }
+    println!("  Support console (/staff/sign-in)");
+    println!("    staff    {DEMO_STAFF_EMAIL}");
     println!();
+}
+
+/// The company's demo support agent, who signs in on `/staff/sign-in`.
+pub const DEMO_STAFF_EMAIL: &str = "staff@portal.example";
+
+/// (organization index, requester email, subject, category, priority, status,
+/// assigned to the demo agent, thread: (from staff?, internal?, body)).
+type DemoTicket = (
+    usize,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [(bool, bool, &'static str)],
+);
+
+const TICKETS: &[DemoTicket] = &[
+    (0, "billing@acme.test", "Invoice shows our old VAT number", "billing", "high", "pending", true, &[
+        (false, false, "Hi,\nour last invoice still shows the VAT number we had before the move. Could you reissue it?\nThanks, Bea"),
+        (true, true, "Tax ID on the billing details was updated yesterday; invoice predates it."),
+        (true, false, "Hi Bea,\nthe invoice was issued the day before you updated the tax ID. We have reissued it: you can download it from https://portal.example/billing.\nDoes it look right now?"),
+    ]),
+    (0, "member@acme.test", "Webhook retries stop after 3 attempts", "technical", "normal", "open", false, &[
+        (false, false, "Our endpoint was down for 10 minutes and we lost events. Can the retry window be longer?"),
+    ]),
+    (1, "owner@globex.test", "SSO for all our engineers", "account", "urgent", "open", true, &[
+        (false, false, "We are onboarding 240 engineers next week and need SAML single sign-on. What are our options?"),
+        (true, true, "Enterprise plan: SSO is in scope. Loop in solutions engineering."),
+    ]),
+    (2, "owner@initech.test", "Where is the usage export?", "other", "low", "resolved", false, &[
+        (false, false, "I can't find the CSV export of our API usage."),
+        (true, false, "It is on the Usage page, top right: \"Export CSV\". Let us know if it isn't there for you."),
+    ]),
+];
+
+/// A demo support agent and a few tickets with threads, once (skipped when
+/// any demo organization has tickets already).
+async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result<()> {
+    let staff_id: Uuid = sqlx::query_scalar!(
+        r#"insert into app_user (email, name, password_hash) values ($1, 'Sam Support', $2)
+           on conflict (email) do update set email = excluded.email returning id"#,
+        DEMO_STAFF_EMAIL,
+        hash,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into staff (user_id) values ($1) on conflict (user_id) do nothing",
+        staff_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let org_ids = ORGS
+        .iter()
+        .map(|o| o.id.parse::<Uuid>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("demo organization id")?;
+    let existing = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from ticket where organization_id = any($1)"#,
+        &org_ids,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    for (age, (org, requester, subject, category, priority, status, assigned, thread)) in
+        TICKETS.iter().enumerate()
+    {
+        // Older tickets first, a few hours apart, so the lists have an order.
+        let hours_ago = ((TICKETS.len() - age) * 5) as i32;
+        let ticket_id: Uuid = sqlx::query_scalar!(
+            r#"insert into ticket (organization_id, requester_id, subject, category, priority, status,
+                                   assignee_id, created_at, last_activity_at)
+               select $1, u.id, $3, $4, $5, $6, case when $7 then $8::uuid end,
+                      now() - make_interval(hours => $9), now() - make_interval(hours => $9)
+               from app_user u where u.email = $2
+               returning id"#,
+            org_ids[*org],
+            requester,
+            subject,
+            category,
+            priority,
+            status,
+            assigned,
+            staff_id,
+            hours_ago,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        for (n, (from_staff, internal, body)) in thread.iter().enumerate() {
+            let minutes_later = (n * 40) as i32;
+            sqlx::query!(
+                r#"insert into ticket_message (ticket_id, author_id, author_kind, internal, body, created_at)
+                   select $1, case when $3 then $4::uuid else u.id end,
+                          case when $3 then 'staff' else 'customer' end, $5, $6,
+                          now() - make_interval(hours => $7) + make_interval(mins => $8)
+                   from app_user u where u.email = $2"#,
+                ticket_id,
+                requester,
+                from_staff,
+                staff_id,
+                internal,
+                body,
+                hours_ago,
+                minutes_later,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        // The last customer-visible message is the ticket's latest activity.
+        sqlx::query!(
+            r#"update ticket set last_activity_at = coalesce(
+                   (select max(created_at) from ticket_message where ticket_id = $1 and not internal),
+                   last_activity_at)
+               where id = $1"#,
+            ticket_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Billing demo data: a sandbox card, billing details and 13 months of

@@ -29,14 +29,20 @@ const READ_ONLY: &[&str] = &[
     "/api/billing/invoices",
     "/api/billing/preview_plan_change",
     "/api/usage/overview",
+    "/api/support/tickets",
+    "/api/support/ticket",
+    "/api/staff/me",
+    "/api/staff/tickets",
+    "/api/staff/ticket",
 ];
 
 /// Who makes a call: the fixture organization's owner, one of its members,
-/// or a browser with no session.
+/// a support staff member signed in to the console, or a browser with no session.
 #[derive(Clone, Copy, PartialEq)]
 enum Caller {
     Owner,
     Member,
+    Staff,
     Anonymous,
 }
 
@@ -164,6 +170,57 @@ fn mutations() -> Vec<Mutation> {
         }),
         m("/api/billing/cancel", Owner, |_| vec![]),
         m("/api/billing/resume", Owner, |_| vec![]),
+        m("/api/support/open", Owner, |_| {
+            vec![
+                ("subject", "Audited ticket".into()),
+                ("category", "billing".into()),
+                ("priority", "normal".into()),
+                ("body", "Please audit me.".into()),
+            ]
+        }),
+        m("/api/support/reply", Owner, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("body", "More detail.".into()),
+            ]
+        }),
+        m("/api/staff/reply", Staff, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("body", "On it.".into()),
+            ]
+        }),
+        m("/api/staff/note", Staff, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("body", "Internal.".into()),
+            ]
+        }),
+        m("/api/staff/status", Staff, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("status", "resolved".into()),
+            ]
+        }),
+        m("/api/staff/assign", Staff, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("assignee", "me".into()),
+            ]
+        }),
+        m("/api/support/close", Owner, |f| {
+            vec![("ticket_id", f.support.ticket.clone())]
+        }),
+        m("/api/support/reopen", Owner, |f| {
+            vec![("ticket_id", f.support.ticket.clone())]
+        }),
+        m("/api/staff/sign_in", Anonymous, |f| {
+            vec![
+                ("email", f.support.staff_email.clone()),
+                ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/staff/sign_out", Staff, |_| vec![]),
         // Late: the owner is an admin afterwards.
         m("/api/team/transfer_ownership", Owner, |f| {
             vec![("user_id", f.team.heir.clone())]
@@ -183,6 +240,46 @@ struct Fixture {
     other_owner_email: String,
     other_owner_email_token: String,
     team: TeamFixture,
+    support: SupportFixture,
+}
+
+/// A support staff member signed in to the console, and a ticket of the owner's.
+struct SupportFixture {
+    staff: Client,
+    staff_email: String,
+    ticket: String,
+}
+
+async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
+    let (staff_email, _) = crate::support::create_staff(app, "Audit Staff").await;
+    let staff = browser();
+    let response = app
+        .call(
+            &staff,
+            "staff/sign_in",
+            &[("email", &staff_email), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(response.status().is_success());
+    let response = app
+        .call(
+            owner,
+            "support/open",
+            &[
+                ("subject", "Fixture ticket"),
+                ("category", "technical"),
+                ("priority", "low"),
+                ("body", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ticket = json(response).await.as_str().unwrap().to_owned();
+    SupportFixture {
+        staff,
+        staff_email,
+        ticket,
+    }
 }
 
 /// Members and invitations of the owner's organization (moved to Pro for seats).
@@ -310,9 +407,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap();
     let team = team_fixture(app, &owner, &org.email).await;
+    let support = support_fixture(app, &owner).await;
     Fixture {
         owner,
         team,
+        support,
         owner_email: org.email,
         owner_other_session,
         key_to_revoke: keys[0].clone(),
@@ -381,6 +480,7 @@ async fn every_mutating_server_function_writes_an_audit_entry(db: PgPool) {
         let client = match mutation.caller {
             Caller::Owner => f.owner.clone(),
             Caller::Member => f.team.member.clone(),
+            Caller::Staff => f.support.staff.clone(),
             Caller::Anonymous => browser(),
         };
         let before = audit_count(&db).await;

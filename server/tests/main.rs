@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod notifications;
 mod security;
+mod support;
 mod team;
 mod tenancy;
 mod usage;

@@ -41,6 +41,14 @@ pub enum Email {
         used: String,
         limit: String,
     },
+    /// To a ticket's requester: support staff replied (never for internal notes).
+    TicketReply {
+        name: String,
+        staff_name: String,
+        subject: String,
+        ticket_id: String,
+        reply: String,
+    },
 }
 
 /// A rendered email: subject, plain-text part and HTML part.
@@ -217,6 +225,40 @@ impl Email {
                     html,
                 }
             }
+            Email::TicketReply {
+                name,
+                staff_name,
+                subject: ticket_subject,
+                ticket_id,
+                reply,
+            } => {
+                let link = format!("{base_url}/support/{ticket_id}");
+                let subject = format!("Re: {ticket_subject} [support]");
+                let text = format!(
+                    "Hi {name},\n\n{staff_name} from support replied to your ticket \"{ticket_subject}\":\n\n\
+                     {reply}\n\n\
+                     Reply or follow the ticket here: {link}\n\n— The Portal team\n"
+                );
+                // The reply is plain text: escaped, with its line breaks kept.
+                let reply_html = escape_html(reply).replace('\n', "<br>");
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hi {name},</p><p>{staff} from support replied to your ticket <strong>{ticket}</strong>:</p>\
+                         <blockquote style=\"border-left:3px solid #cbd5e1;margin:0;padding:0 12px;color:#334155\">{reply_html}</blockquote>\
+                         <p><a href=\"{link}\" style=\"{BUTTON}\">Open the ticket</a></p>",
+                        name = escape_html(name),
+                        staff = escape_html(staff_name),
+                        ticket = escape_html(ticket_subject),
+                        link = escape_html(&link),
+                    ),
+                );
+                RenderedEmail {
+                    subject,
+                    text,
+                    html,
+                }
+            }
         }
     }
 }
@@ -285,6 +327,24 @@ mod tests {
             serde_json::from_value::<Email>(json).unwrap(),
             welcome("Acme")
         );
+    }
+
+    #[test]
+    fn ticket_reply_escapes_the_reply_and_links_to_the_ticket() {
+        let email = Email::TicketReply {
+            name: "Ada".into(),
+            staff_name: "Sam".into(),
+            subject: "Invoice <wrong>".into(),
+            ticket_id: "abc".into(),
+            reply: "line one\n<img src=x onerror=alert(1)>".into(),
+        }
+        .render("https://portal.example.com");
+        assert!(!email.html.contains("<img"), "{}", email.html);
+        assert!(email.html.contains("line one<br>&lt;img"));
+        assert!(email
+            .text
+            .contains("https://portal.example.com/support/abc"));
+        assert_eq!(email.subject, "Re: Invoice <wrong> [support]");
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub async fn list_members(search: &str, page: u32) -> Result<MemberPage, AppErro
 }
 
 /// `%term%` for ILIKE with the user's own `%`, `_` and `\` taken literally.
-fn like_pattern(search: &str) -> Option<String> {
+pub(crate) fn like_pattern(search: &str) -> Option<String> {
     let term = search.trim();
     if term.is_empty() {
         return None;

@@ -13,8 +13,3 @@ pub fn UpcomingSection(title: &'static str, what: &'static str) -> impl IntoView
         </super::EmptyState>
     }
 }
-
-#[component]
-pub fn SupportPage() -> impl IntoView {
-    view! { <UpcomingSection title="Support" what="Opening and following support tickets is coming to this page."/> }
-}

@@ -1,0 +1,411 @@
+//! The customer's support pages: the ticket list, the new-ticket form and a
+//! ticket's thread. Every form works without JavaScript (ActionForm posts
+//! and the server redirects back); with it, the thread also updates live.
+
+use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket, ReplyToTicket};
+use super::components::{
+    query_url, MessageBody, Pager, PriorityLabel, SelectField, StatusBadge, TextAreaField,
+};
+use super::model::{
+    AuthorKind, TicketCategory, TicketPage as TicketListPage, TicketPriority, TicketStatus,
+    TicketThread, MESSAGE_MAX_CHARS, SUBJECT_MAX_CHARS,
+};
+use crate::error::AppError;
+use crate::live::LiveEvent;
+use crate::ui::form::{action_error, field_error, saved_count};
+use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+const LINK: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
+const PRIMARY_LINK: &str = "inline-flex items-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white \
+                            shadow-sm hover:bg-indigo-500 focus-visible:outline focus-visible:outline-2 \
+                            focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm \
+                     focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
+                     dark:border-slate-600 dark:bg-slate-900";
+const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-2 text-sm font-medium \
+                                hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800";
+
+// ------------------------------------------------------------ list
+
+/// `/support`: the organization's tickets, newest activity first, with a
+/// status filter, a subject search and pages.
+#[component]
+pub fn SupportPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).unwrap_or_default();
+    let page = move || param("page").parse::<u32>().unwrap_or(1);
+    let tickets = Resource::new(
+        move || (param("status"), param("q"), page()),
+        |(status, search, page)| list_tickets(status, search, page),
+    );
+    view! {
+        <Title text="Support · Portal"/>
+        <div class="space-y-6">
+            <div class="flex flex-wrap items-start justify-between gap-3">
+                <div>
+                    <h1 class="text-2xl font-semibold">"Support"</h1>
+                    <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                        "Your organization's tickets. Everyone on your team can follow and answer them."
+                    </p>
+                </div>
+                <A href="/support/new" attr:class=PRIMARY_LINK>"New ticket"</A>
+            </div>
+            <TicketFilters/>
+            <Transition fallback=|| view! { <Loading label="Loading tickets…"/> }>
+                {move || Suspend::new(async move {
+                    let filtered = !param("status").is_empty() || !param("q").is_empty();
+                    match tickets.await {
+                        Ok(page) => view! { <TicketList page filtered/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn TicketFilters() -> impl IntoView {
+    let query = use_query_map();
+    let status = move || query.read().get("status").unwrap_or_default();
+    view! {
+        <Form method="GET" action="/support" attr:role="search" attr:aria-label="Filter tickets"
+            attr:class="flex flex-wrap items-end gap-3">
+            <div>
+                <label for="ticket-status-filter" class="block text-sm font-medium">"Status"</label>
+                <select id="ticket-status-filter" name="status"
+                    class="mt-1 block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-900">
+                    <option value="" selected=move || status().is_empty()>"All statuses"</option>
+                    {TicketStatus::ALL.iter().map(|s| {
+                        let value = s.as_str();
+                        view! { <option value=value selected=move || status() == value>{s.label()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="min-w-56 flex-1 sm:max-w-xs">
+                <label for="ticket-search" class="block text-sm font-medium">"Search subjects"</label>
+                <input id="ticket-search" type="search" name="q" class=INPUT
+                    value=move || query.read().get("q").unwrap_or_default()/>
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply filters"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn TicketList(page: TicketListPage, filtered: bool) -> impl IntoView {
+    if page.tickets.is_empty() {
+        return if filtered {
+            view! { <EmptyState title="No tickets match">"Try another status or search, or clear the filters."</EmptyState> }
+                .into_any()
+        } else {
+            view! {
+                <EmptyState title="No tickets yet">
+                    "When something can't be done in the portal, "
+                    <A href="/support/new" attr:class=LINK>"open a ticket"</A>
+                    " and we'll answer here and by email."
+                </EmptyState>
+            }
+            .into_any()
+        };
+    }
+    let query = use_query_map();
+    let href = Callback::new(move |n: u32| {
+        let q = query.read();
+        query_url(
+            "/support",
+            &[
+                ("status", q.get("status").unwrap_or_default()),
+                ("q", q.get("q").unwrap_or_default()),
+                ("page", n.to_string()),
+            ],
+        )
+    });
+    let (current, page_count, total) = (page.page, page.page_count(), page.total);
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
+            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
+                <caption class="sr-only">"Your organization's support tickets"</caption>
+                <thead class="bg-slate-50 text-left dark:bg-slate-800">
+                    <tr>
+                        {["Subject", "Status", "Priority", "Category", "Last activity"]
+                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-4 py-2 font-medium">{h}</th> })}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
+                    {page.tickets.into_iter().map(|t| view! {
+                        <tr data-testid="ticket-row">
+                            <th scope="row" class="px-4 py-2 text-left font-medium">
+                                <A href=format!("/support/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
+                            </th>
+                            <td class="px-4 py-2"><StatusBadge status=t.status/></td>
+                            <td class="px-4 py-2"><PriorityLabel priority=t.priority/></td>
+                            <td class="px-4 py-2">{t.category.label()}</td>
+                            <td class="whitespace-nowrap px-4 py-2">{t.last_activity_at.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager current page_count total href label="Ticket pages"/>
+    }
+    .into_any()
+}
+
+// ------------------------------------------------------------ new ticket
+
+pub(crate) fn category_choices() -> Vec<(&'static str, &'static str)> {
+    TicketCategory::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.label()))
+        .collect()
+}
+
+pub(crate) fn priority_choices() -> Vec<(&'static str, &'static str)> {
+    TicketPriority::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect()
+}
+
+/// `/support/new`: subject, category, priority and the first message.
+#[component]
+pub fn NewTicketPage() -> impl IntoView {
+    let action = ServerAction::<OpenTicket>::new();
+    let error = action_error(action);
+    view! {
+        <Title text="New ticket · Support · Portal"/>
+        <div class="max-w-2xl space-y-6">
+            <div>
+                <A href="/support" attr:class="text-sm text-indigo-700 underline dark:text-indigo-300">"← All tickets"</A>
+                <h1 class="mt-2 text-2xl font-semibold">"New ticket"</h1>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                    "Tell us what you need. Our support team answers here and by email."
+                </p>
+            </div>
+            <ActionForm action attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900"
+                attr:novalidate=true attr:aria-label="New ticket">
+                <FormAlert error/>
+                <FormField label="Subject" name="subject" required=true maxlength=SUBJECT_MAX_CHARS
+                    hint="One line that sums it up." error=field_error(error, "subject")/>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <SelectField label="Category" name="category" id="ticket-category" choices=category_choices()
+                        selected="technical" error=field_error(error, "category")/>
+                    <SelectField label="Priority" name="priority" id="ticket-priority" choices=priority_choices()
+                        selected="normal" error=field_error(error, "priority")/>
+                </div>
+                <TextAreaField label="Message" name="body" id="ticket-body" rows=8 maxlength=MESSAGE_MAX_CHARS
+                    hint="Plain text. Links work; HTML is shown as typed." error=field_error(error, "body")/>
+                <div class="sm:w-48">
+                    <SubmitButton label="Open ticket" pending_label="Opening…" pending=action.pending()/>
+                </div>
+            </ActionForm>
+        </div>
+    }
+}
+
+// ------------------------------------------------------------ thread
+
+/// The route's `:id`, or `None` when it is not a ticket id.
+pub(crate) fn ticket_id_param() -> Memo<Option<Uuid>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
+}
+
+/// `/support/:id`: the thread, the reply form, close and reopen.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let id = ticket_id_param();
+    let reply = ServerAction::<ReplyToTicket>::new();
+    let close = ServerAction::<CloseTicket>::new();
+    let reopen = ServerAction::<ReopenTicket>::new();
+    // Bumped by live events for this ticket (staff replied or changed it).
+    let live = RwSignal::new(0u32);
+    follow_ticket_updates(id, live);
+    // Reload after successful actions only: a refused reply must not
+    // re-render the thread and its form (see `ui::form::saved_count`).
+    let (replied, closed, reopened) = (saved_count(reply), saved_count(close), saved_count(reopen));
+    let ticket = Resource::new(
+        move || {
+            (
+                id.get(),
+                replied.get(),
+                closed.get(),
+                reopened.get(),
+                live.get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_ticket(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    // The reply being written survives refetches (live updates) and is
+    // cleared only when it was sent.
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if matches!(reply.value().get(), Some(Ok(()))) {
+            draft.set(String::new());
+        }
+    });
+    let actions = ThreadActions {
+        reply,
+        close,
+        reopen,
+        draft,
+    };
+    view! {
+        <Title text="Ticket · Support · Portal"/>
+        <div class="space-y-6">
+            <A href="/support" attr:class="text-sm text-indigo-700 underline dark:text-indigo-300">"← All tickets"</A>
+            <Transition fallback=|| view! { <Loading label="Loading the ticket…"/> }>
+                {move || Suspend::new(async move {
+                    match ticket.await {
+                        Ok(thread) => view! { <Thread thread actions/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// Refetches the open thread when the server announces a change to it (a
+/// staff reply, a status change, a teammate's reply), without a reload.
+fn follow_ticket_updates(id: Memo<Option<Uuid>>, live: RwSignal<u32>) {
+    crate::live::use_live_events(move |event| {
+        if let LiveEvent::TicketUpdated { ticket_id } = event {
+            if id.get_untracked() == Some(ticket_id) {
+                live.update(|n| *n = n.wrapping_add(1));
+            }
+        }
+    });
+}
+
+#[derive(Clone, Copy)]
+struct ThreadActions {
+    reply: ServerAction<ReplyToTicket>,
+    close: ServerAction<CloseTicket>,
+    reopen: ServerAction<ReopenTicket>,
+    draft: RwSignal<String>,
+}
+
+#[component]
+fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
+    let status = thread.status;
+    let id = thread.id.to_string();
+    let opened = match &thread.requester_name {
+        Some(name) => format!("Opened {} by {name}", thread.created_at),
+        None => format!("Opened {}", thread.created_at),
+    };
+    view! {
+        <Title text=format!("{} · Support · Portal", thread.subject)/>
+        <header class="space-y-2">
+            <h1 class="text-2xl font-semibold break-words">{thread.subject.clone()}</h1>
+            <p class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-600 dark:text-slate-300">
+                <StatusBadge status/>
+                <span>"Priority: "<PriorityLabel priority=thread.priority/></span>
+                <span>{format!("Category: {}", thread.category.label())}</span>
+                <span>{opened}</span>
+            </p>
+            {(status == TicketStatus::Pending).then(|| view! {
+                <p class="text-sm text-amber-800 dark:text-amber-200">"Support answered and is waiting for your reply."</p>
+            })}
+        </header>
+        <section aria-labelledby="messages-heading" class="space-y-3">
+            <h2 id="messages-heading" class="sr-only">"Messages"</h2>
+            <ol class="space-y-3" aria-live="polite">
+                {thread.messages.into_iter().map(|m| {
+                    let staff = m.author_kind == AuthorKind::Staff;
+                    let frame = if staff {
+                        "rounded-lg border border-indigo-200 bg-indigo-50 p-4 dark:border-indigo-900 dark:bg-indigo-950"
+                    } else {
+                        "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900"
+                    };
+                    view! {
+                        <li class=frame data-testid="message">
+                            <article>
+                                <header class="mb-2 flex flex-wrap justify-between gap-2 text-sm">
+                                    <span class="font-medium">{m.author_name.clone()}</span>
+                                    <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
+                                </header>
+                                <MessageBody body=m.body/>
+                            </article>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+        <ReplyForm ticket_id=id.clone() status actions/>
+        <StatusActions ticket_id=id status actions/>
+    }
+}
+
+#[component]
+fn ReplyForm(ticket_id: String, status: TicketStatus, actions: ThreadActions) -> impl IntoView {
+    let reply = actions.reply;
+    let error = action_error(reply);
+    if !status.accepts_customer_reply() {
+        return view! {
+            <p class="text-sm text-slate-600 dark:text-slate-300">"This ticket is closed. Reopen it to write again."</p>
+        }
+        .into_any();
+    }
+    let hint = if status == TicketStatus::Resolved {
+        "Replying reopens this ticket."
+    } else {
+        "Plain text. Links work; HTML is shown as typed."
+    };
+    view! {
+        <section aria-labelledby="reply-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="reply-heading" class="mb-3 font-semibold">"Reply"</h2>
+            <ActionForm action=reply attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="ticket_id" value=ticket_id/>
+                <FormAlert error/>
+                <TextAreaField label="Your reply" name="body" id="reply-body" rows=5 maxlength=MESSAGE_MAX_CHARS
+                    hint draft=actions.draft error=field_error(error, "body")/>
+                <div class="sm:w-48">
+                    <SubmitButton label="Send reply" pending_label="Sending…" pending=reply.pending()/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn StatusActions(ticket_id: String, status: TicketStatus, actions: ThreadActions) -> impl IntoView {
+    let (close_error, reopen_error) = (action_error(actions.close), action_error(actions.reopen));
+    let error = Signal::derive(move || close_error.get().or_else(|| reopen_error.get()));
+    let close = (status != TicketStatus::Closed).then(|| {
+        let id = ticket_id.clone();
+        view! {
+            <ActionForm action=actions.close>
+                <input type="hidden" name="ticket_id" value=id/>
+                <button type="submit" class=SECONDARY_BUTTON>"Close ticket"</button>
+            </ActionForm>
+        }
+    });
+    let reopen = status.can_reopen().then(|| {
+        view! {
+            <ActionForm action=actions.reopen>
+                <input type="hidden" name="ticket_id" value=ticket_id.clone()/>
+                <button type="submit" class=SECONDARY_BUTTON>"Reopen ticket"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <div class="flex flex-wrap items-center gap-3">
+            {close}
+            {reopen}
+            <FormAlert error/>
+        </div>
+    }
+}

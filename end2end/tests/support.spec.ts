@@ -1,0 +1,224 @@
+import { execFileSync } from 'node:child_process';
+import type { Browser, Page } from '@playwright/test';
+import { expect, signUp, test, waitForHydration, type Account } from './fixtures';
+
+/**
+ * A new staff account for this test. Staff are provisioned by the company,
+ * not through any page, so the test signs an account up and then marks it as
+ * staff directly in the end-to-end database (the one the server under test
+ * uses), as an operator would.
+ */
+async function newStaffAccount(browser: Browser, baseURL: string | undefined): Promise<Account> {
+  const context = await browser.newContext({ baseURL });
+  try {
+    const account = await signUp(await context.newPage());
+    const email = account.email.replace(/'/g, "''");
+    execFileSync('psql', [
+      process.env.E2E_DATABASE_URL ?? '',
+      '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+      '-c', `insert into staff (user_id) select id from app_user where email = '${email}'`,
+    ]);
+    return account;
+  } finally {
+    await context.close();
+  }
+}
+
+function uniqueSubject(label: string): string {
+  return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens a ticket through /support/new and waits for its thread page. */
+async function openTicket(page: Page, subject: string, message: string): Promise<string> {
+  await page.goto('/support/new');
+  await waitForHydration(page);
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Category').selectOption('billing');
+  await page.getByLabel('Priority').selectOption('high');
+  await page.getByLabel('Message').fill(message);
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
+  return new URL(page.url()).pathname.split('/').pop() ?? '';
+}
+
+/** A staff member signed in to the console, in a browser context of their own. */
+async function staffConsole(browser: Browser, baseURL: string | undefined) {
+  const staff = await newStaffAccount(browser, baseURL);
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await page.goto('/staff/sign-in');
+  await waitForHydration(page);
+  await page.getByLabel('Email', { exact: true }).fill(staff.email);
+  await page.getByLabel('Password', { exact: true }).fill(staff.password);
+  await page.getByRole('button', { name: 'Sign in to the console' }).click();
+  await page.waitForURL((url) => url.pathname === '/staff/tickets');
+  return { context, page };
+}
+
+async function staffSetStatus(page: Page, status: string): Promise<void> {
+  await page.getByLabel('Status', { exact: true }).selectOption(status);
+  await page.getByRole('button', { name: 'Set status' }).click();
+}
+
+test('a customer opens a ticket, staff answer with context, the reply arrives live and by email', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const account: Account = await signUp(page);
+  const subject = uniqueSubject('Double charge');
+  const id = await openTicket(page, subject, 'We were charged twice this month.\nSee https://example.com/receipt');
+  await expect(page.getByTestId('message')).toHaveCount(1);
+  await expect(page.getByRole('link', { name: 'https://example.com/receipt' })).toHaveAttribute(
+    'href',
+    'https://example.com/receipt',
+  );
+  await expect(page.getByTestId('ticket-status')).toHaveText('Open');
+
+  const staff = await staffConsole(browser, baseURL);
+  try {
+    // The queue lists it with the customer's organization; the ticket shows the context.
+    await staff.page.getByLabel('Search').fill(subject);
+    await staff.page.getByRole('button', { name: 'Apply filters' }).click();
+    const row = staff.page.getByTestId('staff-ticket-row').filter({ hasText: subject });
+    await expect(row).toContainText(account.orgName);
+    await row.getByRole('link', { name: subject }).click();
+    await staff.page.waitForURL((url) => url.pathname === `/staff/tickets/${id}`);
+    await waitForHydration(staff.page);
+    const context = staff.page.getByTestId('customer-context');
+    await expect(context.getByTestId('context-organization')).toHaveText(account.orgName);
+    await expect(context.getByTestId('context-plan')).toHaveText('Free');
+    await expect(context.getByTestId('context-members')).toContainText('1 of 3 seats');
+    await expect(context.getByTestId('context-invoice')).toBeVisible();
+    await expect(context.getByTestId('context-usage')).toBeVisible();
+
+    // An internal note, then the reply.
+    const note = `Checked the ledger ${Date.now()}`;
+    await staff.page.getByLabel('Note', { exact: true }).fill(note);
+    await staff.page.getByRole('button', { name: 'Add note' }).click();
+    await expect(staff.page.getByTestId('internal-note')).toContainText(note);
+    await staff.page.getByRole('button', { name: 'Assign to me' }).click();
+    await expect(staff.page.getByRole('button', { name: 'Assign to me' })).toHaveCount(0);
+
+    const reply = `Refunded the second charge ${Date.now()}.`;
+    await staff.page.getByLabel('Reply', { exact: true }).fill(reply);
+    await staff.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(staff.page.getByTestId('message').filter({ hasText: reply })).toBeVisible();
+
+    // The customer's open thread shows the reply without a reload.
+    await expect(page.getByTestId('message').filter({ hasText: reply })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('ticket-status')).toHaveText('Waiting on you');
+    await expect(page.getByText(note)).toHaveCount(0);
+    // Not in the page's HTML either (nor its hydration data).
+    expect(await page.content()).not.toContain(note);
+
+    // And by email, through the outbox.
+    await expect(async () => {
+      await staff.page.goto(`/dev/mailbox?to=${encodeURIComponent(account.email)}`);
+      await expect(staff.page.getByRole('link', { name: `Re: ${subject} [support]` })).toBeVisible({ timeout: 500 });
+    }).toPass({ timeout: 20_000 });
+    await staff.page.getByRole('link', { name: `Re: ${subject} [support]` }).click();
+    await expect(staff.page.locator('pre')).toContainText(reply);
+    await expect(staff.page.locator('pre')).not.toContainText(note);
+  } finally {
+    await staff.context.close();
+  }
+});
+
+test('a customer reply to a resolved ticket reopens it', async ({ page, browser, baseURL }) => {
+  await signUp(page);
+  const subject = uniqueSubject('Export question');
+  const id = await openTicket(page, subject, 'Where is the export?');
+
+  const staff = await staffConsole(browser, baseURL);
+  try {
+    await staff.page.goto(`/staff/tickets/${id}`);
+    await waitForHydration(staff.page);
+    await staffSetStatus(staff.page, 'resolved');
+    await expect(staff.page.getByTestId('ticket-status').first()).toHaveText('Resolved');
+  } finally {
+    await staff.context.close();
+  }
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('ticket-status')).toHaveText('Resolved');
+  await expect(page.getByText('Replying reopens this ticket.')).toBeVisible();
+  await page.getByLabel('Your reply').fill('It is still missing for me.');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.getByTestId('ticket-status')).toHaveText('Open');
+  await expect(page.getByTestId('message')).toHaveCount(2);
+
+  await page.goto('/support?status=open');
+  await expect(page.getByTestId('ticket-row').filter({ hasText: subject })).toContainText('Open');
+});
+
+test('HTML in a message is shown as text and never runs', async ({ page, browser, baseURL }) => {
+  await signUp(page);
+  const payload = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+  const id = await openTicket(page, uniqueSubject('<b>bold?</b>'), `Look: ${payload}`);
+  await expect(page.getByTestId('message-body')).toContainText(payload);
+  await expect(page.locator('[data-testid="message-body"] img, [data-testid="message-body"] script')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+  // Server-rendered (first load) as well as client-rendered, for customers and staff.
+  await page.goto(`/support/${id}`);
+  await waitForHydration(page);
+  await expect(page.getByTestId('message-body')).toContainText(payload);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+  const staff = await staffConsole(browser, baseURL);
+  try {
+    await staff.page.goto(`/staff/tickets/${id}`);
+    await waitForHydration(staff.page);
+    await expect(staff.page.getByTestId('message-body')).toContainText(payload);
+    await expect(staff.page.locator('[data-testid="message-body"] img')).toHaveCount(0);
+    expect(await staff.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  } finally {
+    await staff.context.close();
+  }
+});
+
+test('without JavaScript, a ticket is opened, validated and answered', async ({ browser, baseURL }) => {
+  const js = await browser.newContext({ baseURL });
+  const account = await signUp(await js.newPage());
+  await js.close();
+
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const page = await context.newPage();
+    await page.goto('/sign-in');
+    await page.getByLabel('Email', { exact: true }).fill(account.email);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+
+    await page.goto('/support/new');
+    await page.getByLabel('Message').fill('No subject given');
+    await page.getByRole('button', { name: 'Open ticket' }).click();
+    await expect(page.locator('#field-subject-message')).toContainText('Enter a subject.');
+
+    const subject = uniqueSubject('No-JS ticket');
+    await page.getByLabel('Subject').fill(subject);
+    await page.getByLabel('Message').fill('Sent without JavaScript');
+    await page.getByRole('button', { name: 'Open ticket' }).click();
+    await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
+    await page.getByLabel('Your reply').fill('A follow-up');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(page.getByTestId('message')).toHaveCount(2);
+    await page.getByRole('button', { name: 'Close ticket' }).click();
+    await expect(page.getByTestId('ticket-status')).toHaveText('Closed');
+
+    await page.goto('/support');
+    await expect(page.getByTestId('ticket-row').filter({ hasText: subject })).toContainText('Closed');
+  } finally {
+    await context.close();
+  }
+});
+
+test('customers are sent away from the staff console', async ({ page }) => {
+  await signUp(page);
+  await page.goto('/staff/tickets');
+  await page.waitForURL((url) => url.pathname === '/staff/sign-in');
+});

@@ -1,0 +1,709 @@
+//! Support: tickets are an organization's own (others get 404, exactly as for
+//! an id that does not exist), staff functions need a staff session, internal
+//! notes never reach a customer, and the status model (a reply reopens a
+//! resolved ticket).
+
+use crate::helpers::*;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Every staff server function with valid-looking arguments.
+fn staff_calls(ticket: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    vec![
+        (
+            "staff/reply",
+            vec![("ticket_id", ticket.into()), ("body", "hi".into())],
+        ),
+        (
+            "staff/note",
+            vec![("ticket_id", ticket.into()), ("body", "hi".into())],
+        ),
+        (
+            "staff/status",
+            vec![("ticket_id", ticket.into()), ("status", "resolved".into())],
+        ),
+        (
+            "staff/assign",
+            vec![("ticket_id", ticket.into()), ("assignee", "me".into())],
+        ),
+    ]
+}
+
+fn staff_reads(ticket: &str) -> Vec<String> {
+    vec!["staff/tickets".into(), format!("staff/ticket?id={ticket}")]
+}
+
+/// Creates a staff account directly (staff are provisioned by the company,
+/// not by sign-up) and returns its email and user id.
+pub async fn create_staff(app: &TestApp, name: &str) -> (String, String) {
+    let email = format!("staff-{}@portal.example", Uuid::new_v4().simple());
+    let hash =
+        app::server::password::hash_password(app::domain::Password::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+    let user_id: Uuid = sqlx::query_scalar(
+        "insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id",
+    )
+    .bind(&email)
+    .bind(name)
+    .bind(hash)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("insert into staff (user_id) values ($1)")
+        .bind(user_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    (email, user_id.to_string())
+}
+
+/// A new staff account and a client signed in to the console with it.
+pub async fn staff_client(app: &TestApp, name: &str) -> (Client, String) {
+    let (email, user_id) = create_staff(app, name).await;
+    let client = browser();
+    let response = app
+        .call(
+            &client,
+            "staff/sign_in",
+            &[("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(
+        response.status().is_success(),
+        "staff sign-in: {:?}",
+        response.text().await
+    );
+    (client, user_id)
+}
+
+async fn customer(app: &TestApp, label: &str) -> (Client, Org) {
+    let client = browser();
+    let org = Org::new(label);
+    app.sign_up(&client, &org).await;
+    (client, org)
+}
+
+async fn open_ticket(app: &TestApp, client: &Client, subject: &str, body: &str) -> String {
+    let response = app
+        .call(
+            client,
+            "support/open",
+            &[
+                ("subject", subject),
+                ("category", "technical"),
+                ("priority", "high"),
+                ("body", body),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "open ticket: {:?}",
+        response.text().await
+    );
+    json(response).await.as_str().unwrap().to_owned()
+}
+
+async fn ticket(app: &TestApp, client: &Client, id: &str) -> Response {
+    app.get(client, &format!("support/ticket?id={id}")).await
+}
+
+async fn status_of(app: &TestApp, client: &Client, id: &str) -> String {
+    let response = ticket(app, client, id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json(response).await["status"].as_str().unwrap().to_owned()
+}
+
+async fn ok(response: Response) -> Response {
+    let status = response.status();
+    assert!(status.is_success(), "{status}");
+    response
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_customer_opens_a_ticket_and_the_team_sees_its_thread(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, org) = customer(&app, "Opener").await;
+    let id = open_ticket(
+        &app,
+        &owner,
+        "Export fails",
+        "Line one\nhttps://example.com/x",
+    )
+    .await;
+
+    // Any member of the organization sees it, with the first message.
+    let member = member_with_role(&app, &org.email, "member").await;
+    let thread = json(ok(ticket(&app, &member, &id).await).await).await;
+    assert_eq!(thread["subject"], "Export fails");
+    assert_eq!(thread["status"], "open");
+    assert_eq!(thread["priority"], "high");
+    assert_eq!(
+        thread["messages"][0]["body"],
+        "Line one\nhttps://example.com/x"
+    );
+    assert_eq!(thread["messages"][0]["author_kind"], "customer");
+
+    let list = json(ok(app.get(&member, "support/tickets").await).await).await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["tickets"][0]["id"], id.as_str());
+
+    // The page renders it on the server too.
+    let page = member
+        .get(app.url(&format!("/support/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Export fails"), "{page}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_organizations_ticket_is_not_found_and_its_existence_is_not_revealed(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (alice, _) = customer(&app, "Alpha").await;
+    let (bob, _) = customer(&app, "Bravo").await;
+    let secret = open_ticket(&app, &alice, "Alpha's secret", "confidential words").await;
+    let missing = Uuid::new_v4().to_string();
+
+    // Every customer function answers the same for "theirs" and "nobody's".
+    let mut answers = Vec::new();
+    for id in [&secret, &missing] {
+        let read = ticket(&app, &bob, id).await;
+        let reply = app
+            .call(
+                &bob,
+                "support/reply",
+                &[("ticket_id", id), ("body", "let me in")],
+            )
+            .await;
+        let close = app.call(&bob, "support/close", &[("ticket_id", id)]).await;
+        let reopen = app.call(&bob, "support/reopen", &[("ticket_id", id)]).await;
+        let mut answer = Vec::new();
+        for response in [read, reply, close, reopen] {
+            assert_eq!(response.status(), StatusCode::NOT_FOUND);
+            answer.push(response.text().await.unwrap());
+        }
+        answers.push(answer);
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "foreign and missing ids answer alike"
+    );
+
+    let list = app.get(&bob, "support/tickets").await.text().await.unwrap();
+    assert!(
+        !list.contains(&secret) && !list.contains("Alpha's secret"),
+        "{list}"
+    );
+    let page = bob
+        .get(app.url(&format!("/support/{secret}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("Alpha's secret") && !page.contains("confidential"),
+        "{page}"
+    );
+
+    // Nothing changed in Alpha's ticket.
+    let messages: i64 = sqlx::query_scalar("select count(*) from ticket_message")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(messages, 1);
+    assert_eq!(status_of(&app, &alice, &secret).await, "open");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn customers_cannot_reach_the_staff_console_or_its_functions(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (owner, org) = customer(&app, "Curious").await;
+    let id = open_ticket(&app, &owner, "Mine", "hello").await;
+    let before: i64 = sqlx::query_scalar("select count(*) from ticket_message")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+
+    for (client, expected) in [
+        (&owner, StatusCode::FORBIDDEN),
+        (&browser(), StatusCode::UNAUTHORIZED),
+    ] {
+        for (endpoint, args) in staff_calls(&id) {
+            let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = app.call(client, endpoint, &form).await;
+            assert_eq!(response.status(), expected, "{endpoint}");
+        }
+        for endpoint in staff_reads(&id) {
+            let response = app.get(client, &endpoint).await;
+            assert_eq!(response.status(), expected, "{endpoint}");
+        }
+        // The console page shows no ticket data, only the way to the staff sign-in.
+        let page = client
+            .get(app.url(&format!("/staff/tickets/{id}")))
+            .send()
+            .await
+            .unwrap();
+        let body = page.text().await.unwrap();
+        assert!(
+            !body.contains("hello") && !body.contains("Internal note"),
+            "{body}"
+        );
+    }
+
+    // A customer's correct password does not open the console.
+    let response = app
+        .call(
+            &owner,
+            "staff/sign_in",
+            &[("email", &org.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get(&owner, "staff/me").await.text().await.unwrap(),
+        "null"
+    );
+    assert_eq!(
+        app.get(&owner, "staff/tickets").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let after: i64 = sqlx::query_scalar("select count(*) from ticket_message")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "nothing was written");
+    assert_eq!(status_of(&app, &owner, &id).await, "open");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_staff_session_is_not_a_customer_session(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = staff_client(&app, "Sam Staff").await;
+    assert_eq!(
+        app.get(&staff, "auth/current_user")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "null"
+    );
+    assert_eq!(
+        app.get(&staff, "support/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let me = json(app.get(&staff, "staff/me").await).await;
+    assert_eq!(me["name"], "Sam Staff");
+
+    // Signing out ends the console session.
+    ok(app.call(&staff, "staff/sign_out", &[]).await).await;
+    assert_eq!(
+        app.get(&staff, "staff/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn internal_notes_never_appear_in_any_customer_facing_response(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (owner, _) = customer(&app, "Noted").await;
+    let id = open_ticket(&app, &owner, "Invoice question", "Why two invoices?").await;
+    let (staff, _) = staff_client(&app, "Nora Notes").await;
+    let marker = format!("NOTE-{}", Uuid::new_v4().simple());
+    ok(app
+        .call(
+            &staff,
+            "staff/note",
+            &[
+                ("ticket_id", &id),
+                ("body", &format!("customer is grumpy {marker}")),
+            ],
+        )
+        .await)
+    .await;
+    ok(app
+        .call(
+            &staff,
+            "staff/reply",
+            &[("ticket_id", &id), ("body", "Looking into it.")],
+        )
+        .await)
+    .await;
+
+    // Staff see the note; it is marked internal.
+    let view = json(ok(app.get(&staff, &format!("staff/ticket?id={id}")).await).await).await;
+    let notes: Vec<&Value> = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["internal"] == true)
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0]["body"].as_str().unwrap().contains(&marker));
+
+    // Every customer-facing response, serialized as sent: no trace of it.
+    let mut bodies = vec![
+        ticket(&app, &owner, &id).await.text().await.unwrap(),
+        app.get(&owner, "support/tickets")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        app.get(&owner, "dashboard/summary")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        app.get(&owner, "audit/entries").await.text().await.unwrap(),
+    ];
+    for path in [
+        format!("/support/{id}"),
+        "/support".into(),
+        "/".into(),
+        "/audit".into(),
+    ] {
+        bodies.push(
+            owner
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+    }
+    for body in &bodies {
+        assert!(!body.contains(&marker), "internal note leaked: {body}");
+        assert!(!body.contains("grumpy"), "internal note leaked: {body}");
+        assert!(
+            !body.contains("\"internal\""),
+            "internal flag leaked: {body}"
+        );
+    }
+    // The reply is there, as a staff message.
+    let thread = json(ticket(&app, &owner, &id).await).await;
+    let messages = thread["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["author_kind"], "staff");
+    assert_eq!(messages[1]["author_name"], "Nora Notes (Support)");
+
+    // No email carries it either.
+    let emails: Vec<String> = sqlx::query_scalar("select data::text from notification")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(emails.iter().all(|e| !e.contains(&marker)), "{emails:?}");
+
+    // A note alone moves nothing the customer can see.
+    let note_only = open_ticket(&app, &owner, "Quiet one", "hello").await;
+    let before = json(ticket(&app, &owner, &note_only).await).await;
+    ok(app
+        .call(
+            &staff,
+            "staff/note",
+            &[("ticket_id", &note_only), ("body", "just a note")],
+        )
+        .await)
+    .await;
+    let after = json(ticket(&app, &owner, &note_only).await).await;
+    assert_eq!(before, after);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_staff_reply_waits_on_the_customer_and_emails_the_requester(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (owner, org) = customer(&app, "Mailed").await;
+    let id = open_ticket(&app, &owner, "Need an export", "Please.").await;
+    let (staff, _) = staff_client(&app, "Rita Reply").await;
+    ok(app
+        .call(
+            &staff,
+            "staff/reply",
+            &[
+                ("ticket_id", &id),
+                ("body", "Done: https://example.com/export"),
+            ],
+        )
+        .await)
+    .await;
+    assert_eq!(status_of(&app, &owner, &id).await, "pending");
+
+    let (recipient, data): (String, Value) =
+        sqlx::query_as("select recipient, data from notification where template = 'ticket_reply'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(recipient, org.email);
+    assert_eq!(data["ticket_id"], id.as_str());
+    assert_eq!(data["reply"], "Done: https://example.com/export");
+    assert_eq!(data["staff_name"], "Rita Reply");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_customer_reply_reopens_a_resolved_ticket_and_a_closed_one_needs_reopening(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Reopen").await;
+    let id = open_ticket(&app, &owner, "Flaky login", "Sometimes fails").await;
+    let (staff, _) = staff_client(&app, "Sol Status").await;
+
+    ok(app
+        .call(
+            &staff,
+            "staff/status",
+            &[("ticket_id", &id), ("status", "resolved")],
+        )
+        .await)
+    .await;
+    assert_eq!(status_of(&app, &owner, &id).await, "resolved");
+    ok(app
+        .call(
+            &owner,
+            "support/reply",
+            &[("ticket_id", &id), ("body", "Still broken")],
+        )
+        .await)
+    .await;
+    assert_eq!(status_of(&app, &owner, &id).await, "open");
+
+    // Closed: a reply is refused until the customer reopens it.
+    ok(app
+        .call(&owner, "support/close", &[("ticket_id", &id)])
+        .await)
+    .await;
+    assert_eq!(status_of(&app, &owner, &id).await, "closed");
+    let refused = app
+        .call(
+            &owner,
+            "support/reply",
+            &[("ticket_id", &id), ("body", "hello?")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    ok(app
+        .call(&owner, "support/reopen", &[("ticket_id", &id)])
+        .await)
+    .await;
+    assert_eq!(status_of(&app, &owner, &id).await, "open");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ticket_input_is_validated_field_by_field(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Valid").await;
+    let long = "x".repeat(10_001);
+    let response = app
+        .call(
+            &owner,
+            "support/open",
+            &[
+                ("subject", "   "),
+                ("category", "hardware"),
+                ("priority", "whenever"),
+                ("body", &long),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = json(response).await;
+    for field in ["subject", "category", "priority", "body"] {
+        assert!(error["Validation"][field].is_string(), "{field}: {error}");
+    }
+    let id = open_ticket(&app, &owner, "Fine", "ok").await;
+    let empty = app
+        .call(
+            &owner,
+            "support/reply",
+            &[("ticket_id", &id), ("body", " \n ")],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_filter = app.get(&owner, "support/tickets?status=escalated").await;
+    assert_eq!(bad_filter.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_customer_list_filters_searches_and_pages_newest_activity_first(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Lister").await;
+    let mut ids = Vec::new();
+    for n in 0..22 {
+        ids.push(open_ticket(&app, &owner, &format!("Ticket {n:02}"), "body").await);
+    }
+    let special = open_ticket(&app, &owner, "100% broken_thing", "body").await;
+    ok(app
+        .call(&owner, "support/close", &[("ticket_id", &ids[0])])
+        .await)
+    .await;
+
+    let first = json(ok(app.get(&owner, "support/tickets").await).await).await;
+    assert_eq!(first["total"], 23);
+    assert_eq!(first["tickets"].as_array().unwrap().len(), 20);
+    // Closing moved ticket 00 to the top; then the newest.
+    assert_eq!(first["tickets"][0]["id"], ids[0].as_str());
+    assert_eq!(first["tickets"][1]["id"], special.as_str());
+    let second = json(ok(app.get(&owner, "support/tickets?page=2").await).await).await;
+    assert_eq!(second["tickets"].as_array().unwrap().len(), 3);
+
+    let closed = json(ok(app.get(&owner, "support/tickets?status=closed").await).await).await;
+    assert_eq!(closed["total"], 1);
+    // `%` and `_` are taken literally.
+    let search = json(ok(app.get(&owner, "support/tickets?search=0%25%20b").await).await).await;
+    assert_eq!(search["total"], 1, "{search}");
+    assert_eq!(search["tickets"][0]["id"], special.as_str());
+    let underscore = json(ok(app.get(&owner, "support/tickets?search=_").await).await).await;
+    assert_eq!(underscore["total"], 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_see_every_organization_and_filter_by_assignment(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (alice, alpha) = customer(&app, "Alpha").await;
+    let (bob, _) = customer(&app, "Bravo").await;
+    let a = open_ticket(&app, &alice, "Alpha billing", "a").await;
+    let b = open_ticket(&app, &bob, "Bravo tech", "b").await;
+    let (staff, staff_id) = staff_client(&app, "Quinn Queue").await;
+    let (other_staff, other_id) = staff_client(&app, "Olga Other").await;
+
+    let all = json(ok(app.get(&staff, "staff/tickets").await).await).await;
+    assert_eq!(all["total"], 2);
+    assert_eq!(all["tickets"][0]["id"], b.as_str());
+
+    ok(app
+        .call(
+            &staff,
+            "staff/assign",
+            &[("ticket_id", &a), ("assignee", "me")],
+        )
+        .await)
+    .await;
+    ok(app
+        .call(
+            &staff,
+            "staff/assign",
+            &[("ticket_id", &b), ("assignee", &other_id)],
+        )
+        .await)
+    .await;
+    let mine = json(ok(app.get(&staff, "staff/tickets?assignee=me").await).await).await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["tickets"][0]["id"], a.as_str());
+    assert_eq!(mine["tickets"][0]["assignee_name"], "Quinn Queue");
+    let theirs = json(ok(app.get(&other_staff, "staff/tickets?assignee=me").await).await).await;
+    assert_eq!(theirs["tickets"][0]["id"], b.as_str());
+    ok(app
+        .call(
+            &staff,
+            "staff/assign",
+            &[("ticket_id", &b), ("assignee", "")],
+        )
+        .await)
+    .await;
+    let unassigned =
+        json(ok(app.get(&staff, "staff/tickets?assignee=unassigned").await).await).await;
+    assert_eq!(unassigned["tickets"][0]["id"], b.as_str());
+    assert_eq!(unassigned["total"], 1);
+
+    // A customer id is not a staff member.
+    let customer_id = json(app.get(&alice, "auth/current_user").await).await["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = app
+        .call(
+            &staff,
+            "staff/assign",
+            &[("ticket_id", &a), ("assignee", &customer_id)],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let by_org = json(
+        ok(app
+            .get(
+                &staff,
+                &format!("staff/tickets?search={}", alpha.name.replace(' ', "%20")),
+            )
+            .await)
+        .await,
+    )
+    .await;
+    assert_eq!(by_org["total"], 1);
+    let technical = json(
+        ok(app
+            .get(&staff, "staff/tickets?category=technical&priority=high")
+            .await)
+        .await,
+    )
+    .await;
+    assert_eq!(technical["total"], 2);
+
+    // The ticket view carries the customer's context.
+    let view = json(ok(app.get(&staff, &format!("staff/ticket?id={a}")).await).await).await;
+    assert_eq!(view["customer"]["organization_name"], alpha.name.as_str());
+    assert_eq!(view["customer"]["plan_name"], "Free");
+    assert_eq!(view["customer"]["member_count"], 1);
+    assert_eq!(view["assignee_id"], staff_id.as_str());
+    assert!(view["customer"]["usage"].as_array().unwrap().len() >= 2);
+    assert!(view["staff"].as_array().unwrap().len() >= 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn demo_data_has_a_staff_account_and_tickets_once(db: PgPool) {
+    server::demo::seed(&db).await.unwrap();
+    server::demo::seed(&db).await.unwrap();
+    let tickets: i64 = sqlx::query_scalar("select count(*) from ticket")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 4, "seeded once");
+    let app = spawn_app(db).await;
+    let staff = browser();
+    ok(app
+        .call(
+            &staff,
+            "staff/sign_in",
+            &[
+                ("email", server::demo::DEMO_STAFF_EMAIL),
+                ("password", server::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    let queue = json(ok(app.get(&staff, "staff/tickets").await).await).await;
+    assert_eq!(queue["total"], 4);
+    // Acme's billing contact sees Acme's two tickets, without the internal note.
+    let acme = browser();
+    ok(app
+        .sign_in(&acme, "billing@acme.test", server::demo::DEMO_PASSWORD)
+        .await)
+    .await;
+    let list = json(ok(app.get(&acme, "support/tickets").await).await).await;
+    assert_eq!(list["total"], 2);
+    for ticket in list["tickets"].as_array().unwrap() {
+        let id = ticket["id"].as_str().unwrap();
+        let thread = ticket_text(&app, &acme, id).await;
+        assert!(
+            !thread.contains("predates it") && !thread.contains("Loop in"),
+            "{thread}"
+        );
+    }
+}
+
+async fn ticket_text(app: &TestApp, client: &Client, id: &str) -> String {
+    ok(ticket(app, client, id).await)
+        .await
+        .text()
+        .await
+        .unwrap()
+}
