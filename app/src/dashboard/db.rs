@@ -26,6 +26,17 @@ pub struct SummaryRow {
     pub api_keys_active: i64,
     pub api_key_last_used_at: Option<OffsetDateTime>,
     pub recent_invoices: Json<Vec<InvoiceJson>>,
+    pub recent_tickets: Json<Vec<TicketJson>>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct TicketJson {
+    pub id: Uuid,
+    pub subject: String,
+    pub status: String,
+    pub priority: String,
+    pub category: String,
+    pub last_activity_at: OffsetDateTime,
 }
 
 #[derive(serde::Deserialize)]
@@ -75,7 +86,13 @@ pub async fn find_summary(
                              from invoice
                             where organization_id = o.id
                             order by issued_on desc, number desc limit 3) i
-                  ) as "recent_invoices!: Json<Vec<InvoiceJson>>"
+                  ) as "recent_invoices!: Json<Vec<InvoiceJson>>",
+                  (select coalesce(json_agg(t order by t.last_activity_at desc, t.id), '[]')
+                     from (select id, subject, status, priority, category, last_activity_at
+                             from ticket
+                            where organization_id = o.id
+                            order by last_activity_at desc, id limit 3) t
+                  ) as "recent_tickets!: Json<Vec<TicketJson>>"
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id

@@ -1,5 +1,6 @@
 use crate::billing::model::InvoiceStatus;
 use crate::domain::Role;
+use crate::support::model::TicketSummary;
 use crate::usage::model::{UsageLimits, UsageTotals};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -30,6 +31,8 @@ pub struct DashboardSummary {
     pub pending_invitations: i64,
     /// `None` for roles that may not see API keys (billing).
     pub api_keys: Option<ApiKeysBrief>,
+    /// The organization's latest tickets, newest activity first.
+    pub recent_tickets: Vec<TicketSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

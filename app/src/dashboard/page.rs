@@ -4,6 +4,8 @@ use crate::billing::components::StatusBadge;
 use crate::domain::dates::display_minutes;
 use crate::domain::format_date;
 use crate::live::{use_live_events, LiveEvent};
+use crate::support::components::StatusBadge as TicketStatusBadge;
+use crate::support::model::TicketSummary;
 use crate::ui::{Card, ErrorView, Loading};
 use crate::usage::model::{Metric, MetricUsage, UsageTotals};
 use crate::usage::page::Gauge;
@@ -93,8 +95,8 @@ fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> im
                     </Card>
                 })}
                 <Card title="Support">
-                    <p class="text-sm text-slate-600 dark:text-slate-300">"Questions about your account, billing or the API?"</p>
-                    <a href="/support" class=LINK>"Open support"</a>
+                    <RecentTickets tickets=summary.recent_tickets.clone()/>
+                    <a href="/support" class=LINK>"All tickets"</a>
                 </Card>
             </div>
         </div>
@@ -140,6 +142,35 @@ fn PlanCard(summary: DashboardSummary) -> impl IntoView {
             <a href="/billing" class=LINK>"Billing"</a>
         </Card>
     }
+}
+
+#[component]
+fn RecentTickets(tickets: Vec<TicketSummary>) -> impl IntoView {
+    if tickets.is_empty() {
+        return view! {
+            <p class="text-sm text-slate-600 dark:text-slate-300">
+                "No tickets. Questions about your account, billing or the API? "
+                <a class="underline" href="/support/new">"Open a ticket"</a>
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-700" data-testid="recent-tickets">
+            {tickets
+                .into_iter()
+                .map(|ticket| view! {
+                    <li class="flex items-center justify-between gap-2 py-2">
+                        <a class="min-w-0 truncate font-medium underline" href=format!("/support/{}", ticket.id)>
+                            {ticket.subject.clone()}
+                        </a>
+                        <TicketStatusBadge status=ticket.status/>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
 #[component]

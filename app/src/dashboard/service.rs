@@ -16,6 +16,7 @@ use crate::billing::model::InvoiceStatus;
 use crate::domain::Permission;
 use crate::error::AppError;
 use crate::server::{AppState, AuthSession, Settings};
+use crate::support::model::TicketSummary;
 use crate::usage::model::{UsageLimits, UsageTotals};
 use crate::usage::service::{live_totals_from, live_totals_request};
 use fred::prelude::*;
@@ -183,6 +184,21 @@ fn from_row(row: SummaryRow) -> DashboardSummary {
             active: row.api_keys_active,
             last_used_at: row.api_key_last_used_at,
         }),
+        recent_tickets: row
+            .recent_tickets
+            .0
+            .into_iter()
+            .filter_map(|t| {
+                Some(TicketSummary {
+                    id: t.id,
+                    subject: t.subject,
+                    status: t.status.parse().ok()?,
+                    priority: t.priority.parse().ok()?,
+                    category: t.category.parse().ok()?,
+                    last_activity_at: crate::domain::dates::display_minutes(t.last_activity_at),
+                })
+            })
+            .collect(),
     }
 }
 

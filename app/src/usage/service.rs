@@ -295,6 +295,19 @@ pub fn live_totals_from(
     }
 }
 
+/// The organization's current totals, from the ledger.
+pub async fn current_totals(
+    state: &AppState,
+    organization_id: Uuid,
+) -> Result<UsageTotals, AppError> {
+    let row = db::period_totals(&state.db, &[organization_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    Ok(totals_of(&row))
+}
+
 /// Each metric of the organization against its limit, from the ledger.
 pub async fn current_usage(
     state: &AppState,

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use futures::StreamExt;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -26,12 +27,21 @@ pub async fn stream(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let events = state.live.subscribe(session.organization_id);
+    // Subscribed first, then the current totals: a page rendered before the
+    // last refresh, or reconnecting after a gap, is right from the start.
+    let current = app::usage::service::current_totals(&state, session.organization_id)
+        .await
+        .ok()
+        .map(LiveEvent::Usage);
     let deadline = Instant::now() + MAX_STREAM_AGE;
-    let stream = futures::stream::unfold(events, move |mut events| async move {
+    let later = futures::stream::unfold(events, move |mut events| async move {
         let event = next_event(&mut events, deadline).await?;
-        let data = serde_json::to_string(&event).ok()?;
-        Some((Ok::<_, Infallible>(Event::default().data(data)), events))
+        Some((event, events))
     });
+    let stream = futures::stream::iter(current)
+        .chain(later)
+        .filter_map(|event| async move { serde_json::to_string(&event).ok() })
+        .map(|data| Ok::<_, Infallible>(Event::default().data(data)));
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
