@@ -540,3 +540,49 @@ async fn killing_redis_mid_ingestion_loses_no_acknowledged_event(db: PgPool) {
     );
     drop(restarted);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_batches_over_the_same_organizations_all_land(db: PgPool) {
+    let app = metered_app(db).await;
+    let orgs: Vec<Uuid> = sqlx::query_scalar(
+        "insert into organization (name) select format('Busy %s', n) from generate_series(1, 60) n returning id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    // Each sender walks the organizations in its own order, as real senders do.
+    let senders = (0..6).map(|sender| {
+        let mut order = orgs.clone();
+        order.rotate_left(sender * 10);
+        if sender % 2 == 1 {
+            order.reverse();
+        }
+        let events: Vec<Value> = (0..4)
+            .flat_map(|round| {
+                order.iter().map(move |org| {
+                    event(*org, &format!("s{sender}-r{round}-{org}"), "api_calls", 1)
+                })
+            })
+            .collect();
+        let app = &app;
+        async move { post_events(app, events).await.0 }
+    });
+    let statuses = futures::future::join_all(senders).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::ACCEPTED),
+        "{statuses:?}"
+    );
+    let total: i64 = sqlx::query_scalar("select sum(calls)::bigint from api_call_usage")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let live: i64 = sqlx::query_scalar("select sum(api_calls)::bigint from usage_period_total")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total, live),
+        (6 * 4 * 60, 6 * 4 * 60),
+        "hourly rollups and period totals agree"
+    );
+}

@@ -183,7 +183,8 @@ pub async fn add_api_calls(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into api_call_usage (organization_id, period_start, calls)
-           select * from unnest($1::uuid[], $2::timestamptz[], $3::bigint[])
+           select * from unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) as t(o, p, c)
+           order by o, p -- lock order: other writers of these rows sort the same way
            on conflict (organization_id, period_start)
            do update set calls = api_call_usage.calls + excluded.calls, updated_at = now()"#,
         organizations,

@@ -35,6 +35,9 @@ pub async fn insert_events(
            ), inserted as (
                insert into usage_event (organization_id, event_id, metric, quantity, occurred_at)
                select organization_id, event_id, metric, quantity, occurred_at from input
+               -- Rows are locked in key order, so concurrent batches over the
+               -- same organizations wait for each other instead of deadlocking.
+               order by organization_id, event_id
                on conflict (organization_id, event_id) do nothing
                returning organization_id, metric, quantity, occurred_at
            ), calls as (
@@ -42,6 +45,7 @@ pub async fn insert_events(
                select organization_id, date_trunc('hour', occurred_at, 'UTC'), sum(quantity)
                from inserted where metric = 'api_calls'
                group by 1, 2
+               order by 1, 2
                on conflict (organization_id, period_start)
                do update set calls = api_call_usage.calls + excluded.calls, updated_at = now()
            ), storage as (

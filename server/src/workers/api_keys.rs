@@ -25,7 +25,17 @@ pub async fn subscribe_to_invalidations(state: &AppState, redis_url: &str) -> an
     let client = subscriber.clone();
     tokio::spawn(async move {
         let _client = client; // the subscription lives as long as this task
-        while let Ok(message) = messages.recv().await {
+        loop {
+            let message = match messages.recv().await {
+                Ok(message) => message,
+                // Announcements were missed: forget every key rather than
+                // keep one that may have been revoked.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    verifier.clear();
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
             if let Some(hash) = message
                 .value
                 .as_string()
