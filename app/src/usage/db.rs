@@ -250,24 +250,6 @@ pub async fn daily_usage(
     .await
 }
 
-/// API calls of the organization in `[from, to)`.
-pub async fn api_calls_between(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-    from: OffsetDateTime,
-    to: OffsetDateTime,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select coalesce(sum(calls), 0)::bigint as "calls!" from api_call_usage
-           where organization_id = $1 and period_start >= $2 and period_start < $3"#,
-        organization_id,
-        from,
-        to,
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// The organization's latest storage report (0 before the first one).
 pub async fn current_storage_mb(
     db: impl PgExecutor<'_>,

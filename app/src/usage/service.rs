@@ -8,11 +8,13 @@
 //! it from Postgres.
 
 use super::db::{self, AlertColumns, EventColumns, TotalsRow};
+// Billing owns the metered-calls query; the usage page reuses it.
 use super::ingest::{BatchError, EventError, UsageEvent};
 use super::model::{
     forecast, highest_threshold, DailyUsage, Metric, MetricUsage, UsageAlert, UsageLimits,
     UsageOverview, UsageTotals, THRESHOLDS,
 };
+use crate::billing::db as billing_db;
 use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::live::LiveEvent;
@@ -350,8 +352,8 @@ pub async fn overview(
         crate::billing::service::month_start(row.period_start - Duration::seconds(1));
     let (daily, last_week, previous, alerts) = futures::try_join!(
         db::daily_usage(&state.db, organization_id, first_day, today),
-        db::api_calls_between(&state.db, organization_id, now - Duration::days(7), now),
-        db::api_calls_between(
+        billing_db::api_calls_between(&state.db, organization_id, now - Duration::days(7), now),
+        billing_db::api_calls_between(
             &state.db,
             organization_id,
             previous_start,
