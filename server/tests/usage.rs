@@ -333,10 +333,15 @@ struct TestAppUrl(String);
 
 impl TestAppUrl {
     async fn read(&self, client: &Client) -> Vec<Value> {
+        self.read_for(client, Duration::from_millis(2_000)).await
+    }
+
+    /// The stream's events until `window` has passed.
+    async fn read_for(&self, client: &Client, window: Duration) -> Vec<Value> {
         let response = client.get(format!("{}/live", self.0)).send().await.unwrap();
         let mut stream = response.bytes_stream();
         let mut text = String::new();
-        let _ = tokio::time::timeout(Duration::from_millis(2_000), async {
+        let _ = tokio::time::timeout(window, async {
             while let Some(Ok(chunk)) = stream.next().await {
                 text.push_str(&String::from_utf8_lossy(&chunk));
             }
@@ -347,6 +352,82 @@ impl TestAppUrl {
             .filter_map(|data| serde_json::from_str(data).ok())
             .collect()
     }
+}
+
+fn heard_calls(events: &[Value], calls: i64) -> bool {
+    events
+        .iter()
+        .any(|e| e["kind"] == "usage" && e["api_calls"] == calls)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_keeps_hearing_after_a_burst_for_thousands_of_other_organizations(db: PgPool) {
+    let app = metered_app(db).await;
+    let (client, org) = customer(&app, "Quiet").await;
+    let listening = tokio::spawn({
+        let url = app.address.clone();
+        let client = client.clone();
+        async move {
+            TestAppUrl(url)
+                .read_for(&client, Duration::from_secs(4))
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // What one refresh round after a busy minute looks like, ten times over.
+    let totals = json!({"kind": "usage", "api_calls": 1, "storage_mb": 0, "seats": 1}).to_string();
+    for _ in 0..20 {
+        let others = app.state.redis.next().pipeline();
+        for _ in 0..1_000 {
+            let channel = app::live::channel(&app.settings, Uuid::new_v4());
+            let _: () =
+                fred::interfaces::PubsubInterface::publish(&others, channel, totals.as_str())
+                    .await
+                    .unwrap();
+        }
+        let _: () = others.all().await.unwrap();
+    }
+    post_events(&app, vec![event(org, "after-burst", "api_calls", 5)]).await;
+    server::workers::usage::round(&app.state).await;
+
+    let events = listening.await.unwrap();
+    assert!(
+        heard_calls(&events, 5),
+        "the page heard its own event after the burst: {events:?}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_open_through_a_redis_restart_catches_up_from_the_ledger(db: PgPool) {
+    let redis = OwnRedis::start(free_port());
+    let app = spawn_app_on_redis(db, &redis.url(), |s| {
+        s.operator_token = Some(OPERATOR.to_owned().into())
+    })
+    .await;
+    let (client, org) = customer(&app, "Restart").await;
+    let listening = tokio::spawn({
+        let url = app.address.clone();
+        let client = client.clone();
+        async move {
+            TestAppUrl(url)
+                .read_for(&client, Duration::from_secs(8))
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let port = redis.kill();
+    // Recorded while Redis is down, and never published by a refresh round:
+    // only the resubscription's catch-up can tell the page.
+    post_events(&app, vec![event(org, "during-outage", "api_calls", 9)]).await;
+    let _restarted = OwnRedis::start(port);
+
+    let events = listening.await.unwrap();
+    assert!(
+        heard_calls(&events, 9),
+        "the page caught up after the restart: {events:?}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -34,7 +34,17 @@ impl LiveHub {
         }
     }
 
-    /// Open streams on this instance (for the health of the hub in tests).
+    /// Organizations with an open stream on this instance.
+    pub fn organizations(&self) -> Vec<Uuid> {
+        let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+        streams
+            .iter()
+            .filter(|(_, sender)| sender.receiver_count() > 0)
+            .map(|(organization_id, _)| *organization_id)
+            .collect()
+    }
+
+    /// Open streams of the organization on this instance.
     pub fn listeners(&self, organization_id: Uuid) -> usize {
         let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
         streams

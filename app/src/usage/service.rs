@@ -310,6 +310,18 @@ pub async fn current_totals(
     Ok(totals_of(&row))
 }
 
+/// The current totals of each organization, from the ledger (one statement).
+pub async fn current_totals_of(
+    state: &AppState,
+    organization_ids: &[Uuid],
+) -> Result<Vec<(Uuid, UsageTotals)>, AppError> {
+    let rows = db::period_totals(&state.db, organization_ids).await?;
+    Ok(rows
+        .iter()
+        .map(|row| (row.organization_id, totals_of(row)))
+        .collect())
+}
+
 /// Each metric of the organization against its limit, from the ledger.
 pub async fn current_usage(
     state: &AppState,

@@ -1,62 +1,66 @@
 //! Fans live events out to this instance's open pages: one Redis subscription
 //! (a pattern over every organization's channel) per instance.
 
-use anyhow::Context;
+use super::subscriber::{self, Listener, Topic};
 use app::live::{channel_pattern, organization_of_channel, LiveEvent};
 use app::server::AppState;
-use fred::prelude::*;
-use std::time::Duration;
+use fred::types::Message;
+use std::sync::Arc;
 
-/// Subscribes to every organization's live channel. Returns once subscribed,
-/// or at once if Redis is unreachable (then events reach only the instance
-/// that published them, and the subscription is made when Redis is back).
+/// Subscribes to every organization's live channel (see [`subscriber::subscribe`]
+/// for when it returns). Without Redis, events reach only the instance that
+/// published them until Redis is back.
 pub async fn subscribe(state: &AppState, redis_url: &str) -> anyhow::Result<()> {
-    let config = fred::types::config::Config::from_url(redis_url).context("parsing REDIS_URL")?;
-    let subscriber = fred::types::Builder::from_config(config)
-        .with_connection_config(|c| c.connection_timeout = Duration::from_secs(2))
-        .set_policy(fred::types::config::ReconnectPolicy::new_exponential(
-            0, 100, 5_000, 2,
-        ))
-        .build_subscriber_client()
-        .context("building the live events subscriber")?;
-    let mut messages = subscriber.message_rx();
-    let hub = state.live.clone();
-    let settings = state.settings.clone();
-    let client = subscriber.clone();
-    tokio::spawn(async move {
-        let _client = client; // the subscription lives as long as this task
-        while let Ok(message) = messages.recv().await {
-            let Some(organization_id) = organization_of_channel(&settings, &message.channel) else {
-                continue;
-            };
-            let event = message
-                .value
-                .as_str()
-                .and_then(|json| serde_json::from_str::<LiveEvent>(&json).ok());
-            if let Some(event) = event {
-                hub.deliver(organization_id, event);
-            }
-        }
+    let topic = Topic::Pattern(channel_pattern(&state.settings));
+    let listener = Arc::new(LivePages {
+        state: state.clone(),
     });
-    subscriber.connect();
-    drop(subscriber.manage_subscriptions());
-    let pattern = channel_pattern(&state.settings);
-    match tokio::time::timeout(Duration::from_secs(3), subscriber.wait_for_connect()).await {
-        Ok(Ok(())) => subscriber
-            .psubscribe(pattern)
-            .await
-            .context("subscribing to live events")?,
-        _ => {
-            tracing::warn!("Redis unreachable: live events reach only the instance that sent them until it is back");
-            tokio::spawn(async move {
-                while subscriber.wait_for_connect().await.is_err() {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                if let Err(e) = subscriber.psubscribe(pattern).await {
-                    tracing::error!(error = %e, "could not subscribe to live events");
-                }
-            });
+    subscriber::subscribe(redis_url, topic, listener).await
+}
+
+struct LivePages {
+    state: AppState,
+}
+
+impl Listener for LivePages {
+    fn message(&self, message: Message) {
+        let hub = &self.state.live;
+        let Some(organization_id) = organization_of_channel(&self.state.settings, &message.channel)
+        else {
+            return;
+        };
+        // Every instance hears every organization: most have no page open here.
+        if hub.listeners(organization_id) == 0 {
+            return;
+        }
+        let event = message
+            .value
+            .as_str()
+            .and_then(|json| serde_json::from_str::<LiveEvent>(&json).ok());
+        if let Some(event) = event {
+            hub.deliver(organization_id, event);
         }
     }
-    Ok(())
+
+    /// Usage totals may have been missed: open pages get them again from the
+    /// ledger. (A missed ticket update shows on the thread's next load.)
+    fn gap(&self) {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let listening = state.live.organizations();
+            if listening.is_empty() {
+                return;
+            }
+            match app::usage::service::current_totals_of(&state, &listening).await {
+                Ok(totals) => {
+                    for (organization_id, totals) in totals {
+                        state
+                            .live
+                            .deliver(organization_id, LiveEvent::Usage(totals));
+                    }
+                }
+                Err(e) => tracing::warn!(error = ?e, "could not resynchronise live pages"),
+            }
+        });
+    }
 }

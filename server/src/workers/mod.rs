@@ -6,4 +6,5 @@ pub mod api_keys;
 pub mod billing;
 pub mod live;
 pub mod notifications;
+pub mod subscriber;
 pub mod usage;
