@@ -21,9 +21,11 @@ pub async fn existing_organizations(
         .await
 }
 
-/// Records a batch in one statement: new events go into the ledger, and only
-/// those (not duplicates of earlier ones) are added to the hourly rollups.
-/// Returns the organizations whose usage changed and how many events were new.
+/// Records a batch in one statement: new events go into the ledger; the API
+/// calls among them (not duplicates of earlier ones) are queued, summed per
+/// organization and hour, for [`apply_pending_calls`]; storage reports update
+/// their rollup at once. Returns the organizations whose usage changed and how
+/// many events were new.
 pub async fn insert_events(
     db: impl PgExecutor<'_>,
     events: &EventColumns,
@@ -41,13 +43,15 @@ pub async fn insert_events(
                on conflict (organization_id, event_id) do nothing
                returning organization_id, metric, quantity, occurred_at
            ), calls as (
-               insert into api_call_usage (organization_id, period_start, calls)
-               select organization_id, date_trunc('hour', occurred_at, 'UTC'), sum(quantity)
+               select organization_id, date_trunc('hour', occurred_at, 'UTC') as hour,
+                      sum(quantity)::bigint as calls
                from inserted where metric = 'api_calls'
                group by 1, 2
-               order by 1, 2
-               on conflict (organization_id, period_start)
-               do update set calls = api_call_usage.calls + excluded.calls, updated_at = now()
+           ), pending as (
+               insert into api_call_usage_pending (organization_ids, hours, calls)
+               select array_agg(organization_id), array_agg(hour), array_agg(calls)
+               from calls
+               having count(*) > 0
            ), storage as (
                insert into storage_usage (organization_id, period_start, megabytes, as_of)
                select distinct on (organization_id, date_trunc('hour', occurred_at, 'UTC'))
@@ -70,6 +74,39 @@ pub async fn insert_events(
     .fetch_one(db)
     .await?;
     Ok((row.organizations, row.inserted))
+}
+
+/// Adds up to `batches` queued batches of reported API calls to the hourly
+/// rollup (and, through its trigger, the period totals) and deletes them, in
+/// one statement: a batch is applied exactly once, by one instance
+/// (`skip locked`). Returns the organizations whose totals changed.
+pub async fn apply_pending_calls(db: impl PgExecutor<'_>, batches: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"with taken as (
+               delete from api_call_usage_pending
+               where id in (select id from api_call_usage_pending order by id
+                            limit $1 for update skip locked)
+               returning organization_ids, hours, calls
+           ), sums as (
+               select d.organization_id, d.hour, sum(d.calls)::bigint as calls
+               from taken, unnest(taken.organization_ids, taken.hours, taken.calls)
+                   as d(organization_id, hour, calls)
+               -- An organization deleted since is gone with its usage.
+               where exists (select 1 from organization o where o.id = d.organization_id)
+               group by 1, 2
+           ), applied as (
+               insert into api_call_usage (organization_id, period_start, calls)
+               select organization_id, hour, calls from sums
+               order by 1, 2
+               on conflict (organization_id, period_start)
+               do update set calls = api_call_usage.calls + excluded.calls, updated_at = now()
+           )
+           select coalesce(array_agg(distinct organization_id), '{}') as "organizations!"
+           from sums"#,
+        batches,
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub struct TotalsRow {

@@ -104,6 +104,17 @@ pub async fn record_events(
     })
 }
 
+/// Queued batches of reported API calls one call adds to the rollup: a backlog
+/// (after the workers were down) drains over several rounds, not one long
+/// statement.
+const PENDING_BATCHES_PER_ROUND: i64 = 200;
+
+/// Adds reported API calls queued by [`record_events`] to the hourly rollup
+/// and the period totals. Returns the organizations whose totals changed.
+pub async fn apply_pending_calls(db: &sqlx::PgPool) -> Result<Vec<Uuid>, AppError> {
+    Ok(db::apply_pending_calls(db, PENDING_BATCHES_PER_ROUND).await?)
+}
+
 /// Recomputes the totals of `organization_ids` from Postgres, records and
 /// emails new threshold crossings, and updates Redis and open pages.
 pub async fn refresh(state: &AppState, organization_ids: &[Uuid]) -> Result<(), AppError> {

@@ -13,6 +13,10 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs one pass; tests call this with a clock of their choosing.
 pub async fn process_due(db: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
+    // Reported calls still queued belong on the invoices about to be issued.
+    app::usage::service::apply_pending_calls(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("adding reported API calls to the rollup failed: {e}"))?;
     app::billing::service::close_due_periods(db, now)
         .await
         .map_err(|e| anyhow::anyhow!("closing billing periods failed: {e}"))

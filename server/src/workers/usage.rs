@@ -1,4 +1,5 @@
-//! The usage worker: writes buffered API call counts and "last used" times,
+//! The usage worker: adds reported API calls (queued by the events API) and
+//! buffered verified calls to the hourly rollup, writes "last used" times,
 //! then refreshes every organization whose usage changed (totals from the
 //! ledger, threshold alerts, the Redis copy, live events to open pages).
 
@@ -42,9 +43,16 @@ pub async fn run(state: AppState, last_used_every: Duration, mut shutdown: watch
     }
 }
 
-/// One round: write buffered calls, then refresh whoever changed.
+/// One round: add reported and buffered calls to the rollup, then refresh
+/// whoever changed.
 pub async fn round(state: &AppState) {
     let mut changed = state.usage.take_changed();
+    match service::apply_pending_calls(&state.db).await {
+        Ok(organizations) => changed.extend(organizations),
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not add reported API calls to the rollup; will retry")
+        }
+    }
     match state.api_keys.flush_calls(&state.db).await {
         Ok(flushed) => changed.extend(flushed.organizations),
         Err(e) => tracing::warn!(error = ?e, "could not record metered API calls; will retry"),
