@@ -378,17 +378,15 @@ async fn audit_organization(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
+    audit::record_member_action(
+        tx,
+        session,
         action,
-        target_type: Some("organization"),
-        target_id: Some(session.organization_id.to_string()),
-        before: Some(before),
-        after: Some(after),
-    };
-    audit::record(tx, entry, &client_meta()?).await
+        ("organization", session.organization_id.to_string()),
+        Some(before),
+        Some(after),
+    )
+    .await
 }
 
 async fn audit_user(
@@ -398,17 +396,15 @@ async fn audit_user(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
+    audit::record_member_action(
+        tx,
+        session,
         action,
-        target_type: Some("user"),
-        target_id: Some(session.user_id.to_string()),
+        ("user", session.user_id.to_string()),
         before,
         after,
-    };
-    audit::record(tx, entry, &client_meta()?).await
+    )
+    .await
 }
 
 async fn audit_session(
@@ -418,17 +414,15 @@ async fn audit_session(
     target_id: String,
     after: serde_json::Value,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
+    audit::record_member_action(
+        tx,
+        session,
         action,
-        target_type: Some("session"),
-        target_id: Some(target_id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(tx, entry, &client_meta()?).await
+        ("session", target_id),
+        None,
+        Some(after),
+    )
+    .await
 }
 
 /// "2026-11-25 14:03 UTC".

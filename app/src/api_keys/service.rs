@@ -4,10 +4,10 @@ use super::verifier::{hash_key, invalidation_channel};
 use crate::domain::api_key::random_body;
 use crate::domain::{ApiKeyName, ApiKeyScope, ApiKeySecret, Permission};
 use crate::error::{AppError, FieldErrors};
-use crate::server::audit::{self, AuditEntry};
+use crate::server::audit;
 use crate::server::clock::{display_minutes, new_uuid};
 use crate::server::error::violated_constraint;
-use crate::server::{client_meta, require_permission, state, AppState, AuthSession};
+use crate::server::{require_permission, state, AppState, AuthSession};
 use fred::prelude::*;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -208,17 +208,15 @@ async fn audit_key(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
+    audit::record_member_action(
+        tx,
+        session,
         action,
-        target_type: Some("api_key"),
-        target_id: Some(id.to_string()),
+        ("api_key", id.to_string()),
         before,
         after,
-    };
-    audit::record(tx, entry, &client_meta()?).await
+    )
+    .await
 }
 
 /// Evicts the key here at once, and on every other instance through Redis.

@@ -17,7 +17,7 @@ use crate::domain::billing::{
 use crate::domain::{Currency, Money, Permission};
 use crate::error::{AppError, FieldErrors};
 use crate::server::audit::{self, AuditEntry};
-use crate::server::{client_meta, require_permission, state, AuthSession, ClientMeta};
+use crate::server::{require_permission, state, AuthSession, ClientMeta};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, Month, OffsetDateTime, Time};
@@ -690,17 +690,7 @@ async fn record(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
-        action,
-        target_type: Some(target_type),
-        target_id: Some(target_id),
-        before,
-        after,
-    };
-    audit::record(tx, entry, &client_meta()?).await
+    audit::record_member_action(tx, session, action, (target_type, target_id), before, after).await
 }
 
 fn plan_summary(p: &PlanRow) -> PlanSummary {

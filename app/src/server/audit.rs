@@ -1,7 +1,7 @@
 //! The audit log: one helper that every mutation calls inside its own
 //! transaction, so an entry exists exactly when the change does.
 
-use super::ClientMeta;
+use super::{AuthSession, ClientMeta};
 use crate::error::AppError;
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -44,4 +44,27 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// What the signed-in member of `session` did to `target` (type, id), from
+/// the client making the current request.
+pub async fn record_member_action(
+    conn: &mut PgConnection,
+    session: &AuthSession,
+    action: &str,
+    target: (&str, String),
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<(), AppError> {
+    let entry = AuditEntry {
+        organization_id: Some(session.organization_id),
+        actor_user_id: Some(session.user_id),
+        actor_email: Some(&session.email),
+        action,
+        target_type: Some(target.0),
+        target_id: Some(target.1),
+        before,
+        after,
+    };
+    record(conn, entry, &super::context::client_meta()?).await
 }

@@ -239,17 +239,15 @@ async fn audit_customer(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
+    audit::record_member_action(
+        tx,
+        session,
         action,
-        target_type: Some("ticket"),
-        target_id: Some(ticket_id.to_string()),
+        ("ticket", ticket_id.to_string()),
         before,
         after,
-    };
-    audit::record(tx, entry, &client_meta()?).await
+    )
+    .await
 }
 
 // ------------------------------------------------------------ staff

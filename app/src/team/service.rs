@@ -481,17 +481,7 @@ async fn audit_team(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        organization_id: Some(session.organization_id),
-        actor_user_id: Some(session.user_id),
-        actor_email: Some(&session.email),
-        action,
-        target_type: Some(target_type),
-        target_id: Some(target_id),
-        before,
-        after,
-    };
-    audit::record(tx, entry, &client_meta()?).await
+    audit::record_member_action(tx, session, action, (target_type, target_id), before, after).await
 }
 
 // ------------------------------------------------------------ accepting
