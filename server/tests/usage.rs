@@ -513,6 +513,29 @@ async fn the_dashboard_shows_writes_at_once_and_live_totals(db: PgPool) {
     );
 }
 
+/// Server rendering walks a page more than once before it writes it; the
+/// dashboard's data must still be read once per view (one pipelined Redis call
+/// when cached), and reach the browser's hydration data once.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_rendered_dashboard_loads_its_summary_once(db: PgPool) {
+    let app = metered_app(db).await;
+    let (client, _) = customer(&app, "Rendered").await;
+    let page = client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(html.contains(r#"data-testid="plan-name""#), "{html}");
+    assert_eq!(
+        html.matches(r#"\"recent_invoices\""#).count(),
+        1,
+        "the summary is loaded once: {html}"
+    );
+}
+
 /// A Redis of our own that the test can kill.
 struct OwnRedis {
     port: u16,

@@ -1,8 +1,9 @@
-use super::{render_errors_boundary, Loading, ThemeToggle};
+use super::{render_errors_boundary, ThemeToggle};
 use crate::app::AuthContext;
 use crate::auth::model::CurrentUser;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::components::{Outlet, Redirect};
+use leptos_router::hooks::use_location;
 
 const NAV: [(&str, &str); 7] = [
     ("/", "Dashboard"),
@@ -16,24 +17,13 @@ const NAV: [(&str, &str); 7] = [
 
 /// The signed-in frame: header, navigation, and the page in `<main>`.
 /// Signed-out visitors are sent to the sign-in page.
+///
+/// Only the parts that show the user wait for the session. The page itself
+/// must stay outside every `Suspend`: while rendering on the server, a
+/// `Suspense` builds its children up to three times (two dry runs and the
+/// render), so a page built inside one started its data loads three times.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
-    view! {
-        <Transition fallback=|| view! { <div class="p-8"><Loading/></div> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) => view! { <SignedInFrame user/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(error) => view! { <div class="p-8"><super::ErrorView error/></div> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn SignedInFrame(user: CurrentUser) -> impl IntoView {
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
                              focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -44,15 +34,14 @@ fn SignedInFrame(user: CurrentUser) -> impl IntoView {
                           dark:border-slate-800 dark:bg-slate-900">
                 <div class="flex items-center justify-between px-4 py-4 md:block">
                     <a href="/" class="text-lg font-bold text-indigo-700 dark:text-indigo-300">"Portal"</a>
-                    <p class="truncate text-sm text-slate-600 md:mt-1 dark:text-slate-300" title=user.organization_name.clone()>
-                        {user.organization_name.clone()}
-                    </p>
+                    <WithUser render=organization_name/>
                 </div>
                 <MainNav/>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
-                <TopBar user/>
+                <TopBar/>
                 <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 md:px-8">
+                    <SessionGate/>
                     <ErrorBoundary fallback=render_errors_boundary>
                         <Outlet/>
                     </ErrorBoundary>
@@ -60,11 +49,66 @@ fn SignedInFrame(user: CurrentUser) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Sends a signed-out visitor to the sign-in page (a 302 when server-rendered),
+/// and says so when the session could not be checked.
+#[component]
+fn SessionGate() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => ().into_any(),
+                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(error) => view! { <div class="mb-6"><super::ErrorView error/></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// `render` of the signed-in user once the session is known; nothing before.
+#[component]
+fn WithUser(render: fn(CurrentUser) -> AnyView) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                auth.user.await.ok().flatten().map(render)
+            })}
+        </Transition>
+    }
+}
+
+fn organization_name(user: CurrentUser) -> AnyView {
+    let name = user.organization_name;
+    let title = name.clone();
+    view! {
+        <p class="truncate text-sm text-slate-600 md:mt-1 dark:text-slate-300" title=title>
+            {name}
+        </p>
+    }
     .into_any()
 }
 
+fn user_badge(user: CurrentUser) -> AnyView {
+    view! {
+        <span class="text-sm text-slate-700 dark:text-slate-200">
+            <span class="font-medium">{user.name}</span>
+            <span class="ml-2 rounded bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{user.role.label()}</span>
+        </span>
+    }
+    .into_any()
+}
+
+/// Plain links: the router already turns every same-origin `<a>` click into
+/// client-side navigation, and one shared location read replaces the seven
+/// resolved-path memos `<A>` would build on every server render.
 #[component]
 fn MainNav() -> impl IntoView {
+    let pathname = use_location().pathname;
     view! {
                 <nav aria-label="Main" class="overflow-x-auto px-2 pb-2 md:pb-4">
                     <ul class="flex gap-1 md:flex-col">
@@ -73,16 +117,16 @@ fn MainNav() -> impl IntoView {
                             .map(|(href, label)| {
                                 view! {
                                     <li>
-                                        <A
+                                        <a
                                             href=href
-                                            exact=true
-                                            attr:class="block whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium text-slate-700 \
+                                            aria-current=move || pathname.with(|path| path == href).then_some("page")
+                                            class="block whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium text-slate-700 \
                                                    hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 \
                                                    dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 \
                                                    dark:aria-[current=page]:text-indigo-200"
                                         >
                                             {label}
-                                        </A>
+                                        </a>
                                     </li>
                                 }
                             })
@@ -94,16 +138,13 @@ fn MainNav() -> impl IntoView {
 }
 
 #[component]
-fn TopBar(user: CurrentUser) -> impl IntoView {
+fn TopBar() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
     view! {
                 <header class="flex flex-wrap items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-3 \
                                dark:border-slate-800 dark:bg-slate-900">
                     <ThemeToggle/>
-                    <span class="text-sm text-slate-700 dark:text-slate-200">
-                        <span class="font-medium">{user.name.clone()}</span>
-                        <span class="ml-2 rounded bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{user.role.label()}</span>
-                    </span>
+                    <WithUser render=user_badge/>
                     <ActionForm action=auth.sign_out>
                         <button
                             type="submit"
