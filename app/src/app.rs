@@ -74,7 +74,8 @@ pub fn App() -> impl IntoView {
                 leave.version().get(),
             )
         },
-        |_| get_current_user(),
+        // Boxed: the resource moves its future several times while spawning it.
+        |_| Box::pin(get_current_user()),
     );
     provide_context(AuthContext {
         user,

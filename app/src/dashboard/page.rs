@@ -14,7 +14,8 @@ use leptos_meta::Title;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| get_dashboard());
+    // Boxed: the resource moves its (large) future several times while spawning it.
+    let summary = Resource::new(|| (), |_| Box::pin(get_dashboard()));
     let live = RwSignal::new(None::<UsageTotals>);
     use_live_events(move |event| {
         if let LiveEvent::Usage(totals) = event {
