@@ -132,6 +132,22 @@ impl Bench {
         Ok((xacts, commands))
     }
 
+    /// `GET path` as the session `token`; an error unless it answers 2xx.
+    async fn get_ok(&self, path: &str, token: &str) -> anyhow::Result<reqwest::Response> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie(token))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        Ok(response)
+    }
+
     /// Postgres transactions and Redis commands per view, first views (cache
     /// empty) and repeat views (cached), minus the idle server's own traffic.
     async fn round_trips(&self) -> anyhow::Result<()> {
@@ -158,18 +174,7 @@ impl Bench {
                 let (xa, ra) = self.counters().await?;
                 let started = Instant::now();
                 for token in tokens {
-                    let response = self
-                        .http
-                        .get(format!("{}{path}", self.base))
-                        .header("cookie", cookie(token))
-                        .send()
-                        .await?;
-                    anyhow::ensure!(
-                        response.status().is_success(),
-                        "dashboard {view}: {}",
-                        response.status()
-                    );
-                    response.bytes().await?;
+                    self.get_ok(path, token).await?.bytes().await?;
                 }
                 let (xb, rb) = self.counters().await?;
                 let (noise_x, noise_r) = idle_rate(started.elapsed());
@@ -301,17 +306,7 @@ impl Bench {
     async fn event_to_gauge(&self) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_secs(2)).await; // let ingestion's refreshes settle
         let (token, org) = (&self.tokens[0], &self.orgs[0]);
-        let response = self
-            .http
-            .get(format!("{}/live", self.base))
-            .header("cookie", cookie(token))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            response.status().is_success(),
-            "/live: {}",
-            response.status()
-        );
+        let response = self.get_ok("/live", token).await?;
         let mut stream = response.bytes_stream();
         let mut buffer = String::new();
         let mut latencies = Vec::new();
