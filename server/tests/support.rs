@@ -707,3 +707,52 @@ async fn ticket_text(app: &TestApp, client: &Client, id: &str) -> String {
         .await
         .unwrap()
 }
+
+/// The console page is server-rendered with the ticket read once (server
+/// rendering walks a page more than once before it writes it), knows who is
+/// looking (no "Assign to me" on one's own ticket), and sends a visitor
+/// without a staff session to the staff sign-in with a real redirect.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_console_renders_a_ticket_once_and_redirects_the_signed_out(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Rendered").await;
+    let id = open_ticket(&app, &owner, "Printer on fire", "smoke").await;
+    let (staff, _) = staff_client(&app, "Rita Render").await;
+    let page_of = |client: &Client| {
+        client
+            .get(app.url(&format!("/staff/tickets/{id}")))
+            .header("accept", "text/html")
+            .send()
+    };
+
+    let unassigned = page_of(&staff).await.unwrap();
+    assert_eq!(unassigned.status(), StatusCode::OK);
+    let html = unassigned.text().await.unwrap();
+    assert!(
+        html.contains("Printer on fire") && html.contains("Rita Render"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"\"requester_email\""#).count(),
+        1,
+        "the ticket is loaded once: {html}"
+    );
+    assert!(html.contains("Assign to me"), "{html}");
+
+    ok(app
+        .call(
+            &staff,
+            "staff/assign",
+            &[("ticket_id", &id), ("assignee", "me")],
+        )
+        .await)
+    .await;
+    let mine = page_of(&staff).await.unwrap().text().await.unwrap();
+    assert!(!mine.contains("Assign to me"), "{mine}");
+
+    for visitor in [browser(), owner] {
+        let response = page_of(&visitor).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        assert_eq!(response.headers()["location"], "/staff/sign-in");
+    }
+}

@@ -53,34 +53,21 @@ pub fn StaffSignInPage() -> impl IntoView {
     }
 }
 
+/// The signed-in staff member, loaded once per page by `StaffLayout`.
+#[derive(Clone, Copy)]
+struct StaffSession(Resource<Result<Option<StaffMember>, AppError>>);
+
 /// The console's frame. Signed-out visitors (and customers, who have no
 /// staff session) are sent to the staff sign-in.
+///
+/// As in the customer frame (`ui::layout`), only the parts that show the staff
+/// member wait for the session; the page stays outside every `Suspend`, which
+/// server rendering would otherwise build (and load) up to three times.
 #[component]
 pub fn StaffLayout() -> impl IntoView {
     let staff = Resource::new(|| (), |_| get_current_staff());
-    view! {
-        <Transition fallback=|| view! { <div class="p-8"><Loading/></div> }>
-            {move || Suspend::new(async move {
-                match staff.await {
-                    Ok(Some(me)) => view! { <StaffFrame me/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/staff/sign-in"/> }.into_any(),
-                    Err(error) => view! { <div class="p-8"><ErrorView error/></div> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-/// `/staff`: the queue is the console's home.
-#[component]
-pub fn StaffHome() -> impl IntoView {
-    view! { <Redirect path="/staff/tickets"/> }
-}
-
-#[component]
-fn StaffFrame(me: StaffMember) -> impl IntoView {
+    provide_context(StaffSession(staff));
     let sign_out = ServerAction::<StaffSignOut>::new();
-    provide_context(me.clone());
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
                              focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -94,10 +81,7 @@ fn StaffFrame(me: StaffMember) -> impl IntoView {
             </nav>
             <div class="flex items-center gap-3">
                 <ThemeToggle/>
-                <span class="text-sm">
-                    <span class="font-medium">{me.name.clone()}</span>
-                    <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
-                </span>
+                <StaffBadge/>
                 <ActionForm action=sign_out>
                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium \
                                                  hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800">
@@ -107,11 +91,53 @@ fn StaffFrame(me: StaffMember) -> impl IntoView {
             </div>
         </header>
         <main id="main" tabindex="-1" class="mx-auto w-full max-w-7xl px-4 py-6 md:px-8">
+            <StaffGate/>
             <ErrorBoundary fallback=render_errors_boundary>
                 <Outlet/>
             </ErrorBoundary>
         </main>
     }
+}
+
+/// Sends anyone without a staff session to the staff sign-in (a 302 when
+/// server-rendered), and says so when the session could not be checked.
+#[component]
+fn StaffGate() -> impl IntoView {
+    let StaffSession(staff) = expect_context();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match staff.await {
+                    Ok(Some(_)) => ().into_any(),
+                    Ok(None) => view! { <Redirect path="/staff/sign-in"/> }.into_any(),
+                    Err(error) => view! { <div class="mb-6"><ErrorView error/></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StaffBadge() -> impl IntoView {
+    let StaffSession(staff) = expect_context();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                staff.await.ok().flatten().map(|me| view! {
+                    <span class="text-sm">
+                        <span class="font-medium">{me.name}</span>
+                        <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
+                    </span>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// `/staff`: the queue is the console's home.
+#[component]
+pub fn StaffHome() -> impl IntoView {
+    view! { <Redirect path="/staff/tickets"/> }
 }
 
 // ------------------------------------------------------------ queue
@@ -284,6 +310,7 @@ struct ConsoleActions {
 /// assignment, and the customer's context.
 #[component]
 pub fn StaffTicketPage() -> impl IntoView {
+    let StaffSession(staff) = expect_context();
     let id = ticket_id_param();
     let actions = ConsoleActions {
         reply: ServerAction::new(),
@@ -325,8 +352,9 @@ pub fn StaffTicketPage() -> impl IntoView {
             <A href="/staff/tickets" attr:class="text-sm text-indigo-700 underline dark:text-indigo-300">"← All tickets"</A>
             <Transition fallback=|| view! { <Loading label="Loading the ticket…"/> }>
                 {move || Suspend::new(async move {
+                    let me = staff.await.ok().flatten();
                     match ticket.await {
-                        Ok(view) => view! { <ConsoleTicket ticket=view actions/> }.into_any(),
+                        Ok(view) => view! { <ConsoleTicket ticket=view actions me/> }.into_any(),
                         Err(error) => view! { <ErrorView error/> }.into_any(),
                     }
                 })}
@@ -336,7 +364,11 @@ pub fn StaffTicketPage() -> impl IntoView {
 }
 
 #[component]
-fn ConsoleTicket(ticket: StaffTicketView, actions: ConsoleActions) -> impl IntoView {
+fn ConsoleTicket(
+    ticket: StaffTicketView,
+    actions: ConsoleActions,
+    me: Option<StaffMember>,
+) -> impl IntoView {
     let id = ticket.id.to_string();
     let requester = match (&ticket.requester_name, &ticket.requester_email) {
         (Some(name), Some(email)) => format!("{name} <{email}>"),
@@ -387,7 +419,7 @@ fn ConsoleTicket(ticket: StaffTicketView, actions: ConsoleActions) -> impl IntoV
                 <ConsoleReply ticket_id=id.clone() actions/>
             </div>
             <aside class="space-y-4" aria-label="Ticket details">
-                <TicketControls ticket_id=id status=ticket.status assignee=ticket.assignee_id staff=ticket.staff actions/>
+                <TicketControls ticket_id=id status=ticket.status assignee=ticket.assignee_id staff=ticket.staff actions me/>
                 <CustomerPanel customer=ticket.customer/>
             </aside>
         </div>
@@ -435,8 +467,8 @@ fn TicketControls(
     assignee: Option<uuid::Uuid>,
     staff: Vec<StaffMember>,
     actions: ConsoleActions,
+    me: Option<StaffMember>,
 ) -> impl IntoView {
-    let me = use_context::<StaffMember>();
     let status_error = action_error(actions.status);
     let assign_error = action_error(actions.assign);
     let assignee_value = assignee.map(|a| a.to_string()).unwrap_or_default();
