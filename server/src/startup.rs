@@ -16,12 +16,12 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use fred::prelude::*;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -197,9 +197,20 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
     Ok(pool)
 }
 
+/// The app's routes, listed once per process.
+///
+/// Listing them renders the app with resource loading switched off through a
+/// flag global to the process (leptos_server's `SuppressResourceLoad`): a page
+/// that another router in the same process starts rendering meanwhile parks its
+/// first data load forever, and with `SsrMode::Async` that request never
+/// answers (leptos-rs/leptos#4773). One listing before anything serves means no
+/// request can overlap it, however many routers a process builds (tests build
+/// one per test, and two instances share one process in some of them).
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// The whole HTTP surface. `dev_mailbox` is `Some` only outside production.
 pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let leptos_options = state.leptos_options.clone();
     let context = {
         let state = state.clone();

@@ -1,6 +1,9 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn health_and_readiness_report_ok(db: PgPool) {
@@ -65,4 +68,52 @@ async fn dashboard_is_server_rendered_with_the_organization(db: PgPool) {
         page.text().await.unwrap().contains(&org.name),
         "works before any JavaScript runs"
     );
+}
+
+/// Building a router lists the app's routes by rendering it with data loading
+/// switched off for the whole process (leptos-rs/leptos#4773). A page whose
+/// data started loading in that window never answered: it hung a test run
+/// until CI's time ran out. Routers are built while pages are being served
+/// whenever a process runs several instances, as tests do.
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_answer_while_another_router_is_built(db: PgPool) {
+    let app = spawn_app(db).await;
+    let client = browser();
+    app.sign_up(&client, &Org::new("Concurrent")).await;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (state, done) = (app.state.clone(), done.clone());
+        let runtime = tokio::runtime::Handle::current();
+        // Another thread, as another test would: on this one the listing
+        // could not overlap a page's first poll.
+        std::thread::spawn(move || {
+            let _runtime = runtime.enter();
+            while !done.load(Ordering::Relaxed) {
+                drop(server::startup::build_router(state.clone(), None));
+            }
+        })
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url) = (client.clone(), app.url("/settings"));
+            tokio::spawn(async move {
+                for _ in 0..25 {
+                    let page = async { client.get(&url).send().await?.text().await };
+                    let page = tokio::time::timeout(Duration::from_secs(10), page)
+                        .await
+                        .expect("the page answers within 10 s while routers are built")
+                        .unwrap();
+                    assert!(page.contains("Billing email"), "the settings page rendered");
+                }
+            })
+        })
+        .collect();
+    let mut outcome = Ok(());
+    for reader in readers {
+        outcome = outcome.and(reader.await);
+    }
+    done.store(true, Ordering::Relaxed);
+    builder.join().unwrap();
+    outcome.unwrap();
 }

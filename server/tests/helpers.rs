@@ -109,11 +109,14 @@ async fn serve(
     }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects.
+/// A browser-like client: keeps cookies, does not follow redirects, and gives
+/// up on a server that goes silent (a hang fails its test, not the whole run;
+/// live streams send a keep-alive every 15 s).
 pub fn browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .read_timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client")
 }
