@@ -15,6 +15,7 @@ use super::page::ticket_id_param;
 use crate::auth::page::AuthFrame;
 use crate::error::AppError;
 use crate::ui::form::{action_error, field_error, form_error, saved_count};
+use crate::ui::layout::{Session, SessionGate, WithSession};
 use crate::ui::{
     render_errors_boundary, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton,
     ThemeToggle,
@@ -55,7 +56,7 @@ pub fn StaffSignInPage() -> impl IntoView {
 
 /// The signed-in staff member, loaded once per page by `StaffLayout`.
 #[derive(Clone, Copy)]
-struct StaffSession(Resource<Result<Option<StaffMember>, AppError>>);
+struct StaffSession(Session<StaffMember>);
 
 /// The console's frame. Signed-out visitors (and customers, who have no
 /// staff session) are sent to the staff sign-in.
@@ -81,7 +82,7 @@ pub fn StaffLayout() -> impl IntoView {
             </nav>
             <div class="flex items-center gap-3">
                 <ThemeToggle/>
-                <StaffBadge/>
+                <WithSession session=staff render=staff_badge/>
                 <ActionForm action=sign_out>
                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium \
                                                  hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800">
@@ -91,7 +92,7 @@ pub fn StaffLayout() -> impl IntoView {
             </div>
         </header>
         <main id="main" tabindex="-1" class="mx-auto w-full max-w-7xl px-4 py-6 md:px-8">
-            <StaffGate/>
+            <SessionGate session=staff sign_in="/staff/sign-in"/>
             <ErrorBoundary fallback=render_errors_boundary>
                 <Outlet/>
             </ErrorBoundary>
@@ -99,39 +100,14 @@ pub fn StaffLayout() -> impl IntoView {
     }
 }
 
-/// Sends anyone without a staff session to the staff sign-in (a 302 when
-/// server-rendered), and says so when the session could not be checked.
-#[component]
-fn StaffGate() -> impl IntoView {
-    let StaffSession(staff) = expect_context();
+fn staff_badge(me: StaffMember) -> AnyView {
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match staff.await {
-                    Ok(Some(_)) => ().into_any(),
-                    Ok(None) => view! { <Redirect path="/staff/sign-in"/> }.into_any(),
-                    Err(error) => view! { <div class="mb-6"><ErrorView error/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <span class="text-sm">
+            <span class="font-medium">{me.name}</span>
+            <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
+        </span>
     }
-}
-
-#[component]
-fn StaffBadge() -> impl IntoView {
-    let StaffSession(staff) = expect_context();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                staff.await.ok().flatten().map(|me| view! {
-                    <span class="text-sm">
-                        <span class="font-medium">{me.name}</span>
-                        <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
-                    </span>
-                })
-            })}
-        </Transition>
-    }
+    .into_any()
 }
 
 /// `/staff`: the queue is the console's home.

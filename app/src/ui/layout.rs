@@ -1,6 +1,7 @@
 use super::{render_errors_boundary, ThemeToggle};
 use crate::app::AuthContext;
 use crate::auth::model::CurrentUser;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -24,6 +25,7 @@ const NAV: [(&str, &str); 7] = [
 /// render), so a page built inside one started its data loads three times.
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    let user = expect_context::<AuthContext>().user;
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
                              focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -34,14 +36,14 @@ pub fn AppLayout() -> impl IntoView {
                           dark:border-slate-800 dark:bg-slate-900">
                 <div class="flex items-center justify-between px-4 py-4 md:block">
                     <a href="/" class="text-lg font-bold text-indigo-700 dark:text-indigo-300">"Portal"</a>
-                    <WithUser render=organization_name/>
+                    <WithSession session=user render=organization_name/>
                 </div>
                 <MainNav/>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
                 <TopBar/>
                 <main id="main" tabindex="-1" class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 md:px-8">
-                    <SessionGate/>
+                    <SessionGate session=user sign_in="/sign-in"/>
                     <ErrorBoundary fallback=render_errors_boundary>
                         <Outlet/>
                     </ErrorBoundary>
@@ -51,17 +53,22 @@ pub fn AppLayout() -> impl IntoView {
     }
 }
 
-/// Sends a signed-out visitor to the sign-in page (a 302 when server-rendered),
-/// and says so when the session could not be checked.
+/// A frame's session, loaded once per page: `Ok(None)` is a visitor without one.
+pub type Session<T> = Resource<Result<Option<T>, AppError>>;
+
+/// Sends a visitor without a session to `sign_in` (a 302 when
+/// server-rendered), and says so when the session could not be checked.
 #[component]
-fn SessionGate() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
+pub fn SessionGate<T>(session: Session<T>, sign_in: &'static str) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match auth.user.await {
+                match session.await {
                     Ok(Some(_)) => ().into_any(),
-                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Ok(None) => view! { <Redirect path=sign_in/> }.into_any(),
                     Err(error) => view! { <div class="mb-6"><super::ErrorView error/></div> }.into_any(),
                 }
             })}
@@ -69,14 +76,16 @@ fn SessionGate() -> impl IntoView {
     }
 }
 
-/// `render` of the signed-in user once the session is known; nothing before.
+/// `render` of whoever holds the session once it is known; nothing before.
 #[component]
-fn WithUser(render: fn(CurrentUser) -> AnyView) -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
+pub fn WithSession<T>(session: Session<T>, render: fn(T) -> AnyView) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                auth.user.await.ok().flatten().map(render)
+                session.await.ok().flatten().map(render)
             })}
         </Transition>
     }
@@ -144,7 +153,7 @@ fn TopBar() -> impl IntoView {
                 <header class="flex flex-wrap items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-3 \
                                dark:border-slate-800 dark:bg-slate-900">
                     <ThemeToggle/>
-                    <WithUser render=user_badge/>
+                    <WithSession session=auth.user render=user_badge/>
                     <ActionForm action=auth.sign_out>
                         <button
                             type="submit"
