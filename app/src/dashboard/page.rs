@@ -22,10 +22,14 @@ pub fn DashboardPage() -> impl IntoView {
             live.set(Some(totals));
         }
     });
+    // One Suspend, not a closure making one: the summary's source never
+    // changes, and server rendering walks a Suspense's children twice before
+    // writing them. A closure would build the whole summary on each walk; this
+    // Suspend keeps the view it built on the walk that found the data loaded.
     view! {
         <Title text="Dashboard · Portal"/>
         <Transition fallback=|| view! { <Loading label="Loading your dashboard…"/> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match summary.await {
                     Ok(summary) => view! { <Summary summary live/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
