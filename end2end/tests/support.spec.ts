@@ -126,6 +126,46 @@ test('a customer opens a ticket, staff answer with context, the reply arrives li
   }
 });
 
+test('a reply sent while the customer was offline shows once the connection is back', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  // The page retries with backoff (1 s, 2 s, 4 s …) while offline.
+  test.setTimeout(90_000);
+  await signUp(page);
+  const subject = uniqueSubject('Webhook stopped');
+  await openTicket(page, subject, 'Our webhook stopped firing.');
+  const isLiveStream = (r: { url(): string; status(): number }) =>
+    new URL(r.url()).pathname === '/live' && r.status() === 200;
+  const streaming = page.waitForResponse(isLiveStream);
+  await page.reload();
+  await waitForHydration(page);
+  await streaming;
+
+  const staff = await staffConsole(browser, baseURL);
+  try {
+    // The live stream breaks, and the staff reply's live event goes out meanwhile.
+    await page.context().setOffline(true);
+    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await staff.page.goto(`/staff/tickets/${id}`);
+    await waitForHydration(staff.page);
+    const reply = `Re-enabled your webhook ${Date.now()}.`;
+    await staff.page.getByLabel('Reply', { exact: true }).fill(reply);
+    await staff.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(staff.page.getByTestId('message').filter({ hasText: reply })).toBeVisible();
+
+    // Back online, the page reconnects and re-reads the thread it may be behind on.
+    const reconnected = page.waitForResponse(isLiveStream, { timeout: 40_000 });
+    await page.context().setOffline(false);
+    await reconnected;
+    await expect(page.getByTestId('message').filter({ hasText: reply })).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByTestId('ticket-status')).toHaveText('Waiting on you');
+  } finally {
+    await staff.context.close();
+  }
+});
+
 test('a customer reply to a resolved ticket reopens it', async ({ page, browser, baseURL }) => {
   await signUp(page);
   const subject = uniqueSubject('Export question');

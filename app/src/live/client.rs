@@ -3,7 +3,9 @@ use super::LiveEvent;
 /// Calls `on_event` with every live event of the signed-in organization while
 /// the calling component is mounted. Opens one `EventSource` on `/live`; after
 /// an error it waits 1 s, then 2, 4 … up to 30 s before trying again, and a
-/// successful connection resets the wait. Does nothing during server rendering.
+/// successful connection resets the wait. A reconnection is reported as
+/// [`LiveEvent::Resync`]: events sent during the break are lost. Does nothing
+/// during server rendering.
 #[cfg(feature = "hydrate")]
 pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
     use leptos::prelude::on_cleanup;
@@ -14,6 +16,7 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
     let live = Rc::new(Connection {
         source: RefCell::new(None),
         backoff_ms: RefCell::new(INITIAL_BACKOFF_MS),
+        opened_before: RefCell::new(false),
         stopped: RefCell::new(false),
         on_event: Box::new(on_event),
     });
@@ -39,6 +42,7 @@ const MAX_BACKOFF_MS: u32 = 30_000;
 struct Connection {
     source: std::cell::RefCell<Option<web_sys::EventSource>>,
     backoff_ms: std::cell::RefCell<u32>,
+    opened_before: std::cell::RefCell<bool>,
     stopped: std::cell::RefCell<bool>,
     on_event: Box<dyn Fn(LiveEvent)>,
 }
@@ -69,7 +73,7 @@ impl Connection {
         };
         let on_open = {
             let this = this.clone();
-            Closure::<dyn Fn()>::new(move || *this.backoff_ms.borrow_mut() = INITIAL_BACKOFF_MS)
+            Closure::<dyn Fn()>::new(move || this.opened())
         };
         let on_error = {
             let this = this.clone();
@@ -83,6 +87,13 @@ impl Connection {
         on_open.forget();
         on_error.forget();
         *this.source.borrow_mut() = Some(source);
+    }
+
+    fn opened(&self) {
+        *self.backoff_ms.borrow_mut() = INITIAL_BACKOFF_MS;
+        if self.opened_before.replace(true) {
+            (self.on_event)(LiveEvent::Resync);
+        }
     }
 
     /// The browser's own retry ignores backoff and our session ending: close

@@ -28,4 +28,8 @@ pub enum LiveEvent {
     Usage(UsageTotals),
     /// A support ticket got a reply or changed status.
     TicketUpdated { ticket_id: Uuid },
+    /// Events may have been missed: the stream fell behind, or the page
+    /// reconnected after a break. Re-read whatever the page shows. (Usage
+    /// needs nothing: every stream starts with the current totals.)
+    Resync,
 }

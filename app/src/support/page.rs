@@ -278,13 +278,17 @@ pub fn TicketPage() -> impl IntoView {
 }
 
 /// Refetches the open thread when the server announces a change to it (a
-/// staff reply, a status change, a teammate's reply), without a reload.
+/// staff reply, a status change, a teammate's reply), or that the page may
+/// have missed one, without a reload.
 fn follow_ticket_updates(id: Memo<Option<Uuid>>, live: RwSignal<u32>) {
     crate::live::use_live_events(move |event| {
-        if let LiveEvent::TicketUpdated { ticket_id } = event {
-            if id.get_untracked() == Some(ticket_id) {
-                live.update(|n| *n = n.wrapping_add(1));
-            }
+        let concerns_this_thread = match event {
+            LiveEvent::TicketUpdated { ticket_id } => id.get_untracked() == Some(ticket_id),
+            LiveEvent::Resync => true,
+            LiveEvent::Usage(_) => false,
+        };
+        if concerns_this_thread {
+            live.update(|n| *n = n.wrapping_add(1));
         }
     });
 }

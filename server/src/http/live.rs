@@ -47,14 +47,55 @@ pub async fn stream(
         .into_response()
 }
 
-/// The next event, skipping ahead if this page fell behind (only the newest
-/// totals matter); `None` ends the stream.
+/// The next event; `Resync` when this page fell behind and skipped some, so
+/// it re-reads what it shows; `None` ends the stream.
 async fn next_event(events: &mut Receiver<LiveEvent>, deadline: Instant) -> Option<LiveEvent> {
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(event)) => return Some(event),
-            Ok(Err(RecvError::Lagged(_))) => continue,
-            Ok(Err(RecvError::Closed)) | Err(_) => return None,
+    match tokio::time::timeout_at(deadline, events.recv()).await {
+        Ok(Ok(event)) => Some(event),
+        Ok(Err(RecvError::Lagged(_))) => Some(LiveEvent::Resync),
+        Ok(Err(RecvError::Closed)) | Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::broadcast;
+    use uuid::Uuid;
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    #[tokio::test]
+    async fn a_page_that_fell_behind_is_told_to_resync_then_hears_the_rest() {
+        let (sender, mut events) = broadcast::channel(2);
+        let tickets: Vec<_> = (0..3)
+            .map(|_| LiveEvent::TicketUpdated {
+                ticket_id: Uuid::new_v4(),
+            })
+            .collect();
+        for event in &tickets {
+            sender.send(event.clone()).unwrap();
         }
+        // The first update was dropped: the page must learn that it missed something.
+        assert_eq!(
+            next_event(&mut events, far()).await,
+            Some(LiveEvent::Resync)
+        );
+        assert_eq!(
+            next_event(&mut events, far()).await,
+            Some(tickets[1].clone())
+        );
+        assert_eq!(
+            next_event(&mut events, far()).await,
+            Some(tickets[2].clone())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_stream_ends_at_its_deadline() {
+        let (_sender, mut events) = broadcast::channel::<LiveEvent>(2);
+        assert_eq!(next_event(&mut events, Instant::now()).await, None);
     }
 }
