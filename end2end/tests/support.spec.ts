@@ -217,6 +217,10 @@ test('a customer reply to a resolved ticket reopens it', async ({ page, browser,
 
   await page.goto('/support?status=open');
   await expect(page.getByTestId('ticket-row').filter({ hasText: subject })).toContainText('Open');
+
+  // The dashboard lists it among the recent tickets.
+  await page.goto('/');
+  await expect(page.getByTestId('recent-tickets').getByRole('link', { name: subject })).toBeVisible();
 });
 
 test('HTML in a message is shown as text and never runs', async ({ page, browser, baseURL }) => {

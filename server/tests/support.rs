@@ -165,6 +165,36 @@ async fn a_customer_opens_a_ticket_and_the_team_sees_its_thread(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn the_dashboard_lists_the_newest_three_tickets(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _org) = customer(&app, "Asker").await;
+    for subject in ["First", "Second", "Third", "Fourth"] {
+        open_ticket(&app, &owner, subject, "A question.").await;
+    }
+
+    let summary = json(ok(app.dashboard(&owner).await).await).await;
+    let subjects: Vec<&str> = summary["recent_tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Fourth", "Third", "Second"],
+        "newest activity first"
+    );
+
+    let page = ok(owner.get(app.url("/")).send().await.unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Fourth<"), "{page}");
+    assert!(!page.contains(">First<"), "only three are listed");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn another_organizations_ticket_is_not_found_and_its_existence_is_not_revealed(db: PgPool) {
     let app = spawn_app(db.clone()).await;
     let (alice, _) = customer(&app, "Alpha").await;
@@ -352,19 +382,28 @@ async fn internal_notes_never_appear_in_any_customer_facing_response(db: PgPool)
     assert!(notes[0]["body"].as_str().unwrap().contains(&marker));
 
     // Every customer-facing response, serialized as sent: no trace of it.
+    // Each must succeed: an error page would carry no note and prove nothing.
     let mut bodies = vec![
-        ticket(&app, &owner, &id).await.text().await.unwrap(),
-        app.get(&owner, "support/tickets")
+        ok(ticket(&app, &owner, &id).await)
             .await
             .text()
             .await
             .unwrap(),
-        app.get(&owner, "dashboard/summary")
+        ok(app.get(&owner, "support/tickets").await)
             .await
             .text()
             .await
             .unwrap(),
-        app.get(&owner, "audit/entries").await.text().await.unwrap(),
+        ok(app.get(&owner, "dashboard/summary").await)
+            .await
+            .text()
+            .await
+            .unwrap(),
+        ok(app.get(&owner, "audit/entries").await)
+            .await
+            .text()
+            .await
+            .unwrap(),
     ];
     for path in [
         format!("/support/{id}"),
@@ -373,11 +412,8 @@ async fn internal_notes_never_appear_in_any_customer_facing_response(db: PgPool)
         "/audit".into(),
     ] {
         bodies.push(
-            owner
-                .get(app.url(&path))
-                .send()
+            ok(owner.get(app.url(&path)).send().await.unwrap())
                 .await
-                .unwrap()
                 .text()
                 .await
                 .unwrap(),

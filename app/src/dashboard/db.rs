@@ -36,6 +36,8 @@ pub struct TicketJson {
     pub status: String,
     pub priority: String,
     pub category: String,
+    /// Postgres writes timestamps into JSON as RFC 3339 text.
+    #[serde(with = "time::serde::rfc3339")]
     pub last_activity_at: OffsetDateTime,
 }
 
