@@ -432,6 +432,10 @@ async fn a_page_open_through_a_redis_restart_catches_up_from_the_ledger(db: PgPo
         heard_calls(&events, 9),
         "the page caught up after the restart: {events:?}"
     );
+    assert!(
+        events.iter().any(|e| e["kind"] == "resync"),
+        "and was told it may have missed other events (a ticket reply): {events:?}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

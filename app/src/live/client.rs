@@ -16,7 +16,7 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
     let live = Rc::new(Connection {
         source: RefCell::new(None),
         backoff_ms: RefCell::new(INITIAL_BACKOFF_MS),
-        opened_before: RefCell::new(false),
+        interrupted: RefCell::new(false),
         stopped: RefCell::new(false),
         on_event: Box::new(on_event),
     });
@@ -42,7 +42,9 @@ const MAX_BACKOFF_MS: u32 = 30_000;
 struct Connection {
     source: std::cell::RefCell<Option<web_sys::EventSource>>,
     backoff_ms: std::cell::RefCell<u32>,
-    opened_before: std::cell::RefCell<bool>,
+    /// Since the last successful open: the first connection failed, or an
+    /// open one broke. Either way, events went by unheard.
+    interrupted: std::cell::RefCell<bool>,
     stopped: std::cell::RefCell<bool>,
     on_event: Box<dyn Fn(LiveEvent)>,
 }
@@ -91,7 +93,7 @@ impl Connection {
 
     fn opened(&self) {
         *self.backoff_ms.borrow_mut() = INITIAL_BACKOFF_MS;
-        if self.opened_before.replace(true) {
+        if self.interrupted.replace(false) {
             (self.on_event)(LiveEvent::Resync);
         }
     }
@@ -99,6 +101,7 @@ impl Connection {
     /// The browser's own retry ignores backoff and our session ending: close
     /// and reopen on our schedule instead.
     fn retry_later(self: &std::rc::Rc<Self>) {
+        *self.interrupted.borrow_mut() = true;
         if let Some(source) = self.source.borrow_mut().take() {
             source.close();
         }

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-/// Events a slow page may fall behind by before it skips to the newest.
+/// Events a slow page may fall behind by; beyond that it loses the oldest and
+/// is told to resync (`LiveEvent::Resync`).
 const BUFFER: usize = 64;
 
 /// This instance's open streams, per organization.

@@ -165,7 +165,7 @@ impl Bench {
             SqlCounter::Statements => {
                 "select coalesce(sum(calls), 0)::bigint from pg_stat_statements \
                  where dbid = (select oid from pg_database where datname = current_database()) \
-                   and query not like '%pg_stat_%'"
+                   and query not like '%pg\\_stat\\_%'"
             }
             SqlCounter::Transactions => {
                 "select (xact_commit + xact_rollback)::bigint from pg_stat_database \

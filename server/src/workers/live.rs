@@ -42,14 +42,17 @@ impl Listener for LivePages {
         }
     }
 
-    /// Usage totals may have been missed: open pages get them again from the
-    /// ledger. (A missed ticket update shows on the thread's next load.)
+    /// Events may have been missed: open pages are told to re-read what they
+    /// show (a ticket thread), and get the usage totals again from the ledger.
     fn gap(&self) {
         let state = self.state.clone();
         tokio::spawn(async move {
             let listening = state.live.organizations();
             if listening.is_empty() {
                 return;
+            }
+            for organization_id in &listening {
+                state.live.deliver(*organization_id, LiveEvent::Resync);
             }
             match app::usage::service::current_totals_of(&state, &listening).await {
                 Ok(totals) => {
