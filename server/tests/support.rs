@@ -124,6 +124,11 @@ async fn ok(response: Response) -> Response {
     response
 }
 
+/// The body of a response that must have succeeded.
+async fn ok_text(response: Response) -> String {
+    ok(response).await.text().await.unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_customer_opens_a_ticket_and_the_team_sees_its_thread(db: PgPool) {
     let app = spawn_app(db).await;
@@ -185,11 +190,7 @@ async fn the_dashboard_lists_the_newest_three_tickets(db: PgPool) {
         "newest activity first"
     );
 
-    let page = ok(owner.get(app.url("/")).send().await.unwrap())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = ok_text(owner.get(app.url("/")).send().await.unwrap()).await;
     assert!(page.contains(">Fourth<"), "{page}");
     assert!(!page.contains(">First<"), "only three are listed");
 }
@@ -384,26 +385,10 @@ async fn internal_notes_never_appear_in_any_customer_facing_response(db: PgPool)
     // Every customer-facing response, serialized as sent: no trace of it.
     // Each must succeed: an error page would carry no note and prove nothing.
     let mut bodies = vec![
-        ok(ticket(&app, &owner, &id).await)
-            .await
-            .text()
-            .await
-            .unwrap(),
-        ok(app.get(&owner, "support/tickets").await)
-            .await
-            .text()
-            .await
-            .unwrap(),
-        ok(app.get(&owner, "dashboard/summary").await)
-            .await
-            .text()
-            .await
-            .unwrap(),
-        ok(app.get(&owner, "audit/entries").await)
-            .await
-            .text()
-            .await
-            .unwrap(),
+        ticket_text(&app, &owner, &id).await,
+        ok_text(app.get(&owner, "support/tickets").await).await,
+        ok_text(app.get(&owner, "dashboard/summary").await).await,
+        ok_text(app.get(&owner, "audit/entries").await).await,
     ];
     for path in [
         format!("/support/{id}"),
@@ -411,13 +396,7 @@ async fn internal_notes_never_appear_in_any_customer_facing_response(db: PgPool)
         "/".into(),
         "/audit".into(),
     ] {
-        bodies.push(
-            ok(owner.get(app.url(&path)).send().await.unwrap())
-                .await
-                .text()
-                .await
-                .unwrap(),
-        );
+        bodies.push(ok_text(owner.get(app.url(&path)).send().await.unwrap()).await);
     }
     for body in &bodies {
         assert!(!body.contains(&marker), "internal note leaked: {body}");
@@ -737,11 +716,7 @@ async fn demo_data_has_a_staff_account_and_tickets_once(db: PgPool) {
 }
 
 async fn ticket_text(app: &TestApp, client: &Client, id: &str) -> String {
-    ok(ticket(app, client, id).await)
-        .await
-        .text()
-        .await
-        .unwrap()
+    ok_text(ticket(app, client, id).await).await
 }
 
 /// The console page is server-rendered with the ticket read once (server
