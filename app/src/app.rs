@@ -1,17 +1,11 @@
 use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
 use crate::audit::AuditPage;
-use crate::auth::api::{get_current_user, SignIn, SignOut, SignUp};
-use crate::auth::model::CurrentUser;
-use crate::auth::{SignInPage, SignUpPage};
+use crate::auth::{AuthContext, SignInPage, SignUpPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
-use crate::error::AppError;
-use crate::support::{
-    NewTicketPage, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage, SupportPage,
-    TicketPage,
-};
-use crate::team::api::{AcceptInvitation, LeaveOrganization};
+use crate::staff::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};
+use crate::support::{NewTicketPage, SupportPage, TicketPage};
 use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
 use crate::ui::AppLayout;
@@ -43,48 +37,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user, and the actions that change who that is. Pages read
-/// the user from here; the resource refetches whenever one of the actions ran.
-#[derive(Clone, Copy)]
-pub struct AuthContext {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
-    pub sign_out: ServerAction<SignOut>,
-    /// Joining an organization switches the session to it.
-    pub accept_invitation: ServerAction<AcceptInvitation>,
-    pub leave: ServerAction<LeaveOrganization>,
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_up = ServerAction::<SignUp>::new();
-    let sign_out = ServerAction::<SignOut>::new();
-    let accept_invitation = ServerAction::<AcceptInvitation>::new();
-    let leave = ServerAction::<LeaveOrganization>::new();
-    let user = Resource::new(
-        move || {
-            (
-                sign_in.version().get(),
-                sign_up.version().get(),
-                sign_out.version().get(),
-                accept_invitation.version().get(),
-                leave.version().get(),
-            )
-        },
-        // Boxed: the resource moves its future several times while spawning it.
-        |_| Box::pin(get_current_user()),
-    );
-    provide_context(AuthContext {
-        user,
-        sign_in,
-        sign_up,
-        sign_out,
-        accept_invitation,
-        leave,
-    });
+    AuthContext::provide();
 
     // Lets end-to-end tests (and curious developers) see that hydration finished.
     Effect::new(|_| {
@@ -121,7 +77,7 @@ pub fn App() -> impl IntoView {
                 // The support console: staff only, its own sign-in and frame.
                 <Route path=path!("/staff/sign-in") view=StaffSignInPage/>
                 <ParentRoute path=path!("/staff") view=StaffLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=crate::support::staff_page::StaffHome/>
+                    <Route path=path!("") view=StaffHome/>
                     <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -1,42 +1,43 @@
-//! Portal's application: every page, component and server function, shared by
-//! the server (feature `ssr`) and the browser (feature `hydrate`).
+//! Portal's user interface: every page, component and server function, shared
+//! by the server (feature `ssr`, which renders pages and runs the server
+//! functions) and the browser (feature `hydrate`).
 //!
 //! Start with `app.rs` (the route table), then one feature folder, e.g.
-//! `auth/`: `api.rs` (server functions) → `service.rs` (workflow) → `db.rs` (SQL).
+//! `billing/`: `page.rs` (the route) and `components.rs` (its parts), and
+//! `api.rs` (server functions: read the session, check the permission, parse,
+//! call one `backend` service). Types on the wire come from `domain`; the
+//! services and SQL live in the `backend` crate, which the browser never
+//! compiles.
 #![recursion_limit = "512"]
 
 /// Account settings: names, billing and login email, password, sessions.
 pub mod account;
-/// API keys: create, rotate, revoke, and verify presented keys fast.
+/// API keys: create, rotate, revoke.
 pub mod api_keys;
-/// The shell, the `App` component, the route table and app-wide context.
+/// The shell, the `App` component and the route table.
 pub mod app;
 /// The audit page: filter, page through and export the audit log.
 pub mod audit;
-/// Sign-up, sign-in, sign-out and the current user.
+/// Sign-up, sign-in, sign-out, the current user and `AuthContext`.
 pub mod auth;
 /// Plan, subscription, card on file, invoices (with PDFs) and plan changes.
 pub mod billing;
 /// The organization at a glance.
 pub mod dashboard;
-/// Validated domain types and the permission matrix (no I/O, both targets).
-pub mod domain;
-/// `AppError`, the one error type of every server function.
-pub mod error;
-/// Live updates: server events pushed to open pages (SSE over Redis pub/sub).
+/// Live updates pushed to open pages.
 pub mod live;
-/// Outgoing email through a transactional outbox.
-pub mod notifications;
-/// Server-only plumbing: state, sessions, audit log, rate limits.
+/// What server functions read from the request: state, sessions, cookies.
 #[cfg(feature = "ssr")]
-pub mod server;
-/// Support tickets for customers and the staff console that answers them.
+pub mod request;
+/// The support console for the company's staff.
+pub mod staff;
+/// Support tickets, as customers use them.
 pub mod support;
 /// Who belongs to the organization.
 pub mod team;
-/// The design system: forms, cards, layout, theme.
+/// The design system: frame, page header, tables, pager, badges, forms, theme.
 pub mod ui;
-/// Usage against plan limits: metering, live gauges, alerts, history, forecast.
+/// Usage against plan limits: live gauges, history, forecast, alerts.
 pub mod usage;
 
 pub use app::{shell, App};

@@ -2,7 +2,7 @@
 
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
-use app::server::Settings;
+use backend::Settings;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use std::time::Duration;
@@ -96,7 +96,6 @@ impl Config {
                 "PORTAL_API_KEY_FLUSH_SECONDS",
                 30u64,
             )?),
-            clock: Default::default(),
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

@@ -3,7 +3,7 @@
 //! nothing that already exists. Later features extend it.
 
 use anyhow::Context;
-use app::domain::Password;
+use domain::Password;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -47,7 +47,7 @@ const ORGS: &[DemoOrg] = &[
 
 pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     let password = Password::parse(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = app::server::password::hash_password(password)
+    let hash = backend::password::hash_password(password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = db.begin().await?;

@@ -1,7 +1,7 @@
 //! Sending email over SMTP with lettre.
 
 use anyhow::Context;
-use app::notifications::RenderedEmail;
+use backend::notifications::RenderedEmail;
 use lettre::message::header::{ContentType, MessageId};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;

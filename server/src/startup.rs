@@ -7,21 +7,22 @@ use crate::http;
 use crate::mail::{Mailer, SmtpConfig, SmtpTls};
 use crate::workers::notifications::{NotificationWorker, WorkerConfig};
 use anyhow::Context;
-use app::api_keys::verifier::ApiKeyVerifier;
-use app::server::AppState;
 use app::{shell, App};
+use axum::extract::FromRef;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
+use backend::{AppState, Ctx};
 use fred::prelude::*;
+use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -31,6 +32,14 @@ use tokio::sync::watch;
 pub const API_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// What the router holds: the backend's state and the options the Leptos
+/// integration reads (site root, output name). Handlers extract either.
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos_options: LeptosOptions,
+}
 
 pub struct Application {
     listener: TcpListener,
@@ -55,7 +64,7 @@ impl Application {
         }
         Ok(Self {
             listener,
-            router: build_router(state.clone(), sink),
+            router: build_router(state.clone(), config.leptos_options.clone(), sink),
             state,
             worker: config.inline_worker.then_some(worker),
         })
@@ -130,15 +139,10 @@ async fn build_parts(
     };
     let worker_config = WorkerConfig::new(&config.settings.redis_prefix, &config.base_url);
     let worker = NotificationWorker::new(db.clone(), redis.clone(), mailer, worker_config);
-    let state = AppState {
-        leptos_options: config.leptos_options.clone(),
-        db,
-        redis,
-        settings: Arc::new(config.settings.clone()),
-        api_keys: ApiKeyVerifier::new(API_KEY_CACHE_TTL),
-        live: Default::default(),
-        usage: Default::default(),
-    };
+    let state = AppState::new(
+        Ctx::new(db, redis, config.settings.clone()),
+        API_KEY_CACHE_TTL,
+    );
     crate::workers::api_keys::subscribe_to_invalidations(&state, config.redis_url.expose_secret())
         .await?;
     crate::workers::live::subscribe(&state, config.redis_url.expose_secret()).await?;
@@ -209,9 +213,16 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 /// The whole HTTP surface. `dev_mailbox` is `Some` only outside production.
-pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
+pub fn build_router(
+    state: AppState,
+    leptos_options: LeptosOptions,
+    dev_mailbox: Option<SmtpSink>,
+) -> Router {
     let routes = ROUTES.clone();
-    let leptos_options = state.leptos_options.clone();
+    let server_state = ServerState {
+        app: state.clone(),
+        leptos_options: leptos_options.clone(),
+    };
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -221,7 +232,7 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
         .unwrap_or_default();
     // leptos_routes_with_context also mounts every #[server] function at its path.
     Router::new()
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
@@ -254,13 +265,13 @@ pub fn build_router(state: AppState, dev_mailbox: Option<SmtpSink>) -> Router {
         )
         .merge(dev_routes)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
+            ServerState,
             _,
         >(context, shell))
         .layer(from_fn(http::server_fns::map_errors))
         .layer(from_fn(http::csrf::reject_cross_site_writes))
         .layer(http::trace_layer())
-        .with_state(state)
+        .with_state(server_state)
 }
 
 async fn shutdown_signal() {

@@ -219,7 +219,7 @@ async fn email_change_applies_only_when_the_link_is_confirmed_once(db: PgPool) {
         .fetch_one(&db)
         .await
         .unwrap();
-    assert_eq!(stored, app::server::session::hash_token(&token));
+    assert_eq!(stored, backend::tokens::hash_token(&token));
 
     // Opening the link (a GET, as a mail scanner would) changes nothing.
     let page = browser()

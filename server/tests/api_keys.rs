@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use app::domain::api_key::KEY_LEN;
+use domain::api_keys::KEY_LEN;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -60,7 +60,10 @@ async fn a_new_key_is_shown_once_and_only_its_hash_is_stored(db: PgPool) {
         .await
         .unwrap();
     assert_ne!(stored.key_hash, secret.as_bytes());
-    assert_eq!(stored.key_hash, app::api_keys::verifier::hash_key(&secret));
+    assert_eq!(
+        stored.key_hash,
+        backend::api_keys::verifier::hash_key(&secret)
+    );
     assert_eq!(stored.display_prefix, &secret[..12]);
     assert_eq!(ping(&app, &secret).await.0, StatusCode::OK);
 }
@@ -183,7 +186,7 @@ async fn a_rotated_key_works_during_its_grace_period_only(db: PgPool) {
         "the list shows the old key rotating out: {list}"
     );
 
-    app.verifier.advance_clock(Duration::from_secs(2 * 3600));
+    app.clock.advance(time::Duration::hours(2));
 
     let (status, body) = ping(&app, &old_secret).await;
     assert_eq!(
@@ -421,7 +424,7 @@ async fn the_saas_backend_verifies_keys_with_its_operator_token(db: PgPool) {
     let unknown = json(
         verify(
             "op-secret-token",
-            app::domain::ApiKeySecret::from_body(&"x".repeat(32))
+            domain::ApiKeySecret::from_body(&"x".repeat(32))
                 .unwrap()
                 .expose()
                 .to_owned(),

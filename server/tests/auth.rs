@@ -147,7 +147,7 @@ async fn only_a_hash_of_the_session_token_is_stored(db: PgPool) {
         .await
         .unwrap();
     assert_ne!(stored, token.as_bytes());
-    assert_eq!(stored, app::server::session::hash_token(&token));
+    assert_eq!(stored, backend::tokens::hash_token(&token));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -327,7 +327,7 @@ async fn evict_cached_session(app: &TestApp, token: &str) {
 }
 
 fn hex_hash(token: &str) -> String {
-    app::server::session::hash_token(token)
+    backend::tokens::hash_token(token)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

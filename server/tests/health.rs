@@ -90,7 +90,10 @@ async fn pages_answer_while_another_router_is_built(db: PgPool) {
         std::thread::spawn(move || {
             let _runtime = runtime.enter();
             while !done.load(Ordering::Relaxed) {
-                drop(server::startup::build_router(state.clone(), None));
+                let options = leptos::config::LeptosOptions::builder()
+                    .output_name("portal")
+                    .build();
+                drop(server::startup::build_router(state.clone(), options, None));
             }
         })
     };

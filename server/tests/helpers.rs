@@ -1,5 +1,6 @@
-use app::api_keys::verifier::ApiKeyVerifier;
-use app::server::{AppState, Settings};
+use backend::api_keys::verifier::ApiKeyVerifier;
+use backend::clock::Clock;
+use backend::{AppState, Ctx, Settings};
 use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
@@ -12,10 +13,12 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
-    /// This instance's API key cache (to move its clock or flush it).
+    /// This instance's API key cache (to flush it).
     pub verifier: ApiKeyVerifier,
     pub db: PgPool,
     pub settings: Arc<Settings>,
+    /// The served app's one clock: tests move it to reach expiries.
+    pub clock: Clock,
     /// The served app's state (its usage meter, live hub, Redis pool).
     pub state: AppState,
 }
@@ -68,16 +71,11 @@ async fn serve(
     let redis = server::startup::connect_redis(redis_url)
         .await
         .expect("redis pool");
-    let settings = Arc::new(settings);
-    let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("portal").build(),
-        db: db.clone(),
-        redis,
-        settings: settings.clone(),
-        api_keys: ApiKeyVerifier::new(server::startup::API_KEY_CACHE_TTL),
-        live: Default::default(),
-        usage: Default::default(),
-    };
+    let state = AppState::new(
+        Ctx::new(db.clone(), redis, settings),
+        server::startup::API_KEY_CACHE_TTL,
+    );
+    let settings = state.settings.clone();
     server::workers::api_keys::subscribe_to_invalidations(&state, redis_url)
         .await
         .expect("subscriber");
@@ -90,7 +88,8 @@ async fn serve(
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = server::startup::build_router(state, mailbox);
+    let leptos_options = LeptosOptions::builder().output_name("portal").build();
+    let router = server::startup::build_router(state, leptos_options, mailbox);
     let db_for_test = db.clone();
     tokio::spawn(async move {
         axum::serve(
@@ -102,6 +101,7 @@ async fn serve(
     });
     TestApp {
         address,
+        clock: state_for_test.clock.clone(),
         settings,
         verifier,
         db: db_for_test,
@@ -217,10 +217,8 @@ pub async fn json(response: Response) -> Value {
 /// returns a client signed in as them.
 pub async fn member_with_role(app: &TestApp, owner_email: &str, role: &str) -> Client {
     let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let password = app::domain::Password::parse(PASSWORD).unwrap();
-    let hash = app::server::password::hash_password(password)
-        .await
-        .unwrap();
+    let password = domain::Password::parse(PASSWORD).unwrap();
+    let hash = backend::password::hash_password(password).await.unwrap();
     sqlx::query!(
         r#"with new_user as (
                insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id)

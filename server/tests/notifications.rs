@@ -1,6 +1,6 @@
 use crate::helpers::*;
-use app::domain::EmailAddress;
-use app::notifications::Email;
+use backend::notifications::Email;
+use domain::EmailAddress;
 use fred::prelude::*;
 use server::dev::smtp_sink::{Refusal, SmtpSink};
 use server::mail::Mailer;
@@ -80,7 +80,7 @@ async fn queue_welcome(db: &PgPool, key: &str, to: &str) {
         name: "Ada".into(),
         organization_name: "Acme".into(),
     };
-    app::notifications::service::notify(
+    backend::notifications::service::notify(
         &mut tx,
         key,
         None,
@@ -102,7 +102,7 @@ async fn drain(worker: &NotificationWorker) -> Vec<Delivery> {
 }
 
 async fn status(db: &PgPool, key: &str) -> (String, i32, Option<String>) {
-    let row = app::notifications::db::find_status(db, key)
+    let row = backend::notifications::db::find_status(db, key)
         .await
         .unwrap()
         .expect("notification row");

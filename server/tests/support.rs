@@ -39,10 +39,9 @@ fn staff_reads(ticket: &str) -> Vec<String> {
 /// not by sign-up) and returns its email and user id.
 pub async fn create_staff(app: &TestApp, name: &str) -> (String, String) {
     let email = format!("staff-{}@portal.example", Uuid::new_v4().simple());
-    let hash =
-        app::server::password::hash_password(app::domain::Password::parse(PASSWORD).unwrap())
-            .await
-            .unwrap();
+    let hash = backend::password::hash_password(domain::Password::parse(PASSWORD).unwrap())
+        .await
+        .unwrap();
     let user_id: Uuid = sqlx::query_scalar(
         "insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id",
     )

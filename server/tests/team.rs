@@ -212,14 +212,13 @@ async fn an_expired_invitation_says_so_and_changes_nothing(db: PgPool) {
     invite_ok(&app, &owner, &email, "member").await;
     let token = token_for(&app, &email).await;
 
-    app.settings
-        .clock
+    app.clock
         .advance(time::Duration::days(7) - time::Duration::minutes(1));
     assert_eq!(
         json(preview(&app, &browser(), &token).await).await["status"],
         "Pending"
     );
-    app.settings.clock.advance(time::Duration::minutes(2));
+    app.clock.advance(time::Duration::minutes(2));
     assert_eq!(
         json(preview(&app, &browser(), &token).await).await["status"],
         "Expired"
@@ -748,7 +747,7 @@ async fn invitation_emails_are_queued_with_the_invitation_and_lose_their_token_o
         .unwrap();
     assert_eq!(
         stored,
-        app::server::session::hash_token(&token),
+        backend::tokens::hash_token(&token),
         "only the hash is stored"
     );
 
@@ -757,7 +756,7 @@ async fn invitation_emails_are_queued_with_the_invitation_and_lose_their_token_o
         .await
         .unwrap();
     let mut conn = app.db.acquire().await.unwrap();
-    app::notifications::db::mark_sent(&mut conn, id)
+    backend::notifications::db::mark_sent(&mut conn, id)
         .await
         .unwrap();
     let data: Value = sqlx::query_scalar!("select data from notification where id = $1", id)

@@ -380,7 +380,7 @@ async fn a_page_keeps_hearing_after_a_burst_for_thousands_of_other_organizations
     for _ in 0..20 {
         let others = app.state.redis.next().pipeline();
         for _ in 0..1_000 {
-            let channel = app::live::channel(&app.settings, Uuid::new_v4());
+            let channel = backend::live::channel(&app.settings, Uuid::new_v4());
             let _: () =
                 fred::interfaces::PubsubInterface::publish(&others, channel, totals.as_str())
                     .await
@@ -422,7 +422,7 @@ async fn a_page_open_through_a_redis_restart_catches_up_from_the_ledger(db: PgPo
     // published by a refresh round: only the resubscription's catch-up can
     // tell the page.
     post_events(&app, vec![event(org, "during-outage", "api_calls", 9)]).await;
-    app::usage::service::apply_pending_calls(&app.db)
+    backend::usage::service::apply_pending_calls(&app.db)
         .await
         .unwrap();
     let _restarted = OwnRedis::start(port);
@@ -441,7 +441,7 @@ async fn a_page_open_through_a_redis_restart_catches_up_from_the_ledger(db: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn a_gauge_on_one_instance_hears_events_recorded_by_another(db: PgPool) {
     let prefix = format!("test:{}", Uuid::new_v4());
-    let shared = |s: &mut app::server::Settings| {
+    let shared = |s: &mut backend::Settings| {
         s.operator_token = Some(OPERATOR.to_owned().into());
         s.redis_prefix = prefix.clone();
     };

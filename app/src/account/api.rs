@@ -1,43 +1,51 @@
-use super::model::{AccountSettings, ActiveSession};
-use crate::error::AppError;
+//! Server functions of account settings: thin adapters over
+//! `backend::account::service` (session → permission → parse → one call).
+
+use domain::account::{AccountSettings, ActiveSession};
+use domain::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{client, ctx, require_member, require_permission, session},
+    backend::account::service,
+    domain::{EmailAddress, FieldErrors, OrganizationName, Password, Permission, PersonName},
+};
 
 /// Any member: their own name and emails, the organization's name and
 /// billing email, and what they may change. Errors: `Unauthorized`.
 #[server(endpoint = "account/settings", input = server_fn::codec::GetUrl)]
 pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
-    super::service::settings().await
+    let session = require_member()?;
+    Ok(service::settings(&ctx()?, &session).await?)
 }
 
 /// Owner, admin: renames the organization.
 /// Errors: `Validation` (`organization_name`), `Forbidden`.
 #[server(endpoint = "account/organization_name")]
 pub async fn update_organization_name(organization_name: String) -> Result<(), AppError> {
-    let name = crate::domain::OrganizationName::parse(&organization_name).map_err(|e| {
-        AppError::Validation(crate::error::FieldErrors::single(
-            "organization_name",
-            e.to_string(),
-        ))
-    })?;
-    super::service::rename_organization(name).await
+    let session = require_permission(Permission::ManageOrganization)?;
+    let name = OrganizationName::parse(&organization_name)
+        .map_err(|e| FieldErrors::single("organization_name", e.to_string()))?;
+    Ok(service::rename_organization(&ctx()?, &session, name).await?)
 }
 
 /// Owner, billing: sets where invoices and billing notices go; empty clears it
 /// (they then go to the owners). Errors: `Validation` (`billing_email`), `Forbidden`.
 #[server(endpoint = "account/billing_email")]
 pub async fn update_billing_email(billing_email: String) -> Result<(), AppError> {
-    let email = super::service::parse_optional_email("billing_email", &billing_email)?;
-    super::service::change_billing_email(email).await
+    let session = require_permission(Permission::ManageBilling)?;
+    let email = domain::account::parse_optional_email("billing_email", &billing_email)?;
+    Ok(service::change_billing_email(&ctx()?, &session, email).await?)
 }
 
 /// Any member: changes their own display name. Errors: `Validation` (`name`).
 #[server(endpoint = "account/name")]
 pub async fn update_profile_name(name: String) -> Result<(), AppError> {
-    let name = crate::domain::PersonName::parse(&name).map_err(|e| {
-        AppError::Validation(crate::error::FieldErrors::single("name", e.to_string()))
-    })?;
-    super::service::rename_user(name).await
+    let session = require_member()?;
+    let name = PersonName::parse(&name).map_err(|e| FieldErrors::single("name", e.to_string()))?;
+    Ok(service::rename_user(&ctx()?, &session, name).await?)
 }
 
 /// Any member: changes their password and signs out every other session of
@@ -48,13 +56,10 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    let new_password = crate::domain::Password::parse(&new_password).map_err(|e| {
-        AppError::Validation(crate::error::FieldErrors::single(
-            "new_password",
-            e.to_string(),
-        ))
-    })?;
-    super::service::change_password(current_password, new_password).await
+    let session = require_member()?;
+    let new_password = Password::parse(&new_password)
+        .map_err(|e| FieldErrors::single("new_password", e.to_string()))?;
+    Ok(service::change_password(&ctx()?, &session, current_password, new_password).await?)
 }
 
 /// Any member: asks to move their login to `new_email`. Nothing changes until
@@ -63,13 +68,10 @@ pub async fn change_password(
 /// `password` wrong), `RateLimited`.
 #[server(endpoint = "account/email_change")]
 pub async fn request_email_change(new_email: String, password: String) -> Result<(), AppError> {
-    let new_email = crate::domain::EmailAddress::parse(&new_email).map_err(|e| {
-        AppError::Validation(crate::error::FieldErrors::single(
-            "new_email",
-            e.to_string(),
-        ))
-    })?;
-    super::service::request_email_change(new_email, password).await
+    let session = require_member()?;
+    let new_email = EmailAddress::parse(&new_email)
+        .map_err(|e| FieldErrors::single("new_email", e.to_string()))?;
+    Ok(service::request_email_change(&ctx()?, &session, new_email, password).await?)
 }
 
 /// Anyone holding the link: the new email a pending change would set, without
@@ -77,7 +79,7 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
 /// Errors: `NotFound` (unknown, used, superseded or expired link).
 #[server(endpoint = "account/email_change/check", input = server_fn::codec::GetUrl)]
 pub async fn check_email_change(token: String) -> Result<String, AppError> {
-    super::service::check_email_change(&token).await
+    Ok(service::check_email_change(&ctx()?, &token).await?)
 }
 
 /// Anyone holding the link: makes the new email the login email, once.
@@ -85,7 +87,8 @@ pub async fn check_email_change(token: String) -> Result<String, AppError> {
 /// (the email now belongs to another account).
 #[server(endpoint = "account/email_change/confirm")]
 pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
-    super::service::confirm_email_change(&token).await?;
+    let session = session()?;
+    service::confirm_email_change(&ctx()?, &client()?, session.as_ref(), &token).await?;
     leptos_axum::redirect("/account/confirm-email?done=1");
     Ok(())
 }
@@ -94,7 +97,8 @@ pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
 /// Errors: `Unauthorized`.
 #[server(endpoint = "account/sessions", input = server_fn::codec::GetUrl)]
 pub async fn list_sessions() -> Result<Vec<ActiveSession>, AppError> {
-    super::service::list_sessions().await
+    let session = require_member()?;
+    Ok(service::list_sessions(&ctx()?, &session).await?)
 }
 
 /// Any member: ends one of their other sessions; its next request is refused.
@@ -102,12 +106,14 @@ pub async fn list_sessions() -> Result<Vec<ActiveSession>, AppError> {
 /// browser's own session: use Sign out).
 #[server(endpoint = "account/sessions/revoke")]
 pub async fn revoke_session(id: Uuid) -> Result<(), AppError> {
-    super::service::revoke_session(id).await
+    let session = require_member()?;
+    Ok(service::revoke_session(&ctx()?, &session, id).await?)
 }
 
 /// Any member: ends every session of theirs except this browser's.
 /// Errors: `Unauthorized`.
 #[server(endpoint = "account/sessions/revoke_others")]
 pub async fn revoke_other_sessions() -> Result<(), AppError> {
-    super::service::revoke_other_sessions().await
+    let session = require_member()?;
+    Ok(service::revoke_other_sessions(&ctx()?, &session).await?)
 }

@@ -3,11 +3,11 @@ use super::api::{
     RequestEmailChange, RevokeOtherSessions, RevokeSession, UpdateBillingEmail,
     UpdateOrganizationName, UpdateProfileName,
 };
-use super::model::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
-use crate::domain::Password;
-use crate::error::AppError;
 use crate::ui::form::{field_error, form_error, saved_count};
 use crate::ui::{ErrorView, FormAlert, FormField, Loading, SubmitButton, ThemeToggle};
+use domain::account::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
+use domain::error::AppError;
+use domain::Password;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -63,14 +63,7 @@ where
 /// From the signed-in user, which the layout has already loaded (so server
 /// and browser render the same tabs).
 fn can_view_audit_log() -> Signal<bool> {
-    let auth = expect_context::<crate::app::AuthContext>();
-    Signal::derive(move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role.can(crate::domain::Permission::ViewAuditLog))
-    })
+    crate::auth::use_permission(domain::Permission::ViewAuditLog)
 }
 
 #[component]

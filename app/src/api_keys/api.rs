@@ -1,13 +1,24 @@
-use super::model::{ApiKey, CreatedApiKey};
-use crate::error::AppError;
+//! Server functions of API keys: thin adapters over `backend::api_keys::service`.
+
+use domain::api_keys::{ApiKey, CreatedApiKey};
+use domain::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{ctx, require_permission, state},
+    backend::api_keys::service,
+    domain::api_keys::{GracePeriod, NewApiKey},
+    domain::{FieldErrors, Permission},
+};
 
 /// Owner, admin, member: the organization's API keys (never their secrets).
 /// Errors: `Unauthorized`, `Forbidden` (billing role).
 #[server(endpoint = "api_keys/list", input = server_fn::codec::GetUrl)]
 pub async fn list_api_keys() -> Result<Vec<ApiKey>, AppError> {
-    super::service::list().await
+    let session = require_permission(Permission::ViewApiKeys)?;
+    Ok(service::list(&ctx()?, &session).await?)
 }
 
 /// Owner, admin: creates a key and returns its secret, this once.
@@ -18,15 +29,18 @@ pub async fn create_api_key(
     scope: String,
     expires_in: String,
 ) -> Result<CreatedApiKey, AppError> {
-    let input = super::service::NewApiKey::parse(&name, &scope, &expires_in)?;
-    super::service::create(input).await
+    let session = require_permission(Permission::ManageApiKeys)?;
+    let input = NewApiKey::parse(&name, &scope, &expires_in)?;
+    Ok(service::create(&ctx()?, &session, input).await?)
 }
 
 /// Owner, admin: revokes a key at once, on every server.
 /// Errors: `NotFound` (also for other organizations' keys), `Forbidden`.
 #[server(endpoint = "api_keys/revoke")]
 pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
-    super::service::revoke(id).await
+    let session = require_permission(Permission::ManageApiKeys)?;
+    let state = state()?;
+    Ok(service::revoke(&state, &state.api_keys, &session, id).await?)
 }
 
 /// Owner, admin: issues a replacement key (returned this once); the old key
@@ -34,8 +48,9 @@ pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
 /// Errors: `NotFound`, `Validation`, `Forbidden`.
 #[server(endpoint = "api_keys/rotate")]
 pub async fn rotate_api_key(id: Uuid, grace_hours: String) -> Result<CreatedApiKey, AppError> {
-    use crate::error::FieldErrors;
-    let grace = super::model::GracePeriod::parse(&grace_hours)
-        .map_err(|e| AppError::Validation(FieldErrors::single("grace_hours", e.to_string())))?;
-    super::service::rotate(id, grace).await
+    let session = require_permission(Permission::ManageApiKeys)?;
+    let grace = GracePeriod::parse(&grace_hours)
+        .map_err(|e| FieldErrors::single("grace_hours", e.to_string()))?;
+    let state = state()?;
+    Ok(service::rotate(&state, &state.api_keys, &session, id, grace).await?)
 }

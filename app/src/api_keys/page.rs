@@ -1,15 +1,14 @@
 use super::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
-use super::model::{ApiKey, CreatedApiKey, GracePeriod, KeyLifetime};
-use crate::app::AuthContext;
-use crate::domain::Permission;
+use crate::auth::use_permission;
 use crate::ui::form::{field_error, form_error};
 use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use domain::api_keys::{ApiKey, CreatedApiKey, GracePeriod, KeyLifetime};
+use domain::Permission;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
@@ -29,13 +28,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         let rotated = rotate.value().get().and_then(Result::ok);
         rotated.or(created)
     });
-    let can_manage = Signal::derive(move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role.can(Permission::ManageApiKeys))
-    });
+    let can_manage = use_permission(Permission::ManageApiKeys);
     view! {
         <Title text="API keys · Portal"/>
         <div class="space-y-6">

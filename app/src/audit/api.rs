@@ -1,6 +1,15 @@
-use super::model::{AuditFilterInput, AuditLogPage};
-use crate::error::AppError;
+//! Server functions of the audit page: a thin adapter over `backend::audit::service`.
+
+use domain::audit::{AuditFilterInput, AuditLogPage};
+use domain::AppError;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{ctx, require_permission},
+    backend::audit::service,
+    domain::Permission,
+};
 
 /// Owner, admin: one page of the organization's audit log, newest first,
 /// matching the filter; `before` is the previous page's `next_before`.
@@ -11,6 +20,6 @@ pub async fn list_audit_entries(
     #[server(default)] filter: AuditFilterInput,
 ) -> Result<AuditLogPage, AppError> {
     // Authorize before looking at the input, so a member learns nothing.
-    crate::server::require_permission(crate::domain::Permission::ViewAuditLog)?;
-    super::service::list(filter.parse()?).await
+    let session = require_permission(Permission::ViewAuditLog)?;
+    Ok(service::list(&ctx()?, &session, filter.parse()?).await?)
 }

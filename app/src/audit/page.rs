@@ -1,10 +1,10 @@
 use super::api::list_audit_entries;
-use super::model::{
-    AuditFilterInput, AuditLogEntry, FieldChange, KNOWN_ACTIONS, KNOWN_TARGET_TYPES,
-};
 use crate::account::page::SettingsTabs;
 use crate::ui::form::field_error;
 use crate::ui::{EmptyState, ErrorView, Loading};
+use domain::audit::{
+    AuditFilterInput, AuditLogEntry, FieldChange, KNOWN_ACTIONS, KNOWN_TARGET_TYPES,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -82,7 +82,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn FilterForm(
     input: AuditFilterInput,
-    error: Signal<Option<crate::error::AppError>>,
+    error: Signal<Option<domain::error::AppError>>,
 ) -> impl IntoView {
     let query = input.query_string();
     let export = if query.is_empty() {

@@ -1,18 +1,15 @@
-//! Sign-up, sign-in and sign-out.
+//! Sign-up, sign-in and sign-out, and who is signed in.
 //!
 //! Data flow: the forms (`page.rs`) post to the server functions in `api.rs`,
-//! which parse input into domain types and call `service.rs`. The service runs
-//! each workflow in one Postgres transaction (organization, user, membership,
-//! session and audit entries together), then sets or clears the session cookie.
-//! Sessions themselves live in `crate::server::session`.
+//! which parse input into domain types, call `backend::auth::service` (one
+//! Postgres transaction: organization, user, membership, session and audit
+//! entries together) and set or clear the session cookie it answers with.
+//! `AuthContext` (the signed-in user, for every page) and `use_permission`
+//! live here too.
 
 pub mod api;
-pub mod model;
+pub mod context;
 pub mod page;
 
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod service;
-
+pub use context::{use_auth, use_current_user, use_permission, AuthContext};
 pub use page::{SignInPage, SignUpPage};

@@ -1,7 +1,7 @@
-use crate::app::AuthContext;
-use crate::domain::Password;
+use crate::auth::AuthContext;
 use crate::ui::form::{field_error, form_error};
 use crate::ui::{FormAlert, FormField, SubmitButton, ThemeToggle};
+use domain::Password;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -82,8 +82,6 @@ pub(crate) fn const_format_hint() -> &'static str {
 mod tests {
     #[test]
     fn password_hint_states_the_real_minimum() {
-        assert!(
-            super::const_format_hint().contains(&crate::domain::Password::MIN_CHARS.to_string())
-        );
+        assert!(super::const_format_hint().contains(&domain::Password::MIN_CHARS.to_string()));
     }
 }

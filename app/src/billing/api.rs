@@ -1,19 +1,30 @@
-use super::model::{BillingOverview, InvoicePage, PaymentMethod, PlanChangePreview};
-use crate::error::AppError;
+//! Server functions of billing: thin adapters over `backend::billing::service`.
+
+use domain::billing::{BillingOverview, InvoicePage, PaymentMethod, PlanChangePreview};
+use domain::AppError;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{ctx, require_permission, state},
+    backend::billing::service,
+    domain::Permission,
+};
 
 /// Every member: plan, subscription, card on file, billing email and details.
 /// Errors: `Unauthorized`.
 #[server(endpoint = "billing/overview", input = server_fn::codec::GetUrl)]
 pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
-    super::service::overview().await
+    let session = require_permission(Permission::ViewBilling)?;
+    Ok(service::overview(&ctx()?, &session).await?)
 }
 
 /// Every member: one page (1-based) of the invoice history, newest first.
 /// Errors: `Unauthorized`.
 #[server(endpoint = "billing/invoices", input = server_fn::codec::GetUrl)]
 pub async fn list_invoices(page: u32) -> Result<InvoicePage, AppError> {
-    super::service::invoices(page).await
+    let session = require_permission(Permission::ViewBilling)?;
+    Ok(service::invoices(&ctx()?, &session, page).await?)
 }
 
 /// Owner, billing: the address and tax ID printed on invoices.
@@ -28,7 +39,8 @@ pub async fn update_billing_details(
     country: String,
     tax_id: String,
 ) -> Result<(), AppError> {
-    use super::model::{BillingDetails, BillingDetailsUpdate};
+    use domain::billing::{BillingDetails, BillingDetailsUpdate};
+    let session = require_permission(Permission::ManageBilling)?;
     let update = BillingDetailsUpdate::parse(BillingDetails {
         company_name,
         address_line1,
@@ -39,7 +51,7 @@ pub async fn update_billing_details(
         tax_id,
     })
     .map_err(AppError::Validation)?;
-    super::service::update_details(update).await
+    Ok(service::update_details(&ctx()?, &session, update).await?)
 }
 
 /// Owner, billing: replaces the card on file. The card goes to the payment
@@ -53,9 +65,12 @@ pub async fn update_payment_method(
     exp_year: String,
     cvc: String,
 ) -> Result<PaymentMethod, AppError> {
-    use crate::domain::card::{CardCvc, CardExpiry, CardNumber};
-    use crate::error::FieldErrors;
-    let today = time::OffsetDateTime::now_utc();
+    use backend::billing::provider::CardInput;
+    use domain::card::{CardCvc, CardExpiry, CardNumber};
+    use domain::FieldErrors;
+    let session = require_permission(Permission::ManageBilling)?;
+    let state = state()?;
+    let today = state.now();
     let mut errors = FieldErrors::new();
     let number = errors.check("card_number", CardNumber::parse(&card_number));
     let expiry = errors.check(
@@ -67,17 +82,15 @@ pub async fn update_payment_method(
         ),
     );
     let cvc = errors.check("cvc", CardCvc::parse(&cvc));
-    match (number, expiry, cvc) {
-        (Some(number), Some(expiry), Some(cvc)) => {
-            super::service::update_payment_method(super::provider::CardInput {
-                number,
-                expiry,
-                cvc,
-            })
-            .await
-        }
-        _ => Err(AppError::Validation(errors)),
-    }
+    let (Some(number), Some(expiry), Some(cvc)) = (number, expiry, cvc) else {
+        return Err(AppError::Validation(errors));
+    };
+    let card = CardInput {
+        number,
+        expiry,
+        cvc,
+    };
+    Ok(service::update_payment_method(&state, &session, card).await?)
 }
 
 /// Owner, billing: what moving to `plan` would cost now, when it takes effect,
@@ -85,7 +98,8 @@ pub async fn update_payment_method(
 /// Errors: `Validation` (`plan`), `Forbidden`.
 #[server(endpoint = "billing/preview_plan_change", input = server_fn::codec::GetUrl)]
 pub async fn preview_plan_change(plan: String) -> Result<PlanChangePreview, AppError> {
-    super::service::preview_plan_change(&plan).await
+    let session = require_permission(Permission::ManageBilling)?;
+    Ok(service::preview_plan_change(&ctx()?, &session, &plan).await?)
 }
 
 /// Owner, billing: upgrades now (charging the prorated difference), schedules
@@ -93,19 +107,22 @@ pub async fn preview_plan_change(plan: String) -> Result<PlanChangePreview, AppE
 /// Errors: `Conflict` (limits exceeded, no card, card declined), `Validation`, `Forbidden`.
 #[server(endpoint = "billing/change_plan")]
 pub async fn change_plan(plan: String) -> Result<PlanChangePreview, AppError> {
-    super::service::change_plan(&plan).await
+    let session = require_permission(Permission::ManageBilling)?;
+    Ok(service::change_plan(&ctx()?, &session, &plan).await?)
 }
 
 /// Owner, billing: ends the subscription when the current period ends.
 /// Errors: `Conflict` (already canceled, on Free), `Forbidden`.
 #[server(endpoint = "billing/cancel")]
 pub async fn cancel_subscription() -> Result<(), AppError> {
-    super::service::cancel_subscription().await
+    let session = require_permission(Permission::ManageBilling)?;
+    Ok(service::cancel_subscription(&ctx()?, &session).await?)
 }
 
 /// Owner, billing: keeps a canceled subscription going.
 /// Errors: `Conflict` (not canceled), `Forbidden`.
 #[server(endpoint = "billing/resume")]
 pub async fn resume_subscription() -> Result<(), AppError> {
-    super::service::resume_subscription().await
+    let session = require_permission(Permission::ManageBilling)?;
+    Ok(service::resume_subscription(&ctx()?, &session).await?)
 }

@@ -1,7 +1,7 @@
 //! Widgets of the billing page. They hold no business logic: values in, markup out.
 
-use super::model::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview};
 use crate::ui::Card;
+use domain::billing::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview};
 use leptos::prelude::*;
 
 /// Paid / Open / Overdue / Void, in colours that keep 4.5:1 contrast in both themes.

@@ -3,13 +3,13 @@ use super::api::{
     ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
 };
 use super::components::{InvoiceTable, PreviewSummary};
-use super::model::{BillingOverview, PlanChangeKind};
-use crate::app::AuthContext;
-use crate::domain::card::{CardExpiry, CardNumber};
-use crate::domain::Permission;
-use crate::error::AppError;
+use crate::auth::use_permission;
 use crate::ui::form::{field_error, form_error, saved_count};
 use crate::ui::{Card, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use domain::billing::{BillingOverview, PlanChangeKind};
+use domain::card::{CardExpiry, CardNumber};
+use domain::error::AppError;
+use domain::Permission;
 // One server function owns the billing email; Settings shows it too.
 use crate::account::api::UpdateBillingEmail;
 use leptos::prelude::*;
@@ -19,7 +19,6 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     let update_email = ServerAction::<UpdateBillingEmail>::new();
     let update_details = ServerAction::<UpdateBillingDetails>::new();
     let update_card = ServerAction::<UpdatePaymentMethod>::new();
@@ -58,13 +57,7 @@ pub fn BillingPage() -> impl IntoView {
         move || (page(), saved_change.get()),
         |(page, _)| list_invoices(page),
     );
-    let can_manage = Signal::derive(move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role.can(Permission::ManageBilling))
-    });
+    let can_manage = use_permission(Permission::ManageBilling);
     view! {
         <Title text="Billing · Portal"/>
         <div class="space-y-6">

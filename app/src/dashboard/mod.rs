@@ -1,14 +1,7 @@
-//! The dashboard: the organization at a glance (account, live usage against
-//! limits, billing, recent invoices, team, API keys), in at most two round
-//! trips per view (see `service.rs`).
+//! The dashboard: the organization at a glance, with live gauges.
+//! `api.rs` calls `backend::dashboard::service`.
 
 pub mod api;
-pub mod model;
 pub mod page;
-
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 pub use page::DashboardPage;

@@ -1,14 +1,15 @@
 use super::api::get_dashboard;
-use super::model::{format_money, DashboardSummary, InvoiceBrief};
 use crate::billing::components::StatusBadge;
-use crate::domain::dates::display_minutes;
-use crate::domain::format_date;
 use crate::live::{use_live_events, LiveEvent};
 use crate::support::components::StatusBadge as TicketStatusBadge;
-use crate::support::model::TicketSummary;
 use crate::ui::{Card, ErrorView, Loading};
-use crate::usage::model::{Metric, MetricUsage, UsageTotals};
 use crate::usage::page::Gauge;
+use domain::dashboard::{DashboardSummary, InvoiceBrief};
+use domain::dates::display_minutes;
+use domain::format_date;
+use domain::format_money;
+use domain::support::TicketSummary;
+use domain::usage::{Metric, MetricUsage, UsageTotals};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

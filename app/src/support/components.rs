@@ -1,6 +1,6 @@
 //! Widgets shared by the customer pages and the staff console.
 
-use super::model::{linkify, Segment, TicketPriority, TicketStatus};
+use domain::support::{linkify, Segment, TicketPriority, TicketStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

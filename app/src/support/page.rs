@@ -6,14 +6,14 @@ use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket
 use super::components::{
     query_url, MessageBody, Pager, PriorityLabel, SelectField, StatusBadge, TextAreaField,
 };
-use super::model::{
+use crate::ui::form::{action_error, field_error, saved_count};
+use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use domain::error::AppError;
+use domain::live::LiveEvent;
+use domain::support::{
     AuthorKind, TicketCategory, TicketPage as TicketListPage, TicketPriority, TicketStatus,
     TicketThread, MESSAGE_MAX_CHARS, SUBJECT_MAX_CHARS,
 };
-use crate::error::AppError;
-use crate::live::LiveEvent;
-use crate::ui::form::{action_error, field_error, saved_count};
-use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

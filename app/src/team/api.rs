@@ -1,8 +1,21 @@
-use super::model::{Invitation, InvitationPreview, MemberPage};
-use crate::domain::Role;
-use crate::error::AppError;
+//! Server functions of the team: thin adapters over `backend::team::service`.
+
+use domain::team::{Invitation, InvitationPreview, MemberPage};
+use domain::{AppError, Role};
 use leptos::prelude::*;
 use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{
+        client, ctx, require_member, require_permission, session, session_token, set_cookie, state,
+    },
+    backend::session::customer::{clear_session_cookie, session_cookie},
+    backend::session::Realm,
+    backend::team::service,
+    domain::team::{parse_role, NewInvitation},
+    domain::Permission,
+};
 
 /// Any member: one page of members matching `search` (name or email), owners
 /// first, with the seats used against the plan. `page` is 1-based (0 means 1).
@@ -12,14 +25,16 @@ pub async fn list_members(
     #[server(default)] search: String,
     #[server(default)] page: u32,
 ) -> Result<MemberPage, AppError> {
-    super::service::list_members(&search, page).await
+    let session = require_permission(Permission::ViewTeam)?;
+    Ok(service::list_members(&ctx()?, &session, &search, page).await?)
 }
 
 /// Owner, admin: invitations not yet accepted or revoked (expired included).
 /// Errors: `Forbidden`.
 #[server(endpoint = "team/invitations", input = server_fn::codec::GetUrl)]
 pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
-    super::service::list_invitations().await
+    let session = require_permission(Permission::ManageTeam)?;
+    Ok(service::list_invitations(&ctx()?, &session).await?)
 }
 
 /// Owner, admin: invites `email` with `role` and emails them a link.
@@ -27,22 +42,25 @@ pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
 /// `Conflict` (no free seat), `Forbidden` (an admin inviting an owner), `RateLimited`.
 #[server(endpoint = "team/invite")]
 pub async fn invite_member(email: String, role: String) -> Result<(), AppError> {
-    let input = super::model::NewInvitation::parse(&email, &role)?;
-    super::service::invite(input).await
+    let session = require_permission(Permission::ManageTeam)?;
+    let input = NewInvitation::parse(&email, &role)?;
+    Ok(service::invite(&ctx()?, &session, input).await?)
 }
 
 /// Owner, admin: sends a fresh link; the previous one stops working.
 /// Errors: `NotFound` (also other organizations' ids), `RateLimited`.
 #[server(endpoint = "team/invitations/resend")]
 pub async fn resend_invitation(id: Uuid) -> Result<(), AppError> {
-    super::service::resend_invitation(id).await
+    let session = require_permission(Permission::ManageTeam)?;
+    Ok(service::resend_invitation(&ctx()?, &session, id).await?)
 }
 
 /// Owner, admin: withdraws an invitation; its link says so.
 /// Errors: `NotFound` (also other organizations' ids).
 #[server(endpoint = "team/invitations/revoke")]
 pub async fn revoke_invitation(id: Uuid) -> Result<(), AppError> {
-    super::service::revoke_invitation(id).await
+    let session = require_permission(Permission::ManageTeam)?;
+    Ok(service::revoke_invitation(&ctx()?, &session, id).await?)
 }
 
 /// Owner, admin: changes a member's role and returns the role saved. Their
@@ -51,22 +69,27 @@ pub async fn revoke_invitation(id: Uuid) -> Result<(), AppError> {
 /// owner), `NotFound`, `Validation`.
 #[server(endpoint = "team/members/role")]
 pub async fn update_member_role(user_id: Uuid, role: String) -> Result<Role, AppError> {
-    let role = super::model::parse_role(&role)?;
-    super::service::update_role(user_id, role).await
+    let session = require_permission(Permission::ManageTeam)?;
+    let role = parse_role(&role)?;
+    Ok(service::update_role(&ctx()?, &session, user_id, role).await?)
 }
 
 /// Owner, admin: removes a member and ends their sessions here.
 /// Errors: `Forbidden`, `Conflict` (the last owner; yourself), `NotFound`.
 #[server(endpoint = "team/members/remove")]
 pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
-    super::service::remove_member(user_id).await
+    let session = require_permission(Permission::ManageTeam)?;
+    Ok(service::remove_member(&ctx()?, &session, user_id).await?)
 }
 
 /// Any member: leaves the organization and is signed out of it.
 /// Errors: `Conflict` (the last owner).
 #[server(endpoint = "team/leave")]
 pub async fn leave_organization() -> Result<(), AppError> {
-    super::service::leave().await?;
+    let session = require_member()?;
+    let state = state()?;
+    service::leave(&state, &session).await?;
+    set_cookie(&clear_session_cookie(&state.settings))?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -75,7 +98,8 @@ pub async fn leave_organization() -> Result<(), AppError> {
 /// Errors: `Forbidden`, `NotFound`, `Conflict` (yourself).
 #[server(endpoint = "team/transfer_ownership")]
 pub async fn transfer_ownership(user_id: Uuid) -> Result<(), AppError> {
-    super::service::transfer_ownership(user_id).await
+    let session = require_member()?;
+    Ok(service::transfer_ownership(&ctx()?, &session, user_id).await?)
 }
 
 /// Anyone with the link: what the invitation is, and whether it can still be
@@ -83,7 +107,7 @@ pub async fn transfer_ownership(user_id: Uuid) -> Result<(), AppError> {
 /// Errors: `NotFound` (unknown token).
 #[server(endpoint = "invitations/preview", input = server_fn::codec::GetUrl)]
 pub async fn get_invitation(token: String) -> Result<InvitationPreview, AppError> {
-    super::service::preview_invitation(&token).await
+    Ok(service::preview_invitation(&ctx()?, session()?.as_ref(), &token).await?)
 }
 
 /// Anyone with the link: joins the organization as the invited email, signed
@@ -97,7 +121,19 @@ pub async fn accept_invitation(
     #[server(default)] name: String,
     #[server(default)] password: String,
 ) -> Result<(), AppError> {
-    super::service::accept_invitation(&token, &name, password).await?;
+    let state = state()?;
+    let session = session()?;
+    let previous = session_token(Realm::Customer)?;
+    let acceptance = service::Acceptance {
+        token: &token,
+        session: session.as_ref(),
+        previous_token: previous.as_deref(),
+        name: &name,
+        password,
+    };
+    let cookie_token =
+        service::accept_invitation(&state, &state.usage, &client()?, acceptance).await?;
+    set_cookie(&session_cookie(&state.settings, &cookie_token))?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -1,11 +1,11 @@
 use super::api::get_invitation;
-use super::model::InvitationPreview;
-use crate::app::AuthContext;
 use crate::auth::page::{const_format_hint, AuthFrame};
-use crate::domain::Password;
-use crate::error::AppError;
+use crate::auth::AuthContext;
 use crate::ui::form::{action_error, field_error};
 use crate::ui::{FormAlert, FormField, Loading, SubmitButton};
+use domain::error::AppError;
+use domain::team::InvitationPreview;
+use domain::Password;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -8,13 +8,7 @@
 
 pub mod api;
 pub mod invitation_page;
-pub mod model;
 pub mod page;
-
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 pub use invitation_page::AcceptInvitationPage;
 pub use page::TeamPage;

@@ -2,13 +2,13 @@ use super::api::{
     list_invitations, list_members, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
     TransferOwnership, UpdateMemberRole,
 };
-use super::model::{Invitation, Member, MemberPage, SeatUsage};
-use crate::app::AuthContext;
-use crate::auth::model::CurrentUser;
-use crate::domain::{Permission, Role};
-use crate::error::AppError;
+use crate::auth::{use_current_user, use_permission, AuthContext};
 use crate::ui::form::{action_error, field_error, url_error_of};
 use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use domain::auth::CurrentUser;
+use domain::error::AppError;
+use domain::team::{Invitation, Member, MemberPage, SeatUsage};
+use domain::{Permission, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -18,7 +18,6 @@ use leptos_router::hooks::use_query_map;
 /// list with search, pages, inline role editing and removal.
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let page = move || {
@@ -33,12 +32,8 @@ pub fn TeamPage() -> impl IntoView {
         move || (search(), page(), actions.member_versions()),
         |(search, page, _)| list_members(search, page),
     );
-    let viewer = Signal::derive(move || auth.user.get().and_then(Result::ok).flatten());
-    let can_manage = Signal::derive(move || {
-        viewer
-            .get()
-            .is_some_and(|u| u.role.can(Permission::ManageTeam))
-    });
+    let viewer = use_current_user();
+    let can_manage = use_permission(Permission::ManageTeam);
 
     view! {
         <Title text="Team · Portal"/>
@@ -131,20 +126,14 @@ fn SearchForm() -> impl IntoView {
 
 #[component]
 fn InviteForm(action: ServerAction<InviteMember>) -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
     let error = action_error(action);
     let role_error = field_error(error, "role");
     let sent = move || {
         matches!(action.value().get(), Some(Ok(())))
             .then(|| view! { <p role="status" class="text-sm text-emerald-700 dark:text-emerald-300">"Invitation sent."</p> })
     };
-    let is_owner = move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role == Role::Owner)
-    };
+    let viewer = use_current_user();
+    let is_owner = move || viewer.get().is_some_and(|u| u.role == Role::Owner);
     view! {
         <section aria-labelledby="invite-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="invite-heading" class="mb-3 font-semibold">"Invite a teammate"</h2>

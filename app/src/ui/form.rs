@@ -1,4 +1,4 @@
-use crate::error::AppError;
+use domain::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use server_fn::ServerFn;

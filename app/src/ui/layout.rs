@@ -1,7 +1,7 @@
 use super::{render_errors_boundary, ThemeToggle};
-use crate::app::AuthContext;
-use crate::auth::model::CurrentUser;
-use crate::error::AppError;
+use crate::auth::AuthContext;
+use domain::auth::CurrentUser;
+use domain::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;

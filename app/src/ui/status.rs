@@ -1,4 +1,4 @@
-use crate::error::AppError;
+use domain::error::AppError;
 use leptos::prelude::*;
 
 #[component]

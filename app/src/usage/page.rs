@@ -1,13 +1,13 @@
 use super::api::get_usage_overview;
-use super::model::{
+use crate::live::{use_live_events, LiveEvent};
+use crate::ui::{Card, EmptyState, ErrorView, Loading};
+use domain::dates::format_day_month;
+use domain::format_date;
+use domain::group_thousands;
+use domain::usage::{
     change_percent, DailyUsage, Metric, MetricUsage, UsageAlert, UsageLevel, UsageOverview,
     UsageTotals,
 };
-use crate::dashboard::model::group_thousands;
-use crate::domain::dates::format_day_month;
-use crate::domain::format_date;
-use crate::live::{use_live_events, LiveEvent};
-use crate::ui::{Card, EmptyState, ErrorView, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -62,7 +62,7 @@ fn Overview(
             "Current billing period: "{period}
         </p>
         <div class="grid gap-4 md:grid-cols-3">
-            {super::model::Metric::ALL
+            {domain::usage::Metric::ALL
                 .into_iter()
                 .map(|metric| {
                     let usage = Signal::derive(move || MetricUsage {

@@ -7,8 +7,8 @@
 //! `redis-server` on PATH: it runs its own Redis so it can restart it.
 
 use anyhow::{bail, Context};
-use app::domain::EmailAddress;
-use app::notifications::Email;
+use backend::notifications::Email;
+use domain::EmailAddress;
 use server::dev::smtp_sink::SmtpSink;
 use server::mail::Mailer;
 use server::startup::{connect_postgres, connect_redis, sink_smtp_config, MIGRATOR};
@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     for batch_start in (0..total).step_by(BATCH) {
         let mut tx = db.begin().await?;
         for n in batch_start..(batch_start + BATCH).min(total) {
-            app::notifications::service::notify(
+            backend::notifications::service::notify(
                 &mut tx,
                 &format!("bench:{n}"),
                 None,

@@ -3,12 +3,12 @@
 //! only outside production (see `startup::build_router`).
 
 use super::smtp_sink::{CapturedMail, SmtpSink};
-use app::notifications::model::escape_html;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use backend::notifications::email::escape_html;
 use serde::Deserialize;
 
 pub fn routes<S: Clone + Send + Sync + 'static>(sink: SmtpSink) -> Router<S> {

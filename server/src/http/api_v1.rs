@@ -1,15 +1,15 @@
 //! The public API's smallest real endpoint, authenticated with a customer's
 //! API key, so a customer can check a new key with one `curl`.
 
-use app::api_keys::verifier::Rejection;
-use app::server::AppState;
-use app::usage::ingest::{self, RawBatch};
-use app::usage::service::{self, IngestFailure};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backend::api_keys::verifier::Rejection;
+use backend::usage::ingest::{self, RawBatch};
+use backend::usage::service::{self, IngestFailure};
+use backend::AppState;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -52,11 +52,7 @@ pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             ),
         )
             .into_response(),
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            problem(status, "unavailable", &error.to_string())
-        }
+        Err(error) => unavailable(&error),
     }
 }
 
@@ -73,6 +69,15 @@ fn message(reason: Rejection) -> &'static str {
         Rejection::Revoked => "This API key was revoked.",
         Rejection::Expired => "This API key has expired.",
     }
+}
+
+/// A backend failure, in the API's JSON shape (its cause is already logged).
+fn unavailable(error: &backend::Error) -> Response {
+    problem(
+        backend::error::status_of(error.app()),
+        "unavailable",
+        &error.to_string(),
+    )
 }
 
 fn problem(status: StatusCode, error: &str, message: &str) -> Response {
@@ -105,11 +110,7 @@ pub async fn verify_key(
         }))
         .into_response(),
         Ok(Err(reason)) => Json(json!({ "valid": false, "reason": reason })).into_response(),
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            problem(status, "unavailable", &error.to_string())
-        }
+        Err(error) => unavailable(&error),
     }
 }
 
@@ -137,7 +138,7 @@ fn refuse_unless_operator(state: &AppState, headers: &HeaderMap) -> Option<Respo
 /// 202 means every event is committed to the ledger; duplicates of recorded
 /// events (same organization and `event_id`) are acknowledged and counted
 /// once. Any invalid event refuses the whole batch with 400 and the index and
-/// field of each problem (see `app::usage::ingest`).
+/// field of each problem (see `backend::usage::ingest`).
 pub async fn record_usage_events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -156,20 +157,16 @@ pub async fn record_usage_events(
             )
         }
     };
-    let events = match ingest::validate(batch.events, state.settings.clock.now()) {
+    let events = match ingest::validate(batch.events, state.now()) {
         Ok(events) => events,
         Err(error) => return (StatusCode::BAD_REQUEST, Json(error)).into_response(),
     };
-    match service::record_events(&state, events).await {
+    match service::record_events(&state, &state.usage, events).await {
         Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
         Err(IngestFailure::Invalid(error)) => {
             (StatusCode::BAD_REQUEST, Json(error)).into_response()
         }
-        Err(IngestFailure::Backend(error)) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            problem(status, "unavailable", &error.to_string())
-        }
+        Err(IngestFailure::Backend(error)) => unavailable(&error),
     }
 }
 

@@ -1,15 +1,14 @@
 //! `GET /audit/export.csv`: the audit log of the signed-in organization as
 //! CSV, filtered like the audit page (same query parameters).
 
-use app::audit::model::AuditFilterInput;
-use app::domain::Permission;
-use app::error::AppError;
-use app::server::{AppState, AuthSession};
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use backend::{AppState, AuthSession};
+use domain::audit::AuditFilterInput;
+use domain::{AppError, Permission};
 
 /// The organization comes from the session (the session middleware runs
 /// before this route), never from the query. Rows are streamed from Postgres
@@ -18,19 +17,13 @@ pub async fn export_csv(
     State(state): State<AppState>,
     session: Option<Extension<AuthSession>>,
     Query(input): Query<AuditFilterInput>,
-) -> Response {
-    let Some(Extension(session)) = session else {
-        return refuse(AppError::Unauthorized);
-    };
-    if !session.role.can(Permission::ViewAuditLog) {
-        return refuse(AppError::Forbidden);
-    }
-    let filter = match input.parse() {
-        Ok(filter) => filter,
-        Err(error) => return refuse(error),
-    };
-    let rows = app::audit::service::export_csv(state.db.clone(), session.organization_id, filter);
-    (
+) -> Result<Response, backend::Error> {
+    let Extension(session) = session.ok_or(AppError::Unauthorized)?;
+    session.require(Permission::ViewAuditLog)?;
+    let filter = input.parse()?;
+    let rows =
+        backend::audit::service::export_csv(state.db.clone(), session.organization_id, filter);
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -41,11 +34,5 @@ pub async fn export_csv(
         ],
         Body::from_stream(rows),
     )
-        .into_response()
-}
-
-fn refuse(error: AppError) -> Response {
-    let status =
-        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, error.to_string()).into_response()
+        .into_response())
 }

@@ -1,7 +1,7 @@
-use app::server::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::AppState;
 use fred::prelude::*;
 use serde_json::{json, Value};
 use std::time::Duration;

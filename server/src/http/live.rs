@@ -1,12 +1,12 @@
 //! `GET /live`: the signed-in organization's live events as Server-Sent Events.
 
-use app::live::LiveEvent;
-use app::server::{AppState, AuthSession};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use backend::{AppState, AuthSession};
+use domain::live::LiveEvent;
 use futures::StreamExt;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub async fn stream(
     let events = state.live.subscribe(session.organization_id);
     // Subscribed first, then the current totals: a page rendered before the
     // last refresh, or reconnecting after a gap, is right from the start.
-    let current = app::usage::service::current_totals(&state, session.organization_id)
+    let current = backend::usage::service::current_totals(&state, session.organization_id)
         .await
         .ok()
         .map(LiveEvent::Usage);

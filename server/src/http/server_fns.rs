@@ -1,10 +1,10 @@
 //! The mapping of `#[server]` function errors onto HTTP.
 
-use app::error::AppError;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use domain::AppError;
 
 /// Largest encoded `AppError` we read back (field messages are short).
 const MAX_ERROR_BYTES: usize = 64 * 1024;

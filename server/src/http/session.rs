@@ -1,43 +1,62 @@
-use app::error::AppError;
-use app::server::{session, AppState};
+//! Resolves who is calling, once per request, before any page, server
+//! function or handler runs: the client (IP, user agent) and, for each session
+//! realm whose cookie the request carries, the live session. They go into the
+//! request extensions, where server functions find them
+//! (`app::request::require_member`, `require_staff`) and handlers extract them.
+//! A cookie that no longer names a live session is cleared from the browser.
+
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::session::{customer, staff, Realm};
+use backend::{AppState, ClientMeta};
+use domain::AppError;
 
-/// Resolves the session cookie once per request and puts the `AuthSession`
-/// into the request extensions, where server functions and pages find it
-/// (`app::server::require_member`). A cookie that no longer names a live
-/// session is cleared from the browser.
 pub async fn resolve_session(
     State(state): State<AppState>,
-    mut request: Request<Body>,
+    request: Request<Body>,
     next: Next,
 ) -> Response {
-    let Some(token) = session::token_from_headers(&state.settings, request.headers()) else {
-        return next.run(request).await;
-    };
-    match session::authenticate(&state, &token).await {
-        Ok(Some(auth)) => {
-            request.extensions_mut().insert(auth);
-            next.run(request).await
-        }
-        Ok(None) => {
-            let mut response = next.run(request).await;
-            if let Ok(clear) =
-                HeaderValue::from_str(&session::clear_session_cookie(&state.settings))
-            {
-                response.headers_mut().append(header::SET_COOKIE, clear);
+    let (mut parts, body) = request.into_parts();
+    let client = ClientMeta::from_parts(&parts, state.settings.trust_forwarded_for);
+    let mut stale = Vec::new();
+
+    if let Some(token) = Realm::Customer.token(&state.settings, &parts.headers) {
+        match customer::authenticate(&state, &token).await {
+            Ok(Some(mut session)) => {
+                session.client = client.clone();
+                parts.extensions.insert(session);
             }
-            response
-        }
-        // Without the record we cannot tell who this is; pretending they are
-        // signed out would bounce them to the sign-in page for no reason.
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            (status, AppError::Unavailable.to_string()).into_response()
+            Ok(None) => stale.push(Realm::Customer),
+            Err(error) => return unavailable(error),
         }
     }
+    if let Some(token) = Realm::Staff.token(&state.settings, &parts.headers) {
+        match staff::authenticate(&state, &token).await {
+            Ok(Some(mut session)) => {
+                session.client = client.clone();
+                parts.extensions.insert(session);
+            }
+            Ok(None) => stale.push(Realm::Staff),
+            Err(error) => return unavailable(error),
+        }
+    }
+    parts.extensions.insert(client);
+
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    for realm in stale {
+        if let Ok(clear) = HeaderValue::from_str(&realm.clear_cookie(&state.settings)) {
+            response.headers_mut().append(header::SET_COOKIE, clear);
+        }
+    }
+    response
+}
+
+/// Without the record we cannot tell who this is; pretending they are signed
+/// out would bounce them to the sign-in page for no reason.
+fn unavailable(error: backend::Error) -> Response {
+    let status = backend::error::status_of(error.app());
+    (status, AppError::Unavailable.to_string()).into_response()
 }

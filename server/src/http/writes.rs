@@ -2,12 +2,12 @@
 //! cached dashboard and let the usage worker recount (a member joined or left
 //! changes seats). One place, so no feature can forget it.
 
-use app::server::{AppState, AuthSession};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use backend::{AppState, AuthSession};
 
 pub async fn after_member_writes(
     State(state): State<AppState>,
@@ -25,7 +25,7 @@ pub async fn after_member_writes(
         || response.status().is_client_error()
         || response.status().is_server_error();
     if let (Some(organization_id), false) = (organization_id, failed) {
-        app::dashboard::service::invalidate(&state, organization_id).await;
+        backend::dashboard::service::invalidate(&state, organization_id).await;
         state.usage.mark_changed(organization_id);
     }
     response

@@ -3,8 +3,8 @@
 //! buffered calls and "last used" times are written by `workers::usage`.)
 
 use super::subscriber::{self, Listener, Topic};
-use app::api_keys::verifier::{invalidation_channel, ApiKeyVerifier};
-use app::server::AppState;
+use backend::api_keys::verifier::{invalidation_channel, ApiKeyVerifier};
+use backend::AppState;
 use fred::types::Message;
 use std::sync::Arc;
 

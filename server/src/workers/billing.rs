@@ -1,5 +1,5 @@
 //! The period-end billing job: once a minute it closes every billing period
-//! that has ended (`app::billing::service::close_due_periods`): issues the
+//! that has ended (`backend::billing::service::close_due_periods`): issues the
 //! next period's invoice, charges the card on file, applies scheduled
 //! downgrades and cancellations. It is idempotent per (organization, period)
 //! and safe on every instance at once (rows are locked with `skip locked`).
@@ -14,10 +14,10 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Runs one pass; tests call this with a clock of their choosing.
 pub async fn process_due(db: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
     // Reported calls still queued belong on the invoices about to be issued.
-    app::usage::service::apply_pending_calls(db)
+    backend::usage::service::apply_pending_calls(db)
         .await
         .map_err(|e| anyhow::anyhow!("adding reported API calls to the rollup failed: {e}"))?;
-    app::billing::service::close_due_periods(db, now)
+    backend::billing::service::close_due_periods(db, now)
         .await
         .map_err(|e| anyhow::anyhow!("closing billing periods failed: {e}"))
 }

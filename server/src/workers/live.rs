@@ -2,8 +2,9 @@
 //! (a pattern over every organization's channel) per instance.
 
 use super::subscriber::{self, Listener, Topic};
-use app::live::{channel_pattern, organization_of_channel, LiveEvent};
-use app::server::AppState;
+use backend::live::{channel_pattern, organization_of_channel};
+use backend::AppState;
+use domain::live::LiveEvent;
 use fred::types::Message;
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ impl Listener for LivePages {
             for organization_id in &listening {
                 state.live.deliver(*organization_id, LiveEvent::Resync);
             }
-            match app::usage::service::current_totals_of(&state, &listening).await {
+            match backend::usage::service::current_totals_of(&state, &listening).await {
                 Ok(totals) => {
                     for (organization_id, totals) in totals {
                         state

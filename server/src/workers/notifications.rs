@@ -16,7 +16,7 @@
 //! receiving side drop that duplicate.
 
 use crate::mail::{Mailer, SendError};
-use app::notifications::db::{self, PendingNotification};
+use backend::notifications::db::{self, PendingNotification};
 use fred::prelude::*;
 use fred::types::Value;
 use sqlx::PgPool;

@@ -3,8 +3,8 @@
 //! then refreshes every organization whose usage changed (totals from the
 //! ledger, threshold alerts, the Redis copy, live events to open pages).
 
-use app::server::AppState;
-use app::usage::service;
+use backend::usage::service;
+use backend::AppState;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;

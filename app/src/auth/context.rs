@@ -1,0 +1,74 @@
+//! `AuthContext`: the signed-in user for every page, and the actions that
+//! change who that is. `App` provides it; pages read it through the hooks
+//! below rather than re-deriving the same signals.
+
+use super::api::{get_current_user, SignIn, SignOut, SignUp};
+use crate::team::api::{AcceptInvitation, LeaveOrganization};
+use domain::auth::CurrentUser;
+use domain::{AppError, Permission};
+use leptos::prelude::*;
+
+/// The signed-in user, and the actions that change who that is. The resource
+/// refetches whenever one of the actions ran.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    /// Joining an organization switches the session to it.
+    pub accept_invitation: ServerAction<AcceptInvitation>,
+    pub leave: ServerAction<LeaveOrganization>,
+}
+
+impl AuthContext {
+    /// Creates the actions and the user resource, and provides them.
+    pub fn provide() -> Self {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_up = ServerAction::<SignUp>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let accept_invitation = ServerAction::<AcceptInvitation>::new();
+        let leave = ServerAction::<LeaveOrganization>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    sign_in.version().get(),
+                    sign_up.version().get(),
+                    sign_out.version().get(),
+                    accept_invitation.version().get(),
+                    leave.version().get(),
+                )
+            },
+            // Boxed: the resource moves its future several times while spawning it.
+            |_| Box::pin(get_current_user()),
+        );
+        let context = Self {
+            user,
+            sign_in,
+            sign_up,
+            sign_out,
+            accept_invitation,
+            leave,
+        };
+        provide_context(context);
+        context
+    }
+}
+
+/// The `AuthContext` that `App` provides.
+pub fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}
+
+/// The signed-in user once known (`None` while loading or signed out).
+pub fn use_current_user() -> Signal<Option<CurrentUser>> {
+    let user = use_auth().user;
+    Signal::derive(move || user.get().and_then(Result::ok).flatten())
+}
+
+/// Whether the signed-in user's role grants `permission`: what the UI shows
+/// or hides. The server checks the same matrix on every call.
+pub fn use_permission(permission: Permission) -> Signal<bool> {
+    let user = use_current_user();
+    Signal::derive(move || user.get().is_some_and(|u| u.role.can(permission)))
+}

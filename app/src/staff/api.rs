@@ -1,0 +1,125 @@
+//! Server functions of the support console (`staff/…`, staff sessions only):
+//! thin adapters over `backend::staff::service`.
+
+use domain::support::{StaffMember, StaffTicketPage, StaffTicketView};
+use domain::AppError;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{client, ctx, require_staff, session_token, set_cookie, staff, state},
+    backend::session::Realm,
+    backend::staff::service,
+    domain::support::{parse_filter, parse_reply, StaffTicketFilter, UnknownChoice},
+    domain::FieldErrors,
+};
+
+/// Anyone: signs a staff member in to the console.
+/// Errors: `InvalidCredentials` (also for accounts that are not staff), `RateLimited`.
+#[server(endpoint = "staff/sign_in")]
+pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppError> {
+    let state = state()?;
+    let previous = session_token(Realm::Staff)?;
+    let token = service::sign_in(&state, &client()?, previous.as_deref(), &email, password).await?;
+    let absolute = state.settings.session_absolute_timeout;
+    set_cookie(&Realm::Staff.cookie(&state.settings, &token, absolute))?;
+    leptos_axum::redirect("/staff/tickets");
+    Ok(())
+}
+
+/// Anyone: ends the staff session (a no-op without one).
+#[server(endpoint = "staff/sign_out")]
+pub async fn staff_sign_out() -> Result<(), AppError> {
+    let state = state()?;
+    let token = session_token(Realm::Staff)?;
+    service::sign_out(&state, staff()?.as_ref(), token.as_deref()).await?;
+    set_cookie(&Realm::Staff.clear_cookie(&state.settings))?;
+    leptos_axum::redirect("/staff/sign-in");
+    Ok(())
+}
+
+/// Anyone: the signed-in staff member, or `None`.
+#[server(endpoint = "staff/me", input = server_fn::codec::GetUrl)]
+pub async fn get_current_staff() -> Result<Option<StaffMember>, AppError> {
+    Ok(staff()?.map(|s| s.member()))
+}
+
+/// Staff: every organization's tickets with the console's filters. `assignee`
+/// is empty (anyone), `me` or `unassigned`; `search` matches subject or
+/// organization. Errors: `Unauthorized`, `Forbidden` (customer session), `Validation`.
+#[server(endpoint = "staff/tickets", input = server_fn::codec::GetUrl)]
+pub async fn list_staff_tickets(
+    #[server(default)] status: String,
+    #[server(default)] priority: String,
+    #[server(default)] category: String,
+    #[server(default)] assignee: String,
+    #[server(default)] search: String,
+    #[server(default)] page: u32,
+) -> Result<StaffTicketPage, AppError> {
+    let staff = require_staff()?;
+    let filter = StaffTicketFilter {
+        status: parse_filter(&status, "status")?,
+        priority: parse_filter(&priority, "priority")?,
+        category: parse_filter(&category, "category")?,
+        assignee: parse_filter(&assignee, "assignee")?.unwrap_or_default(),
+        search,
+    };
+    Ok(service::list_tickets(&ctx()?, &staff, filter, page).await?)
+}
+
+/// Staff: a ticket with its whole thread (internal notes included) and the
+/// customer's context. Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(endpoint = "staff/ticket", input = server_fn::codec::GetUrl)]
+pub async fn get_staff_ticket(id: Uuid) -> Result<StaffTicketView, AppError> {
+    let staff = require_staff()?;
+    Ok(service::get_ticket(&ctx()?, &staff, id).await?)
+}
+
+/// Staff: replies to the customer (emailed to the requester); the ticket
+/// becomes pending. Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation`.
+#[server(endpoint = "staff/reply")]
+pub async fn staff_reply(ticket_id: Uuid, body: String) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    let body = parse_reply(&body)?;
+    Ok(service::reply(&ctx()?, &staff, ticket_id, &body).await?)
+}
+
+/// Staff: adds an internal note, which customers never see.
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation`.
+#[server(endpoint = "staff/note")]
+pub async fn add_internal_note(ticket_id: Uuid, body: String) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    let body = parse_reply(&body)?;
+    Ok(service::add_note(&ctx()?, &staff, ticket_id, &body).await?)
+}
+
+/// Staff: sets a ticket's status.
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation`.
+#[server(endpoint = "staff/status")]
+pub async fn set_ticket_status(ticket_id: Uuid, status: String) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    let status = status
+        .parse()
+        .map_err(|e: UnknownChoice| FieldErrors::single("status", e.to_string()))?;
+    Ok(service::set_status(&ctx()?, &staff, ticket_id, status).await?)
+}
+
+/// Staff: assigns a ticket to a staff member (`assignee`: a staff user id,
+/// `me`, or empty to unassign).
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation`.
+#[server(endpoint = "staff/assign")]
+pub async fn assign_ticket(
+    ticket_id: Uuid,
+    #[server(default)] assignee: String,
+) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    let assignee = match assignee.trim() {
+        "" => None,
+        "me" => Some(staff.user_id),
+        id => Some(id.parse::<Uuid>().map_err(|_| {
+            FieldErrors::single("assignee", "Choose a member of the support staff.")
+        })?),
+    };
+    Ok(service::assign(&ctx()?, &staff, ticket_id, assignee).await?)
+}

@@ -1,0 +1,10 @@
+//! The support console for the company's staff: its own sign-in
+//! (`/staff/sign-in`, a staff session realm) and frame, every organization's
+//! tickets with filters (`/staff/tickets`), and a ticket with internal notes,
+//! reply, status, assignment and the customer's context. `api.rs` calls
+//! `backend::staff::service`.
+
+pub mod api;
+pub mod page;
+
+pub use page::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};

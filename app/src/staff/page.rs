@@ -1,0 +1,573 @@
+//! The staff console: its own sign-in, its own frame (no customer
+//! navigation, no organization), the ticket queue across organizations and a
+//! ticket with the customer's context beside the thread.
+
+use super::api::{
+    get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
+    SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
+};
+use crate::auth::page::AuthFrame;
+use crate::support::components::{
+    query_url, MessageBody, Pager, PriorityLabel, StatusBadge, TextAreaField,
+};
+use crate::support::page::ticket_id_param;
+use crate::ui::form::{action_error, field_error, form_error, saved_count};
+use crate::ui::layout::{Session, SessionGate, WithSession};
+use crate::ui::{
+    render_errors_boundary, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton,
+    ThemeToggle,
+};
+use domain::error::AppError;
+use domain::support::{
+    AuthorKind, CustomerContext, StaffMember, StaffTicketPage, StaffTicketView, TicketCategory,
+    TicketPriority, TicketStatus, MESSAGE_MAX_CHARS,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, Outlet, Redirect, A};
+use leptos_router::hooks::use_query_map;
+
+const LINK: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
+const SELECT: &str =
+    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm \
+                      dark:border-slate-600 dark:bg-slate-900";
+const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-2 text-sm font-medium \
+                                hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800";
+
+/// `/staff/sign-in`: staff accounts only; customers' passwords do not open it.
+#[component]
+pub fn StaffSignInPage() -> impl IntoView {
+    let action = ServerAction::<StaffSignIn>::new();
+    let error = form_error(action.value());
+    view! {
+        <AuthFrame title="Support console sign-in">
+            <ActionForm action attr:class="space-y-4" attr:novalidate=true>
+                <FormAlert error/>
+                <FormField label="Email" name="email" input_type="email" autocomplete="username" required=true
+                    error=field_error(error, "email")/>
+                <FormField label="Password" name="password" input_type="password" autocomplete="current-password"
+                    required=true error=field_error(error, "password")/>
+                <SubmitButton label="Sign in to the console" pending_label="Signing in…" pending=action.pending()/>
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
+                "A customer? "<a href="/sign-in" class=LINK>"Sign in to your portal"</a>
+            </p>
+        </AuthFrame>
+    }
+}
+
+/// The signed-in staff member, loaded once per page by `StaffLayout`.
+#[derive(Clone, Copy)]
+struct StaffSession(Session<StaffMember>);
+
+/// The console's frame. Signed-out visitors (and customers, who have no
+/// staff session) are sent to the staff sign-in.
+///
+/// As in the customer frame (`ui::layout`), only the parts that show the staff
+/// member wait for the session; the page stays outside every `Suspend`, which
+/// server rendering would otherwise build (and load) up to three times.
+#[component]
+pub fn StaffLayout() -> impl IntoView {
+    let staff = Resource::new(|| (), |_| get_current_staff());
+    provide_context(StaffSession(staff));
+    let sign_out = ServerAction::<StaffSignOut>::new();
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
+                             focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
+            "Skip to content"
+        </a>
+        <header class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-3 \
+                       dark:border-slate-800 dark:bg-slate-900">
+            <nav aria-label="Console" class="flex items-center gap-4">
+                <a href="/staff/tickets" class="text-lg font-bold text-indigo-700 dark:text-indigo-300">"Portal Support"</a>
+                <A href="/staff/tickets" attr:class="text-sm font-medium text-slate-700 dark:text-slate-200">"Tickets"</A>
+            </nav>
+            <div class="flex items-center gap-3">
+                <ThemeToggle/>
+                <WithSession session=staff render=staff_badge/>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium \
+                                                 hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </header>
+        <main id="main" tabindex="-1" class="mx-auto w-full max-w-7xl px-4 py-6 md:px-8">
+            <SessionGate session=staff sign_in="/staff/sign-in"/>
+            <ErrorBoundary fallback=render_errors_boundary>
+                <Outlet/>
+            </ErrorBoundary>
+        </main>
+    }
+}
+
+fn staff_badge(me: StaffMember) -> AnyView {
+    view! {
+        <span class="text-sm">
+            <span class="font-medium">{me.name}</span>
+            <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
+        </span>
+    }
+    .into_any()
+}
+
+/// `/staff`: the queue is the console's home.
+#[component]
+pub fn StaffHome() -> impl IntoView {
+    view! { <Redirect path="/staff/tickets"/> }
+}
+
+// ------------------------------------------------------------ queue
+
+/// `/staff/tickets`: every organization's tickets with filters.
+#[component]
+pub fn StaffTicketsPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).unwrap_or_default();
+    let tickets = Resource::new(
+        move || {
+            (
+                param("status"),
+                param("priority"),
+                param("category"),
+                param("assignee"),
+                param("q"),
+                param("page").parse::<u32>().unwrap_or(1),
+            )
+        },
+        |(status, priority, category, assignee, search, page)| {
+            list_staff_tickets(status, priority, category, assignee, search, page)
+        },
+    );
+    view! {
+        <Title text="Tickets · Support console"/>
+        <div class="space-y-6">
+            <h1 class="text-2xl font-semibold">"Tickets"</h1>
+            <QueueFilters/>
+            <Transition fallback=|| view! { <Loading label="Loading tickets…"/> }>
+                {move || Suspend::new(async move {
+                    match tickets.await {
+                        Ok(page) => view! { <Queue page/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// A `<select>` of a GET filter form, showing the current query value.
+#[component]
+fn FilterSelect(
+    label: &'static str,
+    name: &'static str,
+    any: &'static str,
+    choices: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.read().get(name).unwrap_or_default();
+    let id = format!("filter-{name}");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium">{label}</label>
+            <select id=id name=name class=SELECT>
+                <option value="" selected=move || current().is_empty()>{any}</option>
+                {choices.into_iter().map(|(value, text)| view! {
+                    <option value=value selected=move || current() == value>{text}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn QueueFilters() -> impl IntoView {
+    let query = use_query_map();
+    let statuses = TicketStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.staff_label()))
+        .collect();
+    let priorities = TicketPriority::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect();
+    let categories = TicketCategory::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.label()))
+        .collect();
+    view! {
+        <Form method="GET" action="/staff/tickets" attr:role="search" attr:aria-label="Filter tickets"
+            attr:class="grid gap-3 sm:grid-cols-3 lg:grid-cols-6 lg:items-end">
+            <FilterSelect label="Status" name="status" any="Any status" choices=statuses/>
+            <FilterSelect label="Priority" name="priority" any="Any priority" choices=priorities/>
+            <FilterSelect label="Category" name="category" any="Any category" choices=categories/>
+            <FilterSelect label="Assignee" name="assignee" any="Anyone"
+                choices=vec![("unassigned", "Unassigned"), ("me", "Assigned to me")]/>
+            <div>
+                <label for="filter-q" class="block text-sm font-medium">"Search"</label>
+                <input id="filter-q" type="search" name="q" placeholder="Subject or organization" class=SELECT
+                    value=move || query.read().get("q").unwrap_or_default()/>
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply filters"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn Queue(page: StaffTicketPage) -> impl IntoView {
+    if page.tickets.is_empty() {
+        return view! {
+            <EmptyState title="No tickets match">"Change or clear the filters."</EmptyState>
+        }
+        .into_any();
+    }
+    let query = use_query_map();
+    let href = Callback::new(move |n: u32| {
+        let q = query.read();
+        let keep = |k: &str| q.get(k).unwrap_or_default();
+        query_url(
+            "/staff/tickets",
+            &[
+                ("status", keep("status")),
+                ("priority", keep("priority")),
+                ("category", keep("category")),
+                ("assignee", keep("assignee")),
+                ("q", keep("q")),
+                ("page", n.to_string()),
+            ],
+        )
+    });
+    let (current, page_count, total) = (page.page, page.page_count(), page.total);
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
+            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
+                <caption class="sr-only">"Tickets of every organization"</caption>
+                <thead class="bg-slate-50 text-left dark:bg-slate-800">
+                    <tr>
+                        {["Subject", "Organization", "Status", "Priority", "Category", "Assignee", "Last activity"]
+                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-4 py-2 font-medium">{h}</th> })}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
+                    {page.tickets.into_iter().map(|t| view! {
+                        <tr data-testid="staff-ticket-row">
+                            <th scope="row" class="px-4 py-2 text-left font-medium">
+                                <A href=format!("/staff/tickets/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
+                            </th>
+                            <td class="px-4 py-2">{t.organization_name.clone()}</td>
+                            <td class="px-4 py-2"><StatusBadge status=t.status staff=true/></td>
+                            <td class="px-4 py-2"><PriorityLabel priority=t.priority/></td>
+                            <td class="px-4 py-2">{t.category.label()}</td>
+                            <td class="px-4 py-2">{t.assignee_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
+                            <td class="whitespace-nowrap px-4 py-2">{t.last_activity_at.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager current page_count total href label="Ticket pages"/>
+    }
+    .into_any()
+}
+
+// ------------------------------------------------------------ one ticket
+
+#[derive(Clone, Copy)]
+struct ConsoleActions {
+    reply: ServerAction<StaffReply>,
+    note: ServerAction<AddInternalNote>,
+    status: ServerAction<SetTicketStatus>,
+    assign: ServerAction<AssignTicket>,
+    /// Texts being written; they survive the refetch after another action.
+    reply_draft: RwSignal<String>,
+    note_draft: RwSignal<String>,
+}
+
+/// `/staff/tickets/:id`: thread with internal notes, reply, note, status,
+/// assignment, and the customer's context.
+#[component]
+pub fn StaffTicketPage() -> impl IntoView {
+    let StaffSession(staff) = expect_context();
+    let id = ticket_id_param();
+    let actions = ConsoleActions {
+        reply: ServerAction::new(),
+        note: ServerAction::new(),
+        status: ServerAction::new(),
+        assign: ServerAction::new(),
+        reply_draft: RwSignal::new(String::new()),
+        note_draft: RwSignal::new(String::new()),
+    };
+    Effect::new(move |_| {
+        if matches!(actions.reply.value().get(), Some(Ok(()))) {
+            actions.reply_draft.set(String::new());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(actions.note.value().get(), Some(Ok(()))) {
+            actions.note_draft.set(String::new());
+        }
+    });
+    // Reload after successful actions only (see `ui::form::saved_count`).
+    let saved = [
+        saved_count(actions.reply),
+        saved_count(actions.note),
+        saved_count(actions.status),
+        saved_count(actions.assign),
+    ];
+    let ticket = Resource::new(
+        move || (id.get(), saved.map(|count| count.get())),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_staff_ticket(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Ticket · Support console"/>
+        <div class="space-y-4">
+            <A href="/staff/tickets" attr:class="text-sm text-indigo-700 underline dark:text-indigo-300">"← All tickets"</A>
+            <Transition fallback=|| view! { <Loading label="Loading the ticket…"/> }>
+                {move || Suspend::new(async move {
+                    let me = staff.await.ok().flatten();
+                    match ticket.await {
+                        Ok(view) => view! { <ConsoleTicket ticket=view actions me/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ConsoleTicket(
+    ticket: StaffTicketView,
+    actions: ConsoleActions,
+    me: Option<StaffMember>,
+) -> impl IntoView {
+    let id = ticket.id.to_string();
+    let requester = match (&ticket.requester_name, &ticket.requester_email) {
+        (Some(name), Some(email)) => format!("{name} <{email}>"),
+        _ => "Former member".to_owned(),
+    };
+    view! {
+        <Title text=format!("{} · Support console", ticket.subject)/>
+        <div class="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+            <div class="space-y-4">
+                <header class="space-y-2">
+                    <h1 class="text-2xl font-semibold break-words">{ticket.subject.clone()}</h1>
+                    <p class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-600 dark:text-slate-300">
+                        <StatusBadge status=ticket.status staff=true/>
+                        <span>"Priority: "<PriorityLabel priority=ticket.priority/></span>
+                        <span>{format!("Category: {}", ticket.category.label())}</span>
+                        <span>{format!("Opened {} by {requester}", ticket.created_at)}</span>
+                    </p>
+                </header>
+                <section aria-labelledby="thread-heading">
+                    <h2 id="thread-heading" class="sr-only">"Thread"</h2>
+                    <ol class="space-y-3">
+                        {ticket.messages.into_iter().map(|m| {
+                            let testid = if m.internal { "internal-note" } else { "message" };
+                            let (frame, tag) = if m.internal {
+                                ("rounded-lg border border-dashed border-amber-400 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950", Some("Internal note"))
+                            } else if m.author_kind == AuthorKind::Staff {
+                                ("rounded-lg border border-indigo-200 bg-indigo-50 p-4 dark:border-indigo-900 dark:bg-indigo-950", Some("Staff reply"))
+                            } else {
+                                ("rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900", None)
+                            };
+                            view! {
+                                <li class=frame data-testid=testid>
+                                    <article>
+                                        <header class="mb-2 flex flex-wrap justify-between gap-2 text-sm">
+                                            <span class="font-medium">
+                                                {m.author_name.clone()}
+                                                {tag.map(|t| view! { <span class="ml-2 rounded bg-white/60 px-2 py-0.5 text-xs dark:bg-black/30">{t}</span> })}
+                                            </span>
+                                            <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
+                                        </header>
+                                        <MessageBody body=m.body/>
+                                    </article>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                </section>
+                <ConsoleReply ticket_id=id.clone() actions/>
+            </div>
+            <aside class="space-y-4" aria-label="Ticket details">
+                <TicketControls ticket_id=id status=ticket.status assignee=ticket.assignee_id staff=ticket.staff actions me/>
+                <CustomerPanel customer=ticket.customer/>
+            </aside>
+        </div>
+    }
+}
+
+/// Reply to the customer and internal note: two forms, clearly apart.
+#[component]
+fn ConsoleReply(ticket_id: String, actions: ConsoleActions) -> impl IntoView {
+    let reply_error = action_error(actions.reply);
+    let note_error = action_error(actions.note);
+    let reply_ticket_id = ticket_id.clone();
+    view! {
+        <section aria-labelledby="console-reply-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="console-reply-heading" class="mb-3 font-semibold">"Reply to the customer"</h2>
+            <ActionForm action=actions.reply attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="ticket_id" value=reply_ticket_id/>
+                <FormAlert error=reply_error/>
+                <TextAreaField label="Reply" name="body" id="staff-reply-body" rows=5 maxlength=MESSAGE_MAX_CHARS
+                    hint="Emailed to the requester. The ticket becomes pending." draft=actions.reply_draft error=field_error(reply_error, "body")/>
+                <div class="sm:w-48">
+                    <SubmitButton label="Send reply" pending_label="Sending…" pending=actions.reply.pending()/>
+                </div>
+            </ActionForm>
+        </section>
+        <section aria-labelledby="console-note-heading" class="rounded-lg border border-dashed border-amber-400 bg-amber-50 p-5 dark:border-amber-700 dark:bg-amber-950">
+            <h2 id="console-note-heading" class="mb-3 font-semibold">"Internal note"</h2>
+            <ActionForm action=actions.note attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="ticket_id" value=ticket_id/>
+                <FormAlert error=note_error/>
+                <TextAreaField label="Note" name="body" id="staff-note-body" rows=3 maxlength=MESSAGE_MAX_CHARS
+                    hint="Only staff see notes. The customer is not told." draft=actions.note_draft error=field_error(note_error, "body")/>
+                <div class="sm:w-48">
+                    <SubmitButton label="Add note" pending_label="Saving…" pending=actions.note.pending()/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TicketControls(
+    ticket_id: String,
+    status: TicketStatus,
+    assignee: Option<uuid::Uuid>,
+    staff: Vec<StaffMember>,
+    actions: ConsoleActions,
+    me: Option<StaffMember>,
+) -> impl IntoView {
+    let status_error = action_error(actions.status);
+    let assign_error = action_error(actions.assign);
+    let assignee_value = assignee.map(|a| a.to_string()).unwrap_or_default();
+    let assigned_to_me = me.as_ref().is_some_and(|m| Some(m.user_id) == assignee);
+    let status_id = ticket_id.clone();
+    let assign_id = ticket_id.clone();
+    let assign_me_id = ticket_id.clone();
+    view! {
+        <section aria-labelledby="controls-heading" class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="controls-heading" class="font-semibold">"Ticket"</h2>
+            <ActionForm action=actions.status attr:class="flex items-end gap-2">
+                <input type="hidden" name="ticket_id" value=status_id/>
+                <div class="flex-1">
+                    <label for="console-status" class="block text-sm font-medium">"Status"</label>
+                    <select id="console-status" name="status" class=SELECT>
+                        {TicketStatus::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=*s == status>{s.staff_label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class=SECONDARY_BUTTON>"Set status"</button>
+            </ActionForm>
+            <FormAlert error=status_error/>
+            <ActionForm action=actions.assign attr:class="flex items-end gap-2">
+                <input type="hidden" name="ticket_id" value=assign_id/>
+                <div class="flex-1">
+                    <label for="console-assignee" class="block text-sm font-medium">"Assignee"</label>
+                    <select id="console-assignee" name="assignee" class=SELECT>
+                        <option value="" selected=assignee_value.is_empty()>"Unassigned"</option>
+                        {staff.into_iter().map(|s| {
+                            let value = s.user_id.to_string();
+                            let selected = value == assignee_value;
+                            view! { <option value=value selected=selected>{s.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class=SECONDARY_BUTTON>"Assign"</button>
+            </ActionForm>
+            {(!assigned_to_me).then(|| view! {
+                <ActionForm action=actions.assign>
+                    <input type="hidden" name="ticket_id" value=assign_me_id.clone()/>
+                    <input type="hidden" name="assignee" value="me"/>
+                    <button type="submit" class=SECONDARY_BUTTON>"Assign to me"</button>
+                </ActionForm>
+            })}
+            <FormAlert error=assign_error/>
+        </section>
+    }
+}
+
+#[component]
+fn CustomerPanel(customer: CustomerContext) -> impl IntoView {
+    let seats = format!(
+        "{} of {} seats",
+        customer.member_count, customer.seats_limit
+    );
+    view! {
+        <section aria-labelledby="customer-heading" data-testid="customer-context"
+            class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 text-sm dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="customer-heading" class="font-semibold">"Customer"</h2>
+            <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+                <dt class="text-slate-600 dark:text-slate-300">"Organization"</dt>
+                <dd class="font-medium" data-testid="context-organization">{customer.organization_name.clone()}</dd>
+                <dt class="text-slate-600 dark:text-slate-300">"Plan"</dt>
+                <dd data-testid="context-plan">{customer.plan_name.clone()}</dd>
+                <dt class="text-slate-600 dark:text-slate-300">"Members"</dt>
+                <dd data-testid="context-members">{seats}</dd>
+                <dt class="text-slate-600 dark:text-slate-300">"Last invoice"</dt>
+                <dd data-testid="context-invoice">
+                    {match customer.last_invoice {
+                        Some(i) => format!("{} · {} · {} · {}", i.number, i.issued_on, i.total, i.status),
+                        None => "No invoices yet".to_owned(),
+                    }}
+                </dd>
+            </dl>
+            <div>
+                <h3 class="mb-2 font-medium">"Usage"</h3>
+                {if customer.usage.is_empty() {
+                    view! { <p class="text-slate-600 dark:text-slate-300">"No usage data."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="space-y-2" data-testid="context-usage">
+                            {customer.usage.into_iter().map(|u| {
+                                let width = format!("width: {}%", u.percent.min(100));
+                                let over = u.percent >= 100;
+                                view! {
+                                    <li>
+                                        <div class="flex justify-between">
+                                            <span>{u.label.clone()}</span>
+                                            <span class:text-red-700=over class:font-semibold=over>{format!("{}%", u.percent)}</span>
+                                        </div>
+                                        <div class="mt-1 h-2 rounded bg-slate-200 dark:bg-slate-700" role="meter"
+                                            aria-label=u.label.clone() aria-valuemin="0" aria-valuemax="100"
+                                            aria-valuenow=u.percent.min(100).to_string()>
+                                            <div class="h-2 rounded bg-indigo-600" style=width></div>
+                                        </div>
+                                        <p class="text-xs text-slate-600 dark:text-slate-300">{u.detail.clone()}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </div>
+            <div>
+                <h3 class="mb-2 font-medium">"Recent tickets"</h3>
+                {if customer.recent_tickets.is_empty() {
+                    view! { <p class="text-slate-600 dark:text-slate-300">"No other tickets."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="space-y-1">
+                            {customer.recent_tickets.into_iter().map(|t| view! {
+                                <li class="flex items-center justify-between gap-2">
+                                    <A href=format!("/staff/tickets/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
+                                    <StatusBadge status=t.status staff=true/>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,252 @@
+//! "Is this API key valid?", answered from memory on the hot path.
+//!
+//! A key's record is cached per server instance for `ttl`. Revocation and
+//! rotation publish the key's hash on Redis (`invalidation_channel`); every
+//! instance's subscriber (server/src/workers/api_keys.rs) evicts
+//! it, so a revoked key is refused everywhere within milliseconds; the TTL
+//! bounds the damage if a message is ever missed. "Last used" times collect in
+//! memory and are written in one statement per flush.
+
+use super::db;
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::settings::Settings;
+use domain::{ApiKeyScope, ApiKeySecret};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A key that passed verification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedKey {
+    pub key_id: Uuid,
+    pub organization_id: Uuid,
+    pub scope: ApiKeyScope,
+    pub plan: String,
+}
+
+/// What one `flush_calls` wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlushedCalls {
+    pub calls: i64,
+    /// The organizations whose usage changed.
+    pub organizations: Vec<Uuid>,
+}
+
+/// Why a key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+#[derive(Clone)]
+struct KeyRecord {
+    id: Uuid,
+    organization_id: Uuid,
+    scope: ApiKeyScope,
+    plan: String,
+    expires_at: Option<OffsetDateTime>,
+    revoked: bool,
+}
+
+struct Cached {
+    record: Option<KeyRecord>,
+    fetched: Instant,
+}
+
+struct Inner {
+    cache: RwLock<HashMap<Vec<u8>, Cached>>,
+    last_used: Mutex<HashMap<Uuid, OffsetDateTime>>,
+    /// Metered calls not yet written, per (organization, hour).
+    calls: Mutex<HashMap<(Uuid, OffsetDateTime), i64>>,
+    ttl: Duration,
+    /// The server's clock (expiry and grace periods; tests move it).
+    clock: Clock,
+}
+
+#[derive(Clone)]
+pub struct ApiKeyVerifier {
+    inner: Arc<Inner>,
+}
+
+/// SHA-256 of a key, as stored in `api_key.key_hash`.
+pub fn hash_key(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// The Redis channel that carries hashes of keys to evict.
+pub fn invalidation_channel(settings: &Settings) -> String {
+    settings.redis_key("api_keys", "invalidate")
+}
+
+impl ApiKeyVerifier {
+    pub fn new(ttl: Duration, clock: Clock) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                cache: RwLock::default(),
+                last_used: Mutex::default(),
+                calls: Mutex::default(),
+                ttl,
+                clock,
+            }),
+        }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    pub async fn verify(
+        &self,
+        db: &PgPool,
+        presented: &str,
+    ) -> Result<Result<VerifiedKey, Rejection>> {
+        let Ok(secret) = ApiKeySecret::parse(presented) else {
+            return Ok(Err(Rejection::Malformed));
+        };
+        let hash = hash_key(secret.expose());
+        let record = match self.cached(&hash) {
+            Some(record) => record,
+            None => self.load(db, hash).await?,
+        };
+        let Some(record) = record else {
+            return Ok(Err(Rejection::Unknown));
+        };
+        if record.revoked {
+            return Ok(Err(Rejection::Revoked));
+        }
+        let now = self.now();
+        if record.expires_at.is_some_and(|at| at <= now) {
+            return Ok(Err(Rejection::Expired));
+        }
+        self.lock_last_used().insert(record.id, now);
+        Ok(Ok(VerifiedKey {
+            key_id: record.id,
+            organization_id: record.organization_id,
+            scope: record.scope,
+            plan: record.plan,
+        }))
+    }
+
+    fn cached(&self, hash: &[u8]) -> Option<Option<KeyRecord>> {
+        let cache = self.inner.cache.read().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(hash)
+            .filter(|c| c.fetched.elapsed() < self.inner.ttl)
+            .map(|c| c.record.clone())
+    }
+
+    async fn load(&self, db: &PgPool, hash: Vec<u8>) -> Result<Option<KeyRecord>> {
+        let row = db::find_for_verification(db, &hash).await?;
+        let record = row.map(|r| KeyRecord {
+            id: r.id,
+            organization_id: r.organization_id,
+            scope: r.scope,
+            plan: r.plan_id,
+            expires_at: r.expires_at,
+            revoked: r.revoked_at.is_some(),
+        });
+        let mut cache = self.inner.cache.write().unwrap_or_else(|p| p.into_inner());
+        cache.insert(
+            hash,
+            Cached {
+                record: record.clone(),
+                fetched: Instant::now(),
+            },
+        );
+        Ok(record)
+    }
+
+    /// Forgets a key, so its next use reads Postgres.
+    pub fn evict(&self, key_hash: &[u8]) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key_hash);
+    }
+
+    /// Forgets every key (after missing announcements while disconnected).
+    pub fn clear(&self) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    fn lock_last_used(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, OffsetDateTime>> {
+        self.inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one metered API call for the organization (written by `flush_calls`).
+    pub fn count_call(&self, organization_id: Uuid) {
+        let now = self.now();
+        let hour =
+            now.replace_time(time::Time::MIDNIGHT) + time::Duration::hours(now.hour().into());
+        let mut calls = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+        *calls.entry((organization_id, hour)).or_insert(0) += 1;
+    }
+
+    /// Writes the buffered call counts; returns how many calls, and whose.
+    pub async fn flush_calls(&self, db: &PgPool) -> Result<FlushedCalls> {
+        let batch: Vec<((Uuid, OffsetDateTime), i64)> = self
+            .inner
+            .calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect();
+        if batch.is_empty() {
+            return Ok(FlushedCalls::default());
+        }
+        let organizations: Vec<Uuid> = batch.iter().map(|((org, _), _)| *org).collect();
+        let periods: Vec<OffsetDateTime> = batch.iter().map(|((_, hour), _)| *hour).collect();
+        let counts: Vec<i64> = batch.iter().map(|(_, n)| *n).collect();
+        if let Err(e) = db::add_api_calls(db, &organizations, &periods, &counts).await {
+            let mut calls = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+            for (bucket, n) in batch {
+                *calls.entry(bucket).or_insert(0) += n;
+            }
+            return Err(e.into());
+        }
+        let mut changed = organizations;
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(FlushedCalls {
+            calls: counts.iter().sum(),
+            organizations: changed,
+        })
+    }
+
+    /// Writes the buffered "last used" times; returns how many keys.
+    pub async fn flush_last_used(&self, db: &PgPool) -> Result<usize> {
+        let batch: Vec<(Uuid, OffsetDateTime)> = self.lock_last_used().drain().collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let (ids, times): (Vec<Uuid>, Vec<OffsetDateTime>) = batch.iter().copied().unzip();
+        if let Err(e) = db::record_last_used(db, &ids, &times).await {
+            // Put them back (keeping newer uses) for the next flush.
+            let mut buffer = self.lock_last_used();
+            for (id, at) in batch {
+                let entry = buffer.entry(id).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+            return Err(e.into());
+        }
+        Ok(ids.len())
+    }
+}

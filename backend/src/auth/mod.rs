@@ -1,0 +1,5 @@
+//! Sign-up, sign-in and sign-out: accounts, their first organization, and the
+//! customer sessions they start (`crate::session::customer`).
+
+pub mod db;
+pub mod service;

@@ -1,0 +1,495 @@
+//! All SQL of billing. Every read and write names the organization, which the
+//! service takes from the session (or, for the period-end job, from the row it
+//! locked), never from the client.
+
+use domain::billing::{BillingDetails, InvoiceStatus};
+use domain::Currency;
+use sqlx::{PgConnection, PgExecutor};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+pub struct PlanRow {
+    pub id: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub api_calls_limit: i64,
+    pub storage_mb_limit: i64,
+    pub seats_limit: i32,
+}
+
+pub async fn list_plans(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<PlanRow>> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"select id, name, price_cents, currency, api_calls_limit, storage_mb_limit, seats_limit
+           from plan order by sort_order"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_plan(db: impl PgExecutor<'_>, id: &str) -> sqlx::Result<Option<PlanRow>> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"select id, name, price_cents, currency, api_calls_limit, storage_mb_limit, seats_limit
+           from plan where id = $1"#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The organization's subscription with its billing email and effective plan.
+pub struct SubscriptionRow {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub billing_email: Option<String>,
+    pub plan_id: String,
+    pub status: String,
+    pub current_period_start: OffsetDateTime,
+    pub current_period_end: OffsetDateTime,
+    pub cancel_at_period_end: bool,
+    pub scheduled_plan_id: Option<String>,
+    pub currency: String,
+}
+
+pub async fn find_subscription(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<SubscriptionRow>> {
+    sqlx::query_as!(
+        SubscriptionRow,
+        r#"select s.organization_id, o.name as organization_name, o.billing_email, o.plan_id, s.status,
+                  s.current_period_start, s.current_period_end, s.cancel_at_period_end, s.scheduled_plan_id,
+                  s.currency
+           from subscription s join organization o on o.id = s.organization_id
+           where s.organization_id = $1"#,
+        organization_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The same, locked until the transaction ends (plan changes, the period job).
+pub async fn lock_subscription(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<SubscriptionRow>> {
+    sqlx::query_as!(
+        SubscriptionRow,
+        r#"select s.organization_id, o.name as organization_name, o.billing_email, o.plan_id, s.status,
+                  s.current_period_start, s.current_period_end, s.cancel_at_period_end, s.scheduled_plan_id,
+                  s.currency
+           from subscription s join organization o on o.id = s.organization_id
+           where s.organization_id = $1
+           for update of s, o"#,
+        organization_id,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Organizations whose period has ended by `now`, oldest first.
+pub async fn due_subscriptions(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select organization_id from subscription
+           where current_period_end <= $1
+           order by current_period_end, organization_id
+           limit $2"#,
+        now,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Locks one due subscription, skipping it if another worker holds it.
+pub async fn lock_due_subscription(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<SubscriptionRow>> {
+    sqlx::query_as!(
+        SubscriptionRow,
+        r#"select s.organization_id, o.name as organization_name, o.billing_email, o.plan_id, s.status,
+                  s.current_period_start, s.current_period_end, s.cancel_at_period_end, s.scheduled_plan_id,
+                  s.currency
+           from subscription s join organization o on o.id = s.organization_id
+           where s.organization_id = $1 and s.current_period_end <= $2
+           for update of s, o skip locked"#,
+        organization_id,
+        now,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn set_plan(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    plan_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update organization set plan_id = $2, updated_at = now() where id = $1",
+        organization_id,
+        plan_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets what happens at the end of the current period.
+pub async fn set_schedule(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    scheduled_plan_id: Option<&str>,
+    cancel_at_period_end: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update subscription set scheduled_plan_id = $2, cancel_at_period_end = $3, status = 'active',
+                  updated_at = now()
+           where organization_id = $1"#,
+        organization_id,
+        scheduled_plan_id,
+        cancel_at_period_end,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Starts the next period, with the schedule applied and cleared.
+pub async fn advance_period(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+    status: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update subscription set current_period_start = $2, current_period_end = $3, status = $4,
+                  scheduled_plan_id = null, cancel_at_period_end = false, updated_at = now()
+           where organization_id = $1"#,
+        organization_id,
+        start,
+        end,
+        status,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The billing email as it was, locked for the update that follows.
+pub async fn find_billing_detail(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<BillingDetails>> {
+    sqlx::query_as!(
+        BillingDetails,
+        r#"select company_name, address_line1, address_line2, city, postal_code, country, tax_id
+           from billing_detail where organization_id = $1"#,
+        organization_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn upsert_billing_detail(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    d: &BillingDetails,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into billing_detail
+             (organization_id, company_name, address_line1, address_line2, city, postal_code, country, tax_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (organization_id) do update set
+             company_name = excluded.company_name, address_line1 = excluded.address_line1,
+             address_line2 = excluded.address_line2, city = excluded.city,
+             postal_code = excluded.postal_code, country = excluded.country, tax_id = excluded.tax_id,
+             updated_at = now()"#,
+        organization_id,
+        d.company_name,
+        d.address_line1,
+        d.address_line2,
+        d.city,
+        d.postal_code,
+        d.country,
+        d.tax_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct PaymentMethodRow {
+    pub provider: String,
+    pub provider_ref: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i16,
+    pub exp_year: i16,
+}
+
+pub async fn find_payment_method(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<PaymentMethodRow>> {
+    sqlx::query_as!(
+        PaymentMethodRow,
+        r#"select provider, provider_ref, brand, last4, exp_month, exp_year
+           from payment_method where organization_id = $1"#,
+        organization_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn upsert_payment_method(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    card: &PaymentMethodRow,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into payment_method (organization_id, provider, provider_ref, brand, last4, exp_month, exp_year)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           on conflict (organization_id) do update set
+             provider = excluded.provider, provider_ref = excluded.provider_ref, brand = excluded.brand,
+             last4 = excluded.last4, exp_month = excluded.exp_month, exp_year = excluded.exp_year,
+             updated_at = now()"#,
+        organization_id,
+        card.provider,
+        card.provider_ref,
+        card.brand,
+        card.last4,
+        card.exp_month,
+        card.exp_year,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_members(db: impl PgExecutor<'_>, organization_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from member where organization_id = $1"#,
+        organization_id,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Metered API calls in `[start, end)`.
+pub async fn api_calls_between(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(calls), 0)::bigint as "calls!" from api_call_usage
+           where organization_id = $1 and period_start >= $2 and period_start < $3"#,
+        organization_id,
+        start,
+        end,
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct NewInvoiceRow<'a> {
+    pub organization_id: Uuid,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub period_start: OffsetDateTime,
+    pub period_end: OffsetDateTime,
+    pub issued_on: Date,
+    pub due_on: Date,
+    pub paid_at: Option<OffsetDateTime>,
+    pub currency: &'a str,
+    pub subtotal_cents: i64,
+    pub tax_rate_bp: i32,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+}
+
+pub struct InsertedInvoice {
+    pub id: Uuid,
+    pub number: String,
+}
+
+/// Inserts an invoice with the next number. A second period invoice for the
+/// same organization and period is silently not inserted (`None`).
+pub async fn insert_invoice(
+    conn: &mut PgConnection,
+    inv: &NewInvoiceRow<'_>,
+) -> sqlx::Result<Option<InsertedInvoice>> {
+    sqlx::query_as!(
+        InsertedInvoice,
+        r#"insert into invoice (organization_id, number, kind, status, period_start, period_end, issued_on, due_on,
+                                paid_at, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents)
+           values ($1, 'INV-' || to_char($6::date, 'YYYY') || '-' || lpad(nextval('invoice_number_seq')::text, 6, '0'),
+                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           on conflict (organization_id, period_start) where kind = 'period' do nothing
+           returning id, number"#,
+        inv.organization_id,
+        inv.kind,
+        inv.status,
+        inv.period_start,
+        inv.period_end,
+        inv.issued_on,
+        inv.due_on,
+        inv.paid_at,
+        inv.currency,
+        inv.subtotal_cents,
+        inv.tax_rate_bp,
+        inv.tax_cents,
+        inv.total_cents,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Inserts the lines of an invoice in one statement, in order.
+pub async fn insert_invoice_lines(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    kinds: &[String],
+    descriptions: &[String],
+    quantities: &[i64],
+    unit_amounts: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into invoice_line (invoice_id, position, kind, description, quantity, unit_amount_cents, amount_cents)
+           select $1, (l.ord - 1)::int, l.kind, l.description, l.quantity, l.unit_amount, l.quantity * l.unit_amount
+           from unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                with ordinality as l(kind, description, quantity, unit_amount, ord)"#,
+        invoice_id,
+        kinds,
+        descriptions,
+        quantities,
+        unit_amounts,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_invoices(db: impl PgExecutor<'_>, organization_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from invoice where organization_id = $1"#,
+        organization_id,
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct InvoiceRow {
+    pub id: Uuid,
+    pub number: String,
+    pub kind: String,
+    pub status: InvoiceStatus,
+    pub period_start: OffsetDateTime,
+    pub period_end: OffsetDateTime,
+    pub issued_on: Date,
+    pub due_on: Date,
+    pub paid_at: Option<OffsetDateTime>,
+    pub currency: Currency,
+    pub subtotal_cents: i64,
+    pub tax_rate_bp: i32,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+}
+
+/// One page of the organization's invoices, newest first.
+pub async fn list_invoices(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<InvoiceRow>> {
+    sqlx::query_as!(
+        InvoiceRow,
+        r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
+                  paid_at, currency as "currency: Currency",
+                  subtotal_cents, tax_rate_bp, tax_cents, total_cents
+           from invoice where organization_id = $1
+           order by issued_on desc, number desc
+           limit $2 offset $3"#,
+        organization_id,
+        limit,
+        offset,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// An invoice of this organization; another organization's id finds nothing.
+pub async fn find_invoice(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<InvoiceRow>> {
+    sqlx::query_as!(
+        InvoiceRow,
+        r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
+                  paid_at, currency as "currency: Currency",
+                  subtotal_cents, tax_rate_bp, tax_cents, total_cents
+           from invoice where organization_id = $1 and id = $2"#,
+        organization_id,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct InvoiceLineRow {
+    pub kind: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_amount_cents: i64,
+    pub amount_cents: i64,
+}
+
+pub async fn invoice_lines(
+    db: impl PgExecutor<'_>,
+    invoice_id: Uuid,
+) -> sqlx::Result<Vec<InvoiceLineRow>> {
+    sqlx::query_as!(
+        InvoiceLineRow,
+        r#"select kind, description, quantity, unit_amount_cents, amount_cents
+           from invoice_line where invoice_id = $1 order by position"#,
+        invoice_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Open invoices past their due date become overdue.
+pub async fn mark_overdue(db: impl PgExecutor<'_>, today: Date) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        r#"update invoice set status = 'overdue', updated_at = now()
+           where status = 'open' and due_on < $1"#,
+        today,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+pub async fn mark_paid(conn: &mut PgConnection, id: Uuid, at: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update invoice set status = 'paid', paid_at = $2, updated_at = now() where id = $1",
+        id,
+        at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Billing: plans, the subscription, the card on file (through a
+//! `PaymentProvider`), invoices with PDFs, plan changes, and the period-end
+//! job that issues the next invoice.
+
+pub mod db;
+pub mod pdf;
+pub mod provider;
+pub mod service;

@@ -1,0 +1,755 @@
+//! Billing workflows: each mutation runs in one transaction with its audit
+//! entry; plan changes lock the subscription row first, so two tabs (or the
+//! period-end job) cannot interleave. The adapter has already checked
+//! `ViewBilling` or `ManageBilling`.
+
+use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
+use super::pdf::{self, DocumentLine, InvoiceDocument};
+use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
+use crate::audit::AuditEntry;
+use crate::client::ClientMeta;
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::session::AuthSession;
+use domain::billing::{
+    BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
+    InvoiceSummary, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
+    INVOICES_PER_PAGE,
+};
+use domain::pricing::{
+    self, limit_conflicts, overage_blocks, prorate, CurrentUsage, InvoiceTotals, LineDraft,
+    LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR, TAX_RATE_BP,
+};
+use domain::{AppError, Currency, FieldErrors, Money};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+use time::{Date, Duration, Month, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// Days between an invoice's issue date and its due date.
+pub const PAYMENT_TERMS_DAYS: i64 = 14;
+
+/// Plan, subscription, card on file, billing email and details.
+pub async fn overview(ctx: &Ctx, session: &AuthSession) -> Result<BillingOverview> {
+    let org = session.organization_id;
+    let sub = db::find_subscription(&ctx.db, org)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plans = db::list_plans(&ctx.db).await?;
+    let plan_of = |id: &str| plans.iter().find(|p| p.id == id).map(plan_summary);
+    let plan =
+        plan_of(&sub.plan_id).ok_or_else(|| anyhow::anyhow!("unknown plan {}", sub.plan_id))?;
+    let scheduled_plan = sub.scheduled_plan_id.as_deref().and_then(plan_of);
+    let next_plan = if sub.cancel_at_period_end {
+        plan_of("free")
+    } else {
+        scheduled_plan.clone().or_else(|| Some(plan.clone()))
+    };
+    let next_billing = next_plan
+        .filter(|p| p.price.minor > 0 && sub.status == "active")
+        .map(|p| {
+            let tax = pricing::tax_on(p.price.minor, TAX_RATE_BP).unwrap_or(0);
+            (
+                day(sub.current_period_end),
+                Money::new(p.price.minor + tax, p.price.currency),
+            )
+        });
+    let payment_method = db::find_payment_method(&ctx.db, org)
+        .await?
+        .map(|m| PaymentMethod {
+            brand: m.brand,
+            last4: m.last4,
+            exp_month: m.exp_month,
+            exp_year: m.exp_year,
+        });
+    let details = db::find_billing_detail(&ctx.db, org)
+        .await?
+        .unwrap_or_default();
+    Ok(BillingOverview {
+        plan,
+        status: sub.status,
+        period_start: day(sub.current_period_start),
+        period_end: day(sub.current_period_end),
+        next_billing,
+        cancel_at_period_end: sub.cancel_at_period_end,
+        scheduled_plan,
+        payment_method,
+        billing_email: sub.billing_email,
+        details,
+        plans: plans.iter().map(plan_summary).collect(),
+    })
+}
+
+/// One page (1-based) of the invoice history, newest first.
+pub async fn invoices(ctx: &Ctx, session: &AuthSession, page: u32) -> Result<InvoicePage> {
+    let org = session.organization_id;
+    let total = db::count_invoices(&ctx.db, org).await?;
+    let per_page = i64::from(INVOICES_PER_PAGE);
+    let pages = u32::try_from((total + per_page - 1) / per_page)
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let page = page.clamp(1, pages);
+    let rows = db::list_invoices(&ctx.db, org, per_page, i64::from(page - 1) * per_page).await?;
+    Ok(InvoicePage {
+        invoices: rows.into_iter().map(invoice_summary).collect(),
+        page,
+        pages,
+        total,
+    })
+}
+
+/// The address and tax ID printed on invoices.
+pub async fn update_details(
+    ctx: &Ctx,
+    session: &AuthSession,
+    update: BillingDetailsUpdate,
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let before = db::find_billing_detail(&mut *tx, session.organization_id).await?;
+    db::upsert_billing_detail(&mut tx, session.organization_id, &update.0).await?;
+    session
+        .audit("billing.details_changed")
+        .target("organization", session.organization_id)
+        .before(before.map(|d| details_json(&d)))
+        .after(details_json(&update.0))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends the card to the provider first: a declined card changes nothing.
+pub async fn update_payment_method(
+    ctx: &Ctx,
+    session: &AuthSession,
+    card: CardInput,
+) -> Result<PaymentMethod> {
+    let provider = provider();
+    let attached = provider
+        .attach_card(&card)
+        .await
+        .map_err(|e| AppError::Validation(FieldErrors::single("card_number", e.to_string())))?;
+    let row = PaymentMethodRow {
+        provider: provider.name().to_owned(),
+        provider_ref: attached.provider_ref,
+        brand: attached.brand,
+        last4: attached.last4,
+        exp_month: i16::from(attached.exp_month),
+        exp_year: i16::try_from(attached.exp_year).map_err(|_| AppError::BadRequest)?,
+    };
+    let mut tx = ctx.db.begin().await?;
+    let before = db::find_payment_method(&mut *tx, session.organization_id).await?;
+    db::upsert_payment_method(&mut tx, session.organization_id, &row).await?;
+    session
+        .audit("billing.payment_method_changed")
+        .target("organization", session.organization_id)
+        .before(before.map(|m| card_json(&m)))
+        .after(card_json(&row))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(PaymentMethod {
+        brand: row.brand,
+        last4: row.last4,
+        exp_month: row.exp_month,
+        exp_year: row.exp_year,
+    })
+}
+
+/// What moving to `plan_id` would cost now, when it takes effect, and which
+/// limits stand in the way. Changes nothing.
+pub async fn preview_plan_change(
+    ctx: &Ctx,
+    session: &AuthSession,
+    plan_id: &str,
+) -> Result<PlanChangePreview> {
+    let mut conn = ctx.db.acquire().await?;
+    let sub = db::find_subscription(&mut *conn, session.organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(evaluate(&mut conn, &sub, plan_id, ctx.now()).await?.preview)
+}
+
+/// Upgrades apply now and charge the prorated difference; downgrades wait for
+/// the period end; choosing the current plan drops a scheduled change.
+pub async fn change_plan(
+    ctx: &Ctx,
+    session: &AuthSession,
+    plan_id: &str,
+) -> Result<PlanChangePreview> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin().await?;
+    let sub = db::lock_subscription(&mut tx, session.organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Evaluated {
+        preview,
+        current,
+        target,
+    } = evaluate(&mut tx, &sub, plan_id, now).await?;
+    if !preview.conflicts.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "You can't move to {} yet. {}",
+            target.name,
+            preview.conflicts.join(" ")
+        ))
+        .into());
+    }
+    let before = Some(json!({
+        "plan": sub.plan_id, "scheduled_plan": sub.scheduled_plan_id,
+        "cancel_at_period_end": sub.cancel_at_period_end,
+    }));
+    let (action, after) = match preview.kind {
+        PlanChangeKind::Upgrade => {
+            let charge = charge_proration(&mut tx, &sub, &current, &target, &preview, now).await?;
+            db::set_plan(&mut tx, sub.organization_id, &target.id).await?;
+            db::set_schedule(&mut tx, sub.organization_id, None, false).await?;
+            (
+                "subscription.upgraded",
+                json!({ "plan": target.id, "prorated_cents": preview.prorated.minor, "invoice": charge.as_ref().map(|c| &c.number) }),
+            )
+        }
+        PlanChangeKind::Downgrade => {
+            db::set_schedule(&mut tx, sub.organization_id, Some(&target.id), false).await?;
+            (
+                "subscription.downgrade_scheduled",
+                json!({ "scheduled_plan": target.id, "effective": preview.effective }),
+            )
+        }
+        PlanChangeKind::KeepCurrent => {
+            db::set_schedule(&mut tx, sub.organization_id, None, false).await?;
+            (
+                "subscription.change_canceled",
+                json!({ "plan": sub.plan_id }),
+            )
+        }
+    };
+    session
+        .audit(action)
+        .target("subscription", sub.organization_id)
+        .before(before)
+        .after(after)
+        .record(&mut tx)
+        .await?;
+    // A real processor charged inside `charge_proration` with the invoice id as
+    // idempotency key, so retrying after a failed commit cannot charge twice.
+    tx.commit().await?;
+    Ok(preview)
+}
+
+pub struct ChargedInvoice {
+    pub number: String,
+}
+
+/// Issues the paid proration invoice of an upgrade and charges the card. Any
+/// failure returns before the transaction commits: nothing changes.
+async fn charge_proration(
+    tx: &mut PgConnection,
+    sub: &SubscriptionRow,
+    current: &PlanRow,
+    target: &PlanRow,
+    preview: &PlanChangePreview,
+    now: OffsetDateTime,
+) -> Result<Option<ChargedInvoice>> {
+    if preview.prorated.minor <= 0 {
+        return Ok(None);
+    }
+    let card = db::find_payment_method(&mut *tx, sub.organization_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict("Add a payment method before upgrading to a paid plan.".into())
+        })?;
+    let lines = vec![LineDraft {
+        kind: LineKind::Proration,
+        description: format!(
+            "Upgrade {} to {}, {} days remaining ({} to {})",
+            current.name,
+            target.name,
+            preview.days_remaining,
+            day(now),
+            day(sub.current_period_end)
+        ),
+        quantity: 1,
+        unit_amount_minor: preview.prorated.minor,
+    }];
+    let invoice = issue_invoice(
+        tx,
+        sub,
+        "proration",
+        (now, sub.current_period_end),
+        now.date(),
+        &lines,
+        Some(&card),
+        now,
+    )
+    .await?
+    .ok_or(AppError::Internal)?;
+    if invoice.status != InvoiceStatus::Paid {
+        return Err(AppError::Conflict(
+            invoice
+                .payment_error
+                .unwrap_or(PaymentError::Declined)
+                .to_string(),
+        )
+        .into());
+    }
+    Ok(Some(ChargedInvoice {
+        number: invoice.number,
+    }))
+}
+
+/// Cancels at the end of the period (back to Free then); the customer keeps
+/// the paid plan until then.
+pub async fn cancel_subscription(ctx: &Ctx, session: &AuthSession) -> Result<()> {
+    set_cancel(ctx, session, true).await
+}
+
+/// Undoes `cancel_subscription` before the period ends.
+pub async fn resume_subscription(ctx: &Ctx, session: &AuthSession) -> Result<()> {
+    set_cancel(ctx, session, false).await
+}
+
+async fn set_cancel(ctx: &Ctx, session: &AuthSession, cancel: bool) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let sub = db::lock_subscription(&mut tx, session.organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if cancel && sub.plan_id == "free" {
+        return Err(AppError::Conflict(
+            "You are on the Free plan: there is nothing to cancel.".into(),
+        )
+        .into());
+    }
+    if cancel == sub.cancel_at_period_end {
+        return Err(AppError::Conflict(if cancel {
+            "Your subscription is already set to end with this period.".into()
+        } else {
+            "Your subscription is not canceled.".into()
+        })
+        .into());
+    }
+    db::set_schedule(&mut tx, sub.organization_id, None, cancel).await?;
+    session
+        .audit(if cancel { "subscription.canceled" } else { "subscription.resumed" })
+        .target("subscription", sub.organization_id)
+        .before(json!({ "cancel_at_period_end": sub.cancel_at_period_end, "scheduled_plan": sub.scheduled_plan_id }))
+        .after(json!({ "cancel_at_period_end": cancel, "ends_on": day(sub.current_period_end) }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The PDF of one invoice of the session's organization. Another
+/// organization's invoice is `NotFound`, like a missing one. Returns the
+/// invoice number (for the file name) and the bytes.
+pub async fn invoice_pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(String, Vec<u8>)> {
+    let db = &ctx.db;
+    let org = session.organization_id;
+    let invoice = db::find_invoice(db, org, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lines = db::invoice_lines(db, id).await?;
+    let sub = db::find_subscription(db, org)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let buyer = db::find_billing_detail(db, org).await?.unwrap_or_default();
+    let money = |minor| Money::new(minor, invoice.currency);
+    let document = InvoiceDocument {
+        number: invoice.number.clone(),
+        status: invoice.status,
+        issued_on: invoice.issued_on.to_string(),
+        due_on: invoice.due_on.to_string(),
+        period: period_label(invoice.period_start, invoice.period_end),
+        paid_on: invoice.paid_at.map(day),
+        buyer_name: sub.organization_name,
+        buyer_email: sub.billing_email,
+        buyer,
+        lines: lines
+            .into_iter()
+            .map(|l| DocumentLine {
+                description: l.description,
+                quantity: l.quantity,
+                unit_amount: money(l.unit_amount_cents),
+                amount: money(l.amount_cents),
+            })
+            .collect(),
+        subtotal: money(invoice.subtotal_cents),
+        tax_rate_bp: invoice.tax_rate_bp,
+        tax: money(invoice.tax_cents),
+        total: money(invoice.total_cents),
+    };
+    let bytes = tokio::task::spawn_blocking(move || pdf::render(&document)).await?;
+    Ok((invoice.number, bytes))
+}
+
+/// The period-end job: for every subscription whose period ended by `now`,
+/// issues the invoice for the next period (plan in advance, plus the ended
+/// period's API calls over the limit), applies a scheduled downgrade or
+/// cancellation, and starts the next period — all in one transaction per
+/// organization and period. Safe to run concurrently and repeatedly: a
+/// subscription is locked (`skip locked`) and only processed while its period
+/// is due, and the unique (organization, period) index refuses a second
+/// invoice. Catches up several missed periods. Returns the periods closed.
+pub async fn close_due_periods(db: &PgPool, now: OffsetDateTime) -> Result<usize> {
+    let mut closed = 0;
+    // One organization whose period cannot be closed (logged) must not hold
+    // up the others; it is retried on the next run.
+    let mut failed = std::collections::HashSet::new();
+    loop {
+        let mut due = db::due_subscriptions(db, now, 100).await?;
+        due.retain(|org| !failed.contains(org));
+        let mut progressed = false;
+        for org in due {
+            let mut tx = db.begin().await?;
+            let Some(sub) = db::lock_due_subscription(&mut tx, org, now).await? else {
+                continue;
+            };
+            match close_period(&mut tx, &sub, now).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    closed += 1;
+                    progressed = true;
+                }
+                Err(e) => {
+                    tracing::error!(organization = %org, error = %e, "closing a billing period failed");
+                    failed.insert(org);
+                }
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    db::mark_overdue(db, now.date()).await?;
+    Ok(closed)
+}
+
+async fn close_period(
+    tx: &mut PgConnection,
+    sub: &SubscriptionRow,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let current = find_plan(&mut *tx, &sub.plan_id).await?;
+    let next_id = if sub.cancel_at_period_end {
+        "free".to_owned()
+    } else {
+        sub.scheduled_plan_id
+            .clone()
+            .unwrap_or_else(|| sub.plan_id.clone())
+    };
+    let next = find_plan(&mut *tx, &next_id).await?;
+    let start = sub.current_period_end;
+    let end = next_month(start);
+    let mut lines = Vec::new();
+    if next.price_cents > 0 {
+        lines.push(LineDraft {
+            kind: LineKind::Plan,
+            description: format!("{} plan, {}", next.name, period_label(start, end)),
+            quantity: 1,
+            unit_amount_minor: next.price_cents,
+        });
+    }
+    let calls = db::api_calls_between(
+        &mut *tx,
+        sub.organization_id,
+        sub.current_period_start,
+        start,
+    )
+    .await?;
+    if let Some(blocks) = overage_blocks(calls, current.api_calls_limit, current.price_cents) {
+        lines.push(LineDraft {
+            kind: LineKind::Overage,
+            description: format!(
+                "API calls over the {} limit, {}: {} calls, per {}",
+                current.name,
+                month_label(sub.current_period_start),
+                calls - current.api_calls_limit,
+                OVERAGE_BLOCK_CALLS
+            ),
+            quantity: blocks,
+            unit_amount_minor: OVERAGE_BLOCK_PRICE_MINOR,
+        });
+    }
+    let card = db::find_payment_method(&mut *tx, sub.organization_id).await?;
+    issue_invoice(
+        tx,
+        sub,
+        "period",
+        (start, end),
+        start.date(),
+        &lines,
+        card.as_ref(),
+        now,
+    )
+    .await?;
+    let status = if sub.cancel_at_period_end {
+        "canceled"
+    } else {
+        "active"
+    };
+    if next.id != current.id {
+        db::set_plan(tx, sub.organization_id, &next.id).await?;
+    }
+    db::advance_period(tx, sub.organization_id, start, end, status).await?;
+    if next.id != current.id || sub.cancel_at_period_end {
+        let action = if sub.cancel_at_period_end {
+            "subscription.ended"
+        } else {
+            "subscription.downgraded"
+        };
+        // The billing job acts for nobody in particular: no actor, no client.
+        let system = ClientMeta::default();
+        AuditEntry::new(action, &system)
+            .organization(sub.organization_id)
+            .target("subscription", sub.organization_id)
+            .before(json!({ "plan": current.id }))
+            .after(json!({ "plan": next.id, "period_start": day(start) }))
+            .record(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+struct IssuedInvoice {
+    number: String,
+    status: InvoiceStatus,
+    payment_error: Option<PaymentError>,
+}
+
+/// Stores an invoice with its lines and charges the card on file, if any.
+/// `None` when there is nothing to bill or the period invoice already exists.
+#[allow(clippy::too_many_arguments)]
+async fn issue_invoice(
+    tx: &mut PgConnection,
+    sub: &SubscriptionRow,
+    kind: &str,
+    (period_start, period_end): (OffsetDateTime, OffsetDateTime),
+    issued_on: Date,
+    lines: &[LineDraft],
+    card: Option<&PaymentMethodRow>,
+    now: OffsetDateTime,
+) -> Result<Option<IssuedInvoice>> {
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let totals = InvoiceTotals::compute(lines, TAX_RATE_BP)
+        .ok_or_else(|| anyhow::anyhow!("invoice total overflows"))?;
+    let currency = Currency::parse(&sub.currency)
+        .map_err(|_| anyhow::anyhow!("subscription currency {} unknown", sub.currency))?;
+    let row = db::NewInvoiceRow {
+        organization_id: sub.organization_id,
+        kind,
+        status: "open",
+        period_start,
+        period_end,
+        issued_on,
+        due_on: issued_on + Duration::days(PAYMENT_TERMS_DAYS),
+        paid_at: None,
+        currency: currency.code(),
+        subtotal_cents: totals.subtotal_minor,
+        tax_rate_bp: TAX_RATE_BP,
+        tax_cents: totals.tax_minor,
+        total_cents: totals.total_minor,
+    };
+    let Some(inserted) = db::insert_invoice(tx, &row).await? else {
+        return Ok(None);
+    };
+    let kinds: Vec<String> = lines.iter().map(|l| l.kind.as_str().to_owned()).collect();
+    let descriptions: Vec<String> = lines.iter().map(|l| l.description.clone()).collect();
+    let quantities: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
+    let units: Vec<i64> = lines.iter().map(|l| l.unit_amount_minor).collect();
+    db::insert_invoice_lines(tx, inserted.id, &kinds, &descriptions, &quantities, &units).await?;
+    let mut status = InvoiceStatus::Open;
+    let mut payment_error = None;
+    if let Some(card) = card {
+        let amount = Money::new(totals.total_minor, currency);
+        match provider()
+            .charge(&card.provider_ref, amount, &inserted.id.to_string())
+            .await
+        {
+            Ok(_) => {
+                db::mark_paid(tx, inserted.id, now).await?;
+                status = InvoiceStatus::Paid;
+            }
+            Err(e) => {
+                tracing::warn!(invoice = %inserted.number, error = %e, "charging the card on file failed");
+                payment_error = Some(e);
+            }
+        }
+    }
+    Ok(Some(IssuedInvoice {
+        number: inserted.number,
+        status,
+        payment_error,
+    }))
+}
+
+struct Evaluated {
+    preview: PlanChangePreview,
+    current: PlanRow,
+    target: PlanRow,
+}
+
+async fn evaluate(
+    conn: &mut PgConnection,
+    sub: &SubscriptionRow,
+    target_id: &str,
+    now: OffsetDateTime,
+) -> Result<Evaluated> {
+    let current = find_plan(&mut *conn, &sub.plan_id).await?;
+    let target = db::find_plan(&mut *conn, target_id)
+        .await?
+        .ok_or_else(|| FieldErrors::single("plan", "Choose one of the plans."))?;
+    let kind = if target.id == current.id {
+        if sub.scheduled_plan_id.is_none() && !sub.cancel_at_period_end {
+            return Err(FieldErrors::single(
+                "plan",
+                format!("You are already on the {} plan.", current.name),
+            )
+            .into());
+        }
+        PlanChangeKind::KeepCurrent
+    } else if target.price_cents > current.price_cents {
+        PlanChangeKind::Upgrade
+    } else {
+        PlanChangeKind::Downgrade
+    };
+    let period = Period {
+        start: sub.current_period_start.unix_timestamp(),
+        end: sub.current_period_end.unix_timestamp(),
+    };
+    let currency = Currency::parse(&sub.currency).unwrap_or(Currency::Usd);
+    let prorated = if kind == PlanChangeKind::Upgrade {
+        prorate(
+            Money::new(current.price_cents, currency),
+            Money::new(target.price_cents, currency),
+            period,
+            now.unix_timestamp(),
+        )
+        .ok_or(AppError::Internal)?
+    } else {
+        Money::zero(currency)
+    };
+    let tax = pricing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::Internal)?;
+    let members = db::count_members(&mut *conn, sub.organization_id).await?;
+    let storage_mb = crate::usage::db::current_storage_mb(&mut *conn, sub.organization_id).await?;
+    let conflicts = limit_conflicts(
+        &target.name,
+        PlanLimits {
+            seats: i64::from(target.seats_limit),
+            storage_mb: target.storage_mb_limit,
+        },
+        CurrentUsage {
+            members,
+            storage_mb: Some(storage_mb),
+        },
+    );
+    let preview = PlanChangePreview {
+        from: plan_summary(&current),
+        to: plan_summary(&target),
+        kind,
+        prorated,
+        prorated_with_tax: Money::new(prorated.minor + tax, currency),
+        days_remaining: period.days_remaining(now.unix_timestamp()),
+        effective: match kind {
+            PlanChangeKind::Upgrade => "now".to_owned(),
+            _ => day(sub.current_period_end),
+        },
+        conflicts,
+    };
+    Ok(Evaluated {
+        preview,
+        current,
+        target,
+    })
+}
+
+async fn find_plan(conn: &mut PgConnection, id: &str) -> Result<PlanRow> {
+    Ok(db::find_plan(conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("plan {id} is missing"))?)
+}
+
+fn plan_summary(p: &PlanRow) -> PlanSummary {
+    PlanSummary {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        price: Money::new(
+            p.price_cents,
+            Currency::parse(&p.currency).unwrap_or(Currency::Usd),
+        ),
+        seats_limit: i64::from(p.seats_limit),
+        api_calls_limit: p.api_calls_limit,
+        storage_mb_limit: p.storage_mb_limit,
+    }
+}
+
+fn invoice_summary(row: InvoiceRow) -> InvoiceSummary {
+    InvoiceSummary {
+        id: row.id,
+        number: row.number,
+        status: row.status,
+        issued_on: row.issued_on.to_string(),
+        due_on: row.due_on.to_string(),
+        period: period_label(row.period_start, row.period_end),
+        total: Money::new(row.total_cents, row.currency),
+    }
+}
+
+fn details_json(d: &BillingDetails) -> Value {
+    json!({
+        "company_name": d.company_name, "address_line1": d.address_line1, "address_line2": d.address_line2,
+        "city": d.city, "postal_code": d.postal_code, "country": d.country, "tax_id": d.tax_id,
+    })
+}
+
+/// What the audit log keeps of a card: exactly what the database keeps.
+fn card_json(m: &PaymentMethodRow) -> Value {
+    json!({ "brand": m.brand, "last4": m.last4, "exp_month": m.exp_month, "exp_year": m.exp_year })
+}
+
+/// "2026-11-01" (UTC).
+fn day(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC).date().to_string()
+}
+
+/// "Nov 1, 2026 – Dec 1, 2026".
+fn period_label(start: OffsetDateTime, end: OffsetDateTime) -> String {
+    let fmt = |at: OffsetDateTime| {
+        let d = at.to_offset(time::UtcOffset::UTC).date();
+        domain::format_date(d)
+    };
+    format!("{} \u{2013} {}", fmt(start), fmt(end))
+}
+
+/// "Nov 2026".
+fn month_label(at: OffsetDateTime) -> String {
+    let d = at.to_offset(time::UtcOffset::UTC).date();
+    format!("{} {}", domain::dates::short_month(d.month()), d.year())
+}
+
+/// The same day and time one calendar month later (periods start on the 1st,
+/// UTC, so the day always exists).
+pub fn next_month(at: OffsetDateTime) -> OffsetDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let d = at.date();
+    let (year, month) = if d.month() == Month::December {
+        (d.year() + 1, Month::January)
+    } else {
+        (d.year(), d.month().next())
+    };
+    let day = d.day().min(time::util::days_in_month(month, year));
+    Date::from_calendar_date(year, month, day)
+        .map(|date| date.with_time(at.time()).assume_utc())
+        .unwrap_or(at + Duration::days(30))
+}
+
+/// The start of the calendar month (UTC) that contains `at`.
+pub fn month_start(at: OffsetDateTime) -> OffsetDateTime {
+    let d = at.to_offset(time::UtcOffset::UTC).date();
+    d.replace_day(1)
+        .unwrap_or(d)
+        .with_time(Time::MIDNIGHT)
+        .assume_utc()
+}

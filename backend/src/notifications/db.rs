@@ -1,0 +1,160 @@
+use super::email::Email;
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgExecutor};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub async fn insert_notification(
+    conn: &mut PgConnection,
+    idempotency_key: &str,
+    organization_id: Option<Uuid>,
+    recipient: &str,
+    template: &str,
+    data: &Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into notification (idempotency_key, organization_id, recipient, template, data)
+           values ($1, $2, $3, $4, $5)
+           on conflict on constraint notification_idempotency_key_key do nothing"#,
+        idempotency_key,
+        organization_id,
+        recipient,
+        template,
+        data,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A pending notification, locked by the caller's transaction.
+pub struct PendingNotification {
+    pub id: Uuid,
+    pub recipient: String,
+    pub template: String,
+    pub data: Value,
+    pub attempts: i32,
+}
+
+impl PendingNotification {
+    pub fn email(&self) -> Result<Email, serde_json::Error> {
+        serde_json::from_value(json!({ "template": self.template, "data": self.data }))
+    }
+}
+
+/// Locks one notification if it is still pending and due. `None` when it was
+/// already sent (or is being sent by another worker right now).
+pub async fn lock_pending(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<PendingNotification>> {
+    sqlx::query_as!(
+        PendingNotification,
+        r#"select id, recipient, template, data, attempts from notification
+           where id = $1 and status = 'pending' and next_attempt_at <= now()
+           for update skip locked"#,
+        id,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Locks the most overdue pending notification no one else is sending.
+pub async fn lock_next_due(conn: &mut PgConnection) -> sqlx::Result<Option<PendingNotification>> {
+    sqlx::query_as!(
+        PendingNotification,
+        r#"select id, recipient, template, data, attempts from notification
+           where status = 'pending' and next_attempt_at <= now()
+           order by next_attempt_at
+           limit 1
+           for update skip locked"#,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update notification set status = 'sent', attempts = attempts + 1, sent_at = now(),
+                  last_error = null, data = data - 'token', updated_at = now()
+           where id = $1"#,
+        id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or dead-lettered when `None`.
+pub async fn mark_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update notification
+           set attempts = attempts + 1, last_error = $2,
+               status = case when $3::timestamptz is null then 'dead' else 'pending' end,
+               data = case when $3::timestamptz is null then data - 'token' else data end,
+               next_attempt_at = coalesce($3, next_attempt_at),
+               relayed_at = null, updated_at = now()
+           where id = $1"#,
+        id,
+        error,
+        retry_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks up to `limit` due notifications that are not on the stream (or whose
+/// stream entry is older than `stale_before` and may have been lost).
+pub async fn lock_due_for_relay(
+    conn: &mut PgConnection,
+    stale_before: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select id from notification
+           where status = 'pending' and next_attempt_at <= now()
+             and (relayed_at is null or relayed_at < $1)
+           order by next_attempt_at
+           limit $2
+           for update skip locked"#,
+        stale_before,
+        limit,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn mark_relayed(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update notification set relayed_at = now() where id = any($1)",
+        ids
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct NotificationStatus {
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn find_status(
+    db: impl PgExecutor<'_>,
+    idempotency_key: &str,
+) -> sqlx::Result<Option<NotificationStatus>> {
+    sqlx::query_as!(
+        NotificationStatus,
+        "select status, attempts, last_error from notification where idempotency_key = $1",
+        idempotency_key,
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -1,0 +1,266 @@
+//! Customer sessions. The cookie holds a random 256-bit token; Postgres stores
+//! only its SHA-256 (the record), and Redis caches the resolved session for a
+//! minute so most requests cost one Redis GET. Losing Redis costs speed, never
+//! a session.
+
+use super::Realm;
+use crate::client::ClientMeta;
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::tokens::{hash_token, new_token};
+use domain::AppError;
+use domain::{Permission, Role};
+use fred::prelude::*;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How long Redis may serve a session without asking Postgres. It bounds how
+/// stale a cached role can be if an invalidation message is ever lost.
+const CACHE_TTL_SECS: i64 = 60;
+/// `last_seen_at` is written at most this often: the idle timeout is
+/// measured in minutes, so a write per request would buy nothing.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// The signed-in member behind a request: who, in which organization, with
+/// which role. Inserted into request extensions by the session middleware.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthSession {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub role: Role,
+    pub email: String,
+    pub name: String,
+    pub organization_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The client of the current request (not cached: it is per request).
+    #[serde(skip)]
+    pub client: ClientMeta,
+}
+
+impl AuthSession {
+    /// `Forbidden` unless this member's role grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden.into())
+        }
+    }
+}
+
+fn cache_key(settings: &Settings, token_hash: &[u8]) -> String {
+    settings.redis_key("session", &hex::encode(token_hash))
+}
+
+/// Starts a session for a user in an organization and returns its id and
+/// the cookie token.
+pub async fn create(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    user_id: Uuid,
+    organization_id: Uuid,
+    meta: &ClientMeta,
+) -> Result<(Uuid, String)> {
+    let token = new_token()?;
+    let expires_at = ctx.now() + ctx.settings.session_absolute_timeout;
+    let id = sqlx::query_scalar!(
+        r#"insert into session (token_hash, user_id, organization_id, ip, user_agent, expires_at)
+           values ($1, $2, $3, $4, $5, $6) returning id"#,
+        hash_token(&token),
+        user_id,
+        organization_id,
+        meta.ip,
+        meta.user_agent,
+        expires_at,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((id, token))
+}
+
+/// Resolves a cookie token to a live session, or `None` when it is unknown,
+/// revoked, expired (absolute) or idle too long.
+pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<AuthSession>> {
+    let token_hash = hash_token(token);
+    let key = cache_key(&ctx.settings, &token_hash);
+    let now = ctx.now();
+
+    let cached = match ctx.redis.get::<Option<String>, _>(&key).await {
+        Ok(value) => value.and_then(|json| serde_json::from_str::<AuthSession>(&json).ok()),
+        Err(e) => {
+            tracing::warn!(error = %e, "session cache unavailable, reading Postgres");
+            None
+        }
+    };
+    let from_cache = cached.is_some();
+    let session = match cached {
+        Some(session) => session,
+        None => match load(&ctx.db, &token_hash).await? {
+            Some(session) => session,
+            None => return Ok(None),
+        },
+    };
+
+    if now >= session.expires_at || now - session.last_seen_at >= ctx.settings.session_idle_timeout
+    {
+        revoke_by_hash(ctx, &token_hash).await?;
+        return Ok(None);
+    }
+    let stale = (now - session.last_seen_at).whole_seconds() >= TOUCH_INTERVAL_SECS;
+    let session = if stale {
+        touch(&ctx.db, session.session_id).await?;
+        AuthSession {
+            last_seen_at: now,
+            ..session
+        }
+    } else {
+        session
+    };
+    // A cache hit that was not touched is already cached as is: no second round trip.
+    if !from_cache || stale {
+        cache(ctx, &key, &session).await;
+    }
+    Ok(Some(session))
+}
+
+async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<AuthSession>> {
+    let row = sqlx::query!(
+        r#"select s.id, s.user_id, s.organization_id, s.last_seen_at, s.expires_at,
+                  m.role as "role: Role", u.email, u.name, o.name as organization_name
+           from session s
+           join member m on m.organization_id = s.organization_id and m.user_id = s.user_id
+           join app_user u on u.id = s.user_id
+           join organization o on o.id = s.organization_id
+           where s.token_hash = $1 and s.revoked_at is null and s.expires_at > now()"#,
+        token_hash,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| AuthSession {
+        session_id: r.id,
+        user_id: r.user_id,
+        organization_id: r.organization_id,
+        role: r.role,
+        email: r.email,
+        name: r.name,
+        organization_name: r.organization_name,
+        last_seen_at: r.last_seen_at,
+        expires_at: r.expires_at,
+        client: ClientMeta::default(),
+    }))
+}
+
+async fn touch(db: &sqlx::PgPool, session_id: Uuid) -> Result<()> {
+    sqlx::query!(
+        "update session set last_seen_at = now(), updated_at = now() where id = $1",
+        session_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+async fn cache(ctx: &Ctx, key: &str, session: &AuthSession) {
+    let Ok(json) = serde_json::to_string(session) else {
+        return;
+    };
+    let ttl = CACHE_TTL_SECS
+        .min((session.expires_at - ctx.now()).whole_seconds())
+        .max(1);
+    if let Err(e) = ctx
+        .redis
+        .set::<(), _, _>(key, json, Some(Expiration::EX(ttl)), None, false)
+        .await
+    {
+        tracing::warn!(error = %e, "could not cache session");
+    }
+}
+
+/// Ends a session everywhere: the Postgres row first (the record), then the
+/// cache entry. If Redis is down the cached copy expires within a minute, but
+/// `revoked_at` already makes every Postgres lookup fail.
+pub async fn revoke(ctx: &Ctx, token: &str) -> Result<()> {
+    revoke_by_hash(ctx, &hash_token(token)).await
+}
+
+async fn revoke_by_hash(ctx: &Ctx, token_hash: &[u8]) -> Result<()> {
+    sqlx::query!(
+        "update session set revoked_at = now(), updated_at = now() where token_hash = $1 and revoked_at is null",
+        token_hash,
+    )
+    .execute(&ctx.db)
+    .await?;
+    let key = cache_key(&ctx.settings, token_hash);
+    if let Err(e) = ctx.redis.del::<i64, _>(&key).await {
+        tracing::warn!(error = %e, "could not evict revoked session from cache");
+    }
+    Ok(())
+}
+
+/// Revokes every live session of one member in one organization (removed,
+/// or left) and returns their token hashes, for `evict_cached` after commit.
+pub async fn end_member_sessions(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<Vec<u8>>> {
+    sqlx::query_scalar!(
+        r#"update session set revoked_at = now(), updated_at = now()
+           where organization_id = $1 and user_id = $2 and revoked_at is null
+           returning token_hash"#,
+        organization_id,
+        user_id,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Token hashes of one member's live sessions in one organization: their
+/// cached copies carry the role, so a role change must drop them.
+pub async fn member_session_hashes(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<Vec<u8>>> {
+    sqlx::query_scalar!(
+        r#"select token_hash from session
+           where organization_id = $1 and user_id = $2 and revoked_at is null"#,
+        organization_id,
+        user_id,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Drops the cached copies of sessions whose record changed (revoked, or the
+/// user's name, email or organization changed). If Redis is down the copies
+/// expire within `CACHE_TTL_SECS`; a revocation is already final in Postgres.
+pub async fn evict_cached(ctx: &Ctx, token_hashes: &[Vec<u8>]) {
+    if token_hashes.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = token_hashes
+        .iter()
+        .map(|hash| cache_key(&ctx.settings, hash))
+        .collect();
+    if let Err(e) = ctx.redis.del::<i64, _>(keys).await {
+        tracing::warn!(error = %e, "could not evict sessions from cache");
+    }
+}
+
+/// `Set-Cookie` value that stores the session token.
+pub fn session_cookie(settings: &Settings, token: &str) -> String {
+    Realm::Customer.cookie(settings, token, settings.session_absolute_timeout)
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(settings: &Settings) -> String {
+    Realm::Customer.clear_cookie(settings)
+}

@@ -1,0 +1,121 @@
+//! Sessions, in two realms of one design: customers (`customer`, a member of
+//! one organization) and staff (`staff`, the support console, no
+//! organization). Both keep a random 256-bit token in an HttpOnly cookie of
+//! their own and store only its SHA-256; a customer session is never enough
+//! for a staff function, nor the other way round.
+//!
+//! The server resolves both cookies once per request (`resolve`) and hands the
+//! sessions to server functions and handlers through the request.
+
+pub mod customer;
+pub mod staff;
+
+pub use customer::AuthSession;
+pub use staff::StaffSession;
+
+use crate::settings::Settings;
+use axum::http::{header, HeaderMap};
+use cookie::{Cookie, SameSite};
+use std::time::Duration;
+
+/// Which session a cookie holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Customer,
+    Staff,
+}
+
+impl Realm {
+    /// `__Host-` binds the cookie to this exact origin, but browsers accept it
+    /// only with `Secure`, so plain-HTTP development uses the bare name.
+    pub fn cookie_name(self, settings: &Settings) -> &'static str {
+        match (self, settings.secure_cookies) {
+            (Realm::Customer, true) => "__Host-portal_session",
+            (Realm::Customer, false) => "portal_session",
+            (Realm::Staff, true) => "__Host-portal_staff_session",
+            (Realm::Staff, false) => "portal_staff_session",
+        }
+    }
+
+    /// `Set-Cookie` value that stores `token` for `max_age`.
+    pub fn cookie(self, settings: &Settings, token: &str, max_age: Duration) -> String {
+        Cookie::build((self.cookie_name(settings), token.to_owned()))
+            .path("/")
+            .http_only(true)
+            .secure(settings.secure_cookies)
+            .same_site(SameSite::Lax)
+            .max_age(cookie::time::Duration::seconds(
+                i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
+            ))
+            .build()
+            .to_string()
+    }
+
+    /// `Set-Cookie` value that removes the cookie.
+    pub fn clear_cookie(self, settings: &Settings) -> String {
+        self.cookie(settings, "", Duration::ZERO)
+    }
+
+    /// The token of this realm's cookie in a request's headers, if present.
+    pub fn token(self, settings: &Settings, headers: &HeaderMap) -> Option<String> {
+        let name = self.cookie_name(settings);
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+            .map(|cookie| cookie.value().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_is_http_only_and_same_site_lax() {
+        let settings = Settings {
+            secure_cookies: true,
+            ..Settings::default()
+        };
+        for (realm, name) in [
+            (Realm::Customer, "__Host-portal_session=abc"),
+            (Realm::Staff, "__Host-portal_staff_session=abc"),
+        ] {
+            let cookie = realm.cookie(&settings, "abc", Duration::from_secs(60));
+            assert!(cookie.starts_with(name), "{cookie}");
+            for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=60"] {
+                assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+            }
+        }
+    }
+
+    #[test]
+    fn token_is_read_from_the_realms_own_cookie() {
+        let settings = Settings::default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "theme=dark; portal_session=tok123; portal_staff_session=staff9"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            Realm::Customer.token(&settings, &headers).as_deref(),
+            Some("tok123")
+        );
+        assert_eq!(
+            Realm::Staff.token(&settings, &headers).as_deref(),
+            Some("staff9")
+        );
+    }
+
+    #[test]
+    fn a_cleared_cookie_expires_at_once() {
+        let cookie = Realm::Staff.clear_cookie(&Settings::default());
+        assert!(cookie.starts_with("portal_staff_session=;"), "{cookie}");
+        assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    }
+}

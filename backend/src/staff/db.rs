@@ -1,0 +1,239 @@
+//! All SQL of the support console: any organization's tickets, the whole
+//! thread with internal notes, the staff list, and the customer's context.
+//! Only staff services (behind a staff session) call these.
+
+use crate::support::db::{LockedTicketRow, MessageRow, TicketDetailRow};
+use domain::billing::InvoiceStatus;
+use domain::support::{AuthorKind, TicketCategory, TicketPriority, TicketStatus};
+use sqlx::{PgConnection, PgExecutor};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// Staff only: any organization's ticket.
+pub async fn find_any_ticket(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<TicketDetailRow>> {
+    sqlx::query_as!(
+        TicketDetailRow,
+        r#"select t.id, t.organization_id, t.subject, t.status as "status: TicketStatus",
+                  t.priority as "priority: TicketPriority", t.category as "category: TicketCategory", t.requester_id,
+                  u.name as "requester_name?", u.email as "requester_email?", t.assignee_id,
+                  t.created_at, t.last_activity_at
+           from ticket t left join app_user u on u.id = t.requester_id
+           where t.id = $1"#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Staff only: locks any organization's ticket.
+pub async fn lock_any_ticket(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<LockedTicketRow>> {
+    sqlx::query_as!(
+        LockedTicketRow,
+        r#"select id, organization_id, subject, status as "status: TicketStatus", requester_id, assignee_id from ticket
+           where id = $1 for update"#,
+        id,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Staff only: the whole thread, internal notes included.
+pub async fn list_all_messages(
+    db: impl PgExecutor<'_>,
+    ticket_id: Uuid,
+) -> sqlx::Result<Vec<MessageRow>> {
+    sqlx::query_as!(
+        MessageRow,
+        r#"select m.id, u.name as "author_name?", m.author_kind as "author_kind: AuthorKind", m.internal, m.body, m.created_at
+           from ticket_message m left join app_user u on u.id = m.author_id
+           where m.ticket_id = $1
+           order by m.created_at, m.id"#,
+        ticket_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+// ------------------------------------------------------------ staff console
+
+pub struct StaffTicketRow {
+    pub id: Uuid,
+    pub organization_name: String,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    pub category: TicketCategory,
+    pub assignee_name: Option<String>,
+    pub last_activity_at: OffsetDateTime,
+}
+
+/// Filters of the console, as SQL parameters. `assignee`: `None` anyone,
+/// `Some(None)` unassigned, `Some(Some(id))` that staff member.
+pub struct StaffFilterParams<'a> {
+    pub status: Option<&'a str>,
+    pub priority: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub assignee: Option<Option<Uuid>>,
+    pub pattern: Option<&'a str>,
+}
+
+pub async fn list_any_tickets(
+    db: impl PgExecutor<'_>,
+    filter: &StaffFilterParams<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<StaffTicketRow>> {
+    let (filter_assignee, assignee) = split_assignee(filter.assignee);
+    sqlx::query_as!(
+        StaffTicketRow,
+        r#"select t.id, o.name as organization_name, t.subject, t.status as "status: TicketStatus",
+                  t.priority as "priority: TicketPriority", t.category as "category: TicketCategory",
+                  u.name as "assignee_name?", t.last_activity_at
+           from ticket t
+           join organization o on o.id = t.organization_id
+           left join app_user u on u.id = t.assignee_id
+           where ($1::text is null or t.status = $1)
+             and ($2::text is null or t.priority = $2)
+             and ($3::text is null or t.category = $3)
+             and (not $4 or t.assignee_id is not distinct from $5)
+             and ($6::text is null or t.subject ilike $6 or o.name ilike $6)
+           order by t.last_activity_at desc, t.id
+           limit $7 offset $8"#,
+        filter.status,
+        filter.priority,
+        filter.category,
+        filter_assignee,
+        assignee,
+        filter.pattern,
+        limit,
+        offset,
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_any_tickets(
+    db: impl PgExecutor<'_>,
+    filter: &StaffFilterParams<'_>,
+) -> sqlx::Result<i64> {
+    let (filter_assignee, assignee) = split_assignee(filter.assignee);
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!"
+           from ticket t join organization o on o.id = t.organization_id
+           where ($1::text is null or t.status = $1)
+             and ($2::text is null or t.priority = $2)
+             and ($3::text is null or t.category = $3)
+             and (not $4 or t.assignee_id is not distinct from $5)
+             and ($6::text is null or t.subject ilike $6 or o.name ilike $6)"#,
+        filter.status,
+        filter.priority,
+        filter.category,
+        filter_assignee,
+        assignee,
+        filter.pattern,
+    )
+    .fetch_one(db)
+    .await
+}
+
+fn split_assignee(assignee: Option<Option<Uuid>>) -> (bool, Option<Uuid>) {
+    match assignee {
+        None => (false, None),
+        Some(id) => (true, id),
+    }
+}
+
+pub struct StaffRow {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+pub async fn list_staff(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<StaffRow>> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"select u.id as user_id, u.name, u.email
+           from staff s join app_user u on u.id = s.user_id
+           order by lower(u.name), u.id"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_staff(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Option<StaffRow>> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"select u.id as user_id, u.name, u.email
+           from staff s join app_user u on u.id = s.user_id
+           where s.user_id = $1"#,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+// ------------------------------------------------------------ customer context
+
+pub struct OrganizationContextRow {
+    pub organization_name: String,
+    pub plan_name: String,
+    pub seats_limit: i64,
+    pub member_count: i64,
+}
+
+/// The organization, its plan and its team size.
+pub async fn organization_context(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<OrganizationContextRow> {
+    sqlx::query_as!(
+        OrganizationContextRow,
+        r#"select o.name as organization_name, p.name as plan_name,
+                  p.seats_limit::bigint as "seats_limit!",
+                  (select count(*) from member m where m.organization_id = o.id) as "member_count!"
+           from organization o join plan p on p.id = o.plan_id
+           where o.id = $1"#,
+        organization_id,
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct LastInvoiceRow {
+    pub number: String,
+    pub status: InvoiceStatus,
+    pub issued_on: Date,
+    pub total_cents: i64,
+    pub currency: String,
+}
+
+pub async fn last_invoice(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<LastInvoiceRow>> {
+    sqlx::query_as!(
+        LastInvoiceRow,
+        r#"select number, status as "status: InvoiceStatus", issued_on, total_cents, currency from invoice
+           where organization_id = $1
+           order by issued_on desc, number desc
+           limit 1"#,
+        organization_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn is_staff(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from staff where user_id = $1) as "exists!""#,
+        user_id,
+    )
+    .fetch_one(db)
+    .await
+}

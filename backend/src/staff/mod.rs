@@ -1,0 +1,8 @@
+//! The support console: staff sign in (a session realm of their own, see
+//! `crate::session::staff`), list every organization's tickets, read threads
+//! with internal notes, reply (which emails the customer), add notes, change
+//! status and assignment, and see the customer's context. Staff work is
+//! audited company-side (no organization).
+
+pub mod db;
+pub mod service;

@@ -1,0 +1,365 @@
+//! The support console's workflows. Every function takes the caller's
+//! `StaffSession`, which only the staff realm of the session store issues;
+//! staff work is audited company-side, naming the customer's organization in
+//! `after`. A staff reply sets the ticket to "pending" and emails the
+//! requester through the outbox; notes stay internal.
+
+use super::db::{self, StaffFilterParams};
+use crate::audit::AuditEntry;
+use crate::auth::service::verify_credentials;
+use crate::client::ClientMeta;
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::notifications::service::notify;
+use crate::notifications::Email;
+use crate::session::{staff as staff_session, StaffSession};
+use crate::sql::like_pattern;
+use crate::support::db::{self as tickets, LockedTicketRow};
+use crate::support::service::{announce, summary};
+use crate::uow::UnitOfWork;
+use domain::dates::display_minutes;
+use domain::format_money;
+use domain::support::{
+    AssigneeFilter, CustomerContext, InvoiceLine, StaffMember, StaffMessage, StaffTicketFilter,
+    StaffTicketPage, StaffTicketSummary, StaffTicketView, TicketStatus, UsageLine,
+    TICKETS_PER_PAGE,
+};
+use domain::{AppError, EmailAddress, FieldErrors};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Recent tickets shown beside a ticket in the console.
+const CONTEXT_RECENT_TICKETS: i64 = 5;
+
+/// Signs a staff member in and returns the staff cookie's token. A correct
+/// password of an account that is not staff gets the same answer as a wrong
+/// one. The token the browser brought, if any, is revoked.
+pub async fn sign_in(
+    ctx: &Ctx,
+    client: &ClientMeta,
+    previous_token: Option<&str>,
+    email: &str,
+    password: String,
+) -> Result<String> {
+    let email = EmailAddress::parse(email).map_err(|_| AppError::InvalidCredentials)?;
+    let account = verify_credentials(ctx, &email, password, client).await?;
+    if !db::is_staff(&ctx.db, account.user_id).await? {
+        return Err(AppError::InvalidCredentials.into());
+    }
+    let mut tx = ctx.db.begin().await?;
+    let (session_id, token) = staff_session::create(&mut tx, ctx, account.user_id, client).await?;
+    AuditEntry::new("staff.signed_in", client)
+        .actor(account.user_id, email.as_str())
+        .target("staff_session", session_id)
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    if let Some(previous) = previous_token {
+        staff_session::revoke(ctx, previous).await?;
+    }
+    Ok(token)
+}
+
+/// Ends the staff session of `token` (a no-op without one).
+pub async fn sign_out(ctx: &Ctx, staff: Option<&StaffSession>, token: Option<&str>) -> Result<()> {
+    if let Some(staff) = staff {
+        let mut tx = ctx.db.begin().await?;
+        staff
+            .audit("staff.signed_out")
+            .target("staff_session", staff.session_id)
+            .record(&mut tx)
+            .await?;
+        tx.commit().await?;
+    }
+    if let Some(token) = token {
+        staff_session::revoke(ctx, token).await?;
+    }
+    Ok(())
+}
+
+/// One page of every organization's tickets, filtered.
+pub async fn list_tickets(
+    ctx: &Ctx,
+    staff: &StaffSession,
+    filter: StaffTicketFilter,
+    page: u32,
+) -> Result<StaffTicketPage> {
+    let pattern = like_pattern(&filter.search);
+    let params = StaffFilterParams {
+        status: filter.status.map(TicketStatus::as_str),
+        priority: filter.priority.map(|p| p.as_str()),
+        category: filter.category.map(|c| c.as_str()),
+        assignee: match filter.assignee {
+            AssigneeFilter::Anyone => None,
+            AssigneeFilter::Unassigned => Some(None),
+            AssigneeFilter::Me => Some(Some(staff.user_id)),
+        },
+        pattern: pattern.as_deref(),
+    };
+    let page = page.max(1);
+    let offset = i64::from(page - 1) * i64::from(TICKETS_PER_PAGE);
+    let (rows, total) = futures::try_join!(
+        db::list_any_tickets(&ctx.db, &params, TICKETS_PER_PAGE.into(), offset),
+        db::count_any_tickets(&ctx.db, &params),
+    )?;
+    Ok(StaffTicketPage {
+        tickets: rows
+            .into_iter()
+            .map(|row| StaffTicketSummary {
+                status: row.status,
+                priority: row.priority,
+                category: row.category,
+                id: row.id,
+                organization_name: row.organization_name,
+                subject: row.subject,
+                assignee_name: row.assignee_name,
+                last_activity_at: display_minutes(row.last_activity_at),
+            })
+            .collect(),
+        total,
+        page,
+        per_page: TICKETS_PER_PAGE,
+    })
+}
+
+/// A ticket with its whole thread (internal notes included), the staff list
+/// for assignment, and the customer's context.
+pub async fn get_ticket(ctx: &Ctx, _staff: &StaffSession, id: Uuid) -> Result<StaffTicketView> {
+    let ticket = db::find_any_ticket(&ctx.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = ticket.organization_id;
+    let (messages, context, invoice, recent, staff) = futures::try_join!(
+        db::list_all_messages(&ctx.db, id),
+        db::organization_context(&ctx.db, org),
+        db::last_invoice(&ctx.db, org),
+        tickets::recent_tickets(&ctx.db, org, Some(id), CONTEXT_RECENT_TICKETS),
+        db::list_staff(&ctx.db),
+    )?;
+    let usage = customer_usage(ctx, org).await;
+    Ok(StaffTicketView {
+        id: ticket.id,
+        subject: ticket.subject,
+        status: ticket.status,
+        priority: ticket.priority,
+        category: ticket.category,
+        requester_name: ticket.requester_name,
+        requester_email: ticket.requester_email,
+        assignee_id: ticket.assignee_id,
+        created_at: display_minutes(ticket.created_at),
+        messages: messages
+            .into_iter()
+            .map(|m| StaffMessage {
+                id: m.id,
+                author_kind: m.author_kind,
+                author_name: m.author_name.unwrap_or_else(|| "Former user".into()),
+                internal: m.internal,
+                body: m.body,
+                created_at: display_minutes(m.created_at),
+            })
+            .collect(),
+        customer: CustomerContext {
+            organization_id: org,
+            organization_name: context.organization_name,
+            plan_name: context.plan_name,
+            member_count: context.member_count,
+            seats_limit: context.seats_limit,
+            usage,
+            last_invoice: invoice.map(|i| InvoiceLine {
+                number: i.number,
+                status: i.status.as_str().to_owned(),
+                issued_on: i.issued_on.to_string(),
+                total: format_money(i.total_cents, &i.currency),
+            }),
+            recent_tickets: recent.into_iter().map(summary).collect(),
+        },
+        staff: staff
+            .into_iter()
+            .map(|s| StaffMember {
+                user_id: s.user_id,
+                name: s.name,
+                email: s.email,
+            })
+            .collect(),
+    })
+}
+
+/// Usage per metric against the plan, from the usage feature. It is context,
+/// not the ticket: if it cannot be read, the ticket still shows, without it.
+async fn customer_usage(ctx: &Ctx, organization_id: Uuid) -> Vec<UsageLine> {
+    match crate::usage::service::current_usage(ctx, organization_id).await {
+        Ok(metrics) => metrics
+            .into_iter()
+            .map(|m| UsageLine {
+                label: m.metric.label().to_owned(),
+                detail: format!(
+                    "{} of {}",
+                    m.metric.format(m.used),
+                    m.metric.format(m.limit)
+                ),
+                percent: m.percent(),
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(?error, organization = %organization_id, "usage unavailable for the support console");
+            Vec::new()
+        }
+    }
+}
+
+/// A staff reply: the ticket waits on the customer, who gets an email.
+pub async fn reply(ctx: &Ctx, staff: &StaffSession, id: Uuid, body: &str) -> Result<()> {
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let ticket = db::lock_any_ticket(&mut uow, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = ticket.status;
+    let message_id =
+        tickets::insert_message(&mut uow, id, staff.user_id, "staff", false, body).await?;
+    tickets::update_status(&mut uow, id, TicketStatus::Pending.as_str(), true).await?;
+    email_requester(&mut uow, &ticket, staff, message_id, body).await?;
+    audit(staff, "ticket.staff_replied", &ticket)
+        .before(json!({ "status": before.as_str() }))
+        .after(with_organization(
+            json!({ "status": TicketStatus::Pending.as_str(), "message_id": message_id }),
+            &ticket,
+        ))
+        .record(&mut uow)
+        .await?;
+    announce(&mut uow, ticket.organization_id, id);
+    uow.commit().await
+}
+
+/// Emails the reply to the requester, if they are still a member of the
+/// ticket's organization (a person who left must not keep receiving it).
+async fn email_requester(
+    tx: &mut PgConnection,
+    ticket: &LockedTicketRow,
+    staff: &StaffSession,
+    message_id: Uuid,
+    body: &str,
+) -> Result<()> {
+    let Some(requester) = ticket.requester_id else {
+        return Ok(());
+    };
+    let Some(member) =
+        crate::team::db::find_member(&mut *tx, ticket.organization_id, requester).await?
+    else {
+        return Ok(());
+    };
+    let Ok(email) = EmailAddress::parse(&member.email) else {
+        tracing::warn!(user = %requester, "requester's stored email does not parse; no email sent");
+        return Ok(());
+    };
+    let message = Email::TicketReply {
+        name: member.name,
+        staff_name: staff.name.clone(),
+        subject: ticket.subject.clone(),
+        ticket_id: ticket.id.to_string(),
+        reply: body.to_owned(),
+    };
+    notify(
+        tx,
+        &format!("ticket_reply:{message_id}"),
+        Some(ticket.organization_id),
+        &email,
+        &message,
+    )
+    .await
+}
+
+/// An internal note: staff only; no status change, no activity bump, no
+/// email, no live event, so nothing on the customer's side moves.
+pub async fn add_note(ctx: &Ctx, staff: &StaffSession, id: Uuid, body: &str) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let ticket = db::lock_any_ticket(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let message_id =
+        tickets::insert_message(&mut tx, id, staff.user_id, "staff", true, body).await?;
+    audit(staff, "ticket.note_added", &ticket)
+        .after(with_organization(
+            json!({ "message_id": message_id }),
+            &ticket,
+        ))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a ticket's status; the same status changes nothing.
+pub async fn set_status(
+    ctx: &Ctx,
+    staff: &StaffSession,
+    id: Uuid,
+    status: TicketStatus,
+) -> Result<()> {
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let ticket = db::lock_any_ticket(&mut uow, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = ticket.status;
+    if before == status {
+        return Ok(());
+    }
+    tickets::update_status(&mut uow, id, status.as_str(), true).await?;
+    audit(staff, "ticket.status_changed", &ticket)
+        .before(json!({ "status": before.as_str() }))
+        .after(with_organization(
+            json!({ "status": status.as_str() }),
+            &ticket,
+        ))
+        .record(&mut uow)
+        .await?;
+    announce(&mut uow, ticket.organization_id, id);
+    uow.commit().await
+}
+
+/// Who a ticket is assigned to: `None` unassigns. Internal: the customer's
+/// side shows no assignee and gets no event.
+pub async fn assign(
+    ctx: &Ctx,
+    staff: &StaffSession,
+    id: Uuid,
+    assignee: Option<Uuid>,
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    if let Some(assignee) = assignee {
+        if db::find_staff(&mut *tx, assignee).await?.is_none() {
+            return Err(
+                FieldErrors::single("assignee", "Choose a member of the support staff.").into(),
+            );
+        }
+    }
+    let ticket = db::lock_any_ticket(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if ticket.assignee_id == assignee {
+        return Ok(());
+    }
+    tickets::update_assignee(&mut tx, id, assignee).await?;
+    audit(staff, "ticket.assigned", &ticket)
+        .before(json!({ "assignee_id": ticket.assignee_id }))
+        .after(with_organization(
+            json!({ "assignee_id": assignee }),
+            &ticket,
+        ))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Staff actions go to the company's side of the audit log (no organization).
+fn audit<'a>(staff: &'a StaffSession, action: &'a str, ticket: &LockedTicketRow) -> AuditEntry<'a> {
+    staff.audit(action).target("ticket", ticket.id)
+}
+
+/// `after` naming the customer's organization, so the company-side entry
+/// says whose ticket it was.
+fn with_organization(mut after: serde_json::Value, ticket: &LockedTicketRow) -> serde_json::Value {
+    after["organization_id"] = json!(ticket.organization_id);
+    after
+}

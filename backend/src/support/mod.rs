@@ -1,0 +1,7 @@
+//! Support tickets as customers use them: open, list, read the thread, reply,
+//! close and reopen. The staff console that answers them is `crate::staff`;
+//! it shares this feature's tables and writes (`db::insert_message`,
+//! `db::update_status`).
+
+pub mod db;
+pub mod service;

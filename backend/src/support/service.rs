@@ -1,0 +1,224 @@
+//! Support workflows as customers use them. The organization comes from the
+//! session, and any ticket outside it answers `NotFound` (so ids of other
+//! organizations' tickets reveal nothing). Every change runs in one
+//! transaction with its audit entry; live updates go out after commit. The
+//! adapter has already checked `Permission::UseSupport`.
+
+use super::db::{self, NewTicketRow};
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::session::AuthSession;
+use crate::sql::like_pattern;
+use crate::uow::UnitOfWork;
+use domain::dates::display_minutes;
+use domain::live::LiveEvent;
+use domain::support::{
+    AuthorKind, Message, NewTicket, TicketPage, TicketStatus, TicketSummary, TicketThread,
+    TICKETS_PER_PAGE,
+};
+use domain::AppError;
+use serde_json::json;
+use uuid::Uuid;
+
+/// One page of the organization's tickets, newest activity first.
+pub async fn list_tickets(
+    ctx: &Ctx,
+    session: &AuthSession,
+    status: Option<TicketStatus>,
+    search: &str,
+    page: u32,
+) -> Result<TicketPage> {
+    let org = session.organization_id;
+    let pattern = like_pattern(search);
+    let status = status.map(TicketStatus::as_str);
+    let page = page.max(1);
+    let offset = i64::from(page - 1) * i64::from(TICKETS_PER_PAGE);
+    let (rows, total) = futures::try_join!(
+        db::list_tickets(
+            &ctx.db,
+            org,
+            status,
+            pattern.as_deref(),
+            TICKETS_PER_PAGE.into(),
+            offset
+        ),
+        db::count_tickets(&ctx.db, org, status, pattern.as_deref()),
+    )?;
+    Ok(TicketPage {
+        tickets: rows.into_iter().map(summary).collect(),
+        total,
+        page,
+        per_page: TICKETS_PER_PAGE,
+    })
+}
+
+/// The organization's most recently active tickets, for the dashboard.
+pub async fn recent_tickets(
+    ctx: &Ctx,
+    organization_id: Uuid,
+    limit: i64,
+) -> Result<Vec<TicketSummary>> {
+    let rows = db::recent_tickets(&ctx.db, organization_id, None, limit).await?;
+    Ok(rows.into_iter().map(summary).collect())
+}
+
+/// A list row as the wire type.
+pub fn summary(row: db::TicketRow) -> TicketSummary {
+    TicketSummary {
+        status: row.status,
+        priority: row.priority,
+        category: row.category,
+        id: row.id,
+        subject: row.subject,
+        last_activity_at: display_minutes(row.last_activity_at),
+    }
+}
+
+/// One ticket and its public thread (internal notes are never selected).
+pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<TicketThread> {
+    let ticket = db::find_ticket(&ctx.db, session.organization_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let messages = db::list_public_messages(&ctx.db, ticket.id).await?;
+    Ok(TicketThread {
+        id: ticket.id,
+        subject: ticket.subject,
+        status: ticket.status,
+        priority: ticket.priority,
+        category: ticket.category,
+        requester_name: ticket.requester_name,
+        created_at: display_minutes(ticket.created_at),
+        last_activity_at: display_minutes(ticket.last_activity_at),
+        messages: messages
+            .into_iter()
+            // Belt and braces: the query already excludes internal notes.
+            .filter(|m| !m.internal)
+            .map(|m| Message {
+                id: m.id,
+                author_name: author_name(m.author_name, m.author_kind),
+                author_kind: m.author_kind,
+                body: m.body,
+                created_at: display_minutes(m.created_at),
+            })
+            .collect(),
+    })
+}
+
+/// Opens a ticket with its first message; returns its id.
+pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> Result<Uuid> {
+    let mut tx = ctx.db.begin().await?;
+    let id = db::insert_ticket(
+        &mut tx,
+        NewTicketRow {
+            organization_id: session.organization_id,
+            requester_id: session.user_id,
+            subject: &input.subject,
+            category: input.category.as_str(),
+            priority: input.priority.as_str(),
+        },
+    )
+    .await?;
+    let message_id =
+        db::insert_message(&mut tx, id, session.user_id, "customer", false, &input.body).await?;
+    session
+        .audit("ticket.opened")
+        .target("ticket", id)
+        .after(json!({
+            "subject": input.subject,
+            "category": input.category.as_str(),
+            "priority": input.priority.as_str(),
+            "message_id": message_id,
+        }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A customer's reply. A resolved or pending ticket goes back to open.
+pub async fn reply(ctx: &Ctx, session: &AuthSession, id: Uuid, body: &str) -> Result<()> {
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let ticket = db::lock_ticket(&mut uow, session.organization_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = ticket.status;
+    let after = before.after_customer_reply()?;
+    let message_id =
+        db::insert_message(&mut uow, id, session.user_id, "customer", false, body).await?;
+    db::update_status(&mut uow, id, after.as_str(), true).await?;
+    session
+        .audit("ticket.replied")
+        .target("ticket", id)
+        .before(json!({ "status": before.as_str() }))
+        .after(json!({ "status": after.as_str(), "message_id": message_id }))
+        .record(&mut uow)
+        .await?;
+    announce(&mut uow, session.organization_id, id);
+    uow.commit().await
+}
+
+/// Closes a ticket; closing a closed ticket changes nothing.
+pub async fn close(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<()> {
+    status_change(ctx, session, id, "ticket.closed", |status| {
+        (status != TicketStatus::Closed).then_some(TicketStatus::Closed)
+    })
+    .await
+}
+
+/// Reopens a resolved or closed ticket; other tickets are open already.
+pub async fn reopen(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<()> {
+    status_change(ctx, session, id, "ticket.reopened", |status| {
+        status.can_reopen().then_some(TicketStatus::Open)
+    })
+    .await
+}
+
+async fn status_change(
+    ctx: &Ctx,
+    session: &AuthSession,
+    id: Uuid,
+    action: &str,
+    next: impl FnOnce(TicketStatus) -> Option<TicketStatus>,
+) -> Result<()> {
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let ticket = db::lock_ticket(&mut uow, session.organization_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = ticket.status;
+    let Some(after) = next(before) else {
+        return Ok(());
+    };
+    db::update_status(&mut uow, id, after.as_str(), true).await?;
+    session
+        .audit(action)
+        .target("ticket", id)
+        .before(json!({ "status": before.as_str() }))
+        .after(json!({ "status": after.as_str() }))
+        .record(&mut uow)
+        .await?;
+    announce(&mut uow, session.organization_id, id);
+    uow.commit().await
+}
+
+/// After commit, tells the organization's open pages that a ticket changed
+/// (best effort, on every instance): an open thread refetches.
+pub fn announce(uow: &mut UnitOfWork<'_>, organization_id: Uuid, ticket_id: Uuid) {
+    uow.after_commit(move |ctx| async move {
+        crate::live::publish(
+            &ctx,
+            organization_id,
+            LiveEvent::TicketUpdated { ticket_id },
+        )
+        .await;
+    });
+}
+
+/// Customers see staff as "Name (Support)"; a deleted author stays anonymous.
+fn author_name(name: Option<String>, kind: AuthorKind) -> String {
+    match (name, kind) {
+        (Some(name), AuthorKind::Staff) => format!("{name} (Support)"),
+        (Some(name), AuthorKind::Customer) => name,
+        (None, AuthorKind::Staff) => "Support".into(),
+        (None, AuthorKind::Customer) => "Former member".into(),
+    }
+}

@@ -1,0 +1,250 @@
+use crate::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Invoices per page of the history.
+pub const INVOICES_PER_PAGE: u32 = 10;
+
+/// Who issues the invoices (printed on every PDF).
+pub const SELLER: Seller = Seller {
+    name: "Portal Cloud Inc.",
+    address: &[
+        "100 Market Street, Suite 300",
+        "San Francisco, CA 94105",
+        "United States",
+    ],
+    tax_id: "US 12-3456789",
+    email: "billing@portal.example",
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Seller {
+    pub name: &'static str,
+    pub address: &'static [&'static str],
+    pub tax_id: &'static str,
+    pub email: &'static str,
+}
+
+/// A plan as the billing page offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub id: String,
+    pub name: String,
+    pub price: Money,
+    pub seats_limit: i64,
+    pub api_calls_limit: i64,
+    pub storage_mb_limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i16,
+    pub exp_year: i16,
+}
+
+/// Who invoices are addressed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingDetails {
+    pub company_name: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
+    pub tax_id: String,
+}
+
+/// Everything the billing page shows above the invoice history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillingOverview {
+    pub plan: PlanSummary,
+    /// "active" or "canceled".
+    pub status: String,
+    /// "2026-11-01".
+    pub period_start: String,
+    pub period_end: String,
+    /// The date of the next charge and its amount (plan after any scheduled
+    /// change, with tax; usage over the limits comes on top). `None` when the
+    /// subscription ends or the next period is free.
+    pub next_billing: Option<(String, Money)>,
+    pub cancel_at_period_end: bool,
+    pub scheduled_plan: Option<PlanSummary>,
+    pub payment_method: Option<PaymentMethod>,
+    pub billing_email: Option<String>,
+    pub details: BillingDetails,
+    pub plans: Vec<PlanSummary>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "lowercase")
+)]
+pub enum InvoiceStatus {
+    Paid,
+    Open,
+    Overdue,
+    Void,
+}
+
+impl InvoiceStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "paid" => Some(Self::Paid),
+            "open" => Some(Self::Open),
+            "overdue" => Some(Self::Overdue),
+            "void" => Some(Self::Void),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::Open => "open",
+            Self::Overdue => "overdue",
+            Self::Void => "void",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Paid => "Paid",
+            Self::Open => "Open",
+            Self::Overdue => "Overdue",
+            Self::Void => "Void",
+        }
+    }
+}
+
+/// One row of the invoice history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub status: InvoiceStatus,
+    pub issued_on: String,
+    pub due_on: String,
+    /// "Nov 1, 2026 – Dec 1, 2026".
+    pub period: String,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub invoices: Vec<InvoiceSummary>,
+    /// 1-based.
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+}
+
+/// What a plan change would do, shown before the customer confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanChangePreview {
+    pub from: PlanSummary,
+    pub to: PlanSummary,
+    pub kind: PlanChangeKind,
+    /// Charged now for the rest of the period (upgrades; zero otherwise), before tax.
+    pub prorated: Money,
+    /// `prorated` with tax: what the card is charged now.
+    pub prorated_with_tax: Money,
+    pub days_remaining: i64,
+    /// "now" or the date the change takes effect.
+    pub effective: String,
+    /// Why the change is not possible; empty when it is.
+    pub conflicts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanChangeKind {
+    Upgrade,
+    Downgrade,
+    /// Back to the current plan: drops a scheduled downgrade.
+    KeepCurrent,
+}
+
+/// A validated billing details form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillingDetailsUpdate(pub BillingDetails);
+
+impl BillingDetailsUpdate {
+    /// Trims every field, upper-cases the country, and checks lengths and
+    /// formats. Errors are keyed by field name.
+    pub fn parse(input: BillingDetails) -> Result<Self, crate::error::FieldErrors> {
+        let mut errors = crate::error::FieldErrors::new();
+        let mut field = |name: &str, value: &str, max: usize| -> String {
+            let value = value.trim().to_owned();
+            if value.chars().count() > max {
+                errors.add(name, format!("Use at most {max} characters."));
+            }
+            if value.chars().any(char::is_control) {
+                errors.add(name, "Remove the line breaks and control characters.");
+            }
+            value
+        };
+        let company_name = field("company_name", &input.company_name, 100);
+        let address_line1 = field("address_line1", &input.address_line1, 100);
+        let address_line2 = field("address_line2", &input.address_line2, 100);
+        let city = field("city", &input.city, 60);
+        let postal_code = field("postal_code", &input.postal_code, 20);
+        let country = field("country", &input.country, 2).to_ascii_uppercase();
+        let tax_id = field("tax_id", &input.tax_id, 30);
+        let two_letters = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
+        if !country.is_empty() && !two_letters {
+            errors.add("country", "Use the two-letter country code, e.g. US or DE.");
+        }
+        if !tax_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '/'))
+        {
+            errors.add(
+                "tax_id",
+                "A tax ID has letters, digits, spaces, dashes, dots or slashes.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self(BillingDetails {
+            company_name,
+            address_line1,
+            address_line2,
+            city,
+            postal_code,
+            country,
+            tax_id,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_trimmed_and_checked() {
+        let parsed = BillingDetailsUpdate::parse(BillingDetails {
+            company_name: " Acme ".into(),
+            country: "de".into(),
+            tax_id: "DE 123456789".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(parsed.0.company_name, "Acme");
+        assert_eq!(parsed.0.country, "DE");
+
+        let errors = BillingDetailsUpdate::parse(BillingDetails {
+            country: "Germany".into(),
+            tax_id: "<script>".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(errors.get("country").is_some());
+        assert!(errors.get("tax_id").is_some());
+    }
+}
