@@ -57,21 +57,14 @@ impl AuditFilterInput {
 
     /// The query string of this filter (without the cursor), for links.
     pub fn query_string(&self) -> String {
-        let pairs = [
-            ("actor", &self.actor),
-            ("action", &self.action),
-            ("target_type", &self.target_type),
-            ("from", &self.from),
-            ("to", &self.to),
-        ];
-        pairs
-            .iter()
-            .filter_map(|(key, value)| {
-                let value = value.as_deref()?.trim();
-                (!value.is_empty()).then(|| format!("{key}={}", url_encode(value)))
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        let value = |v: &Option<String>| v.clone().unwrap_or_default();
+        crate::query::query_string(&[
+            ("actor", value(&self.actor)),
+            ("action", value(&self.action)),
+            ("target_type", value(&self.target_type)),
+            ("from", value(&self.from)),
+            ("to", value(&self.to)),
+        ])
     }
 }
 
@@ -104,19 +97,6 @@ fn parse_day(input: Option<&str>) -> Result<Option<Date>, InvalidDay> {
     Date::from_calendar_date(year, month, day)
         .map(Some)
         .map_err(|_| InvalidDay)
-}
-
-fn url_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// One page of entries, newest first.

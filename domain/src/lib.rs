@@ -26,6 +26,8 @@ pub mod names;
 pub mod password;
 /// Proration, invoice totals, tax, overage and plan-change limit conflicts.
 pub mod pricing;
+/// Query strings of the links the portal builds.
+pub mod query;
 /// `Role`, `Permission` and the matrix of who may do what.
 pub mod role;
 

@@ -4,7 +4,8 @@ use super::api::{
     UpdateOrganizationName, UpdateProfileName,
 };
 use crate::ui::form::{field_error, form_error, saved_count};
-use crate::ui::{ErrorView, FormAlert, FormField, Loading, SubmitButton, ThemeToggle};
+use crate::ui::style::PANEL;
+use crate::ui::{CardFrame, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton};
 use domain::account::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
 use domain::error::AppError;
 use domain::Password;
@@ -12,15 +13,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const SECTION: &str =
-    "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900";
-
-/// Account · Security · Audit log, under the Settings heading.
+/// The "Settings" heading and its tabs: Account · Security · Audit log.
 #[component]
-pub fn SettingsTabs(
+pub fn SettingsHeader(
     current: &'static str,
     #[prop(into)] show_audit: Signal<bool>,
 ) -> impl IntoView {
+    view! {
+        <div class="mb-4"><PageHeader title="Settings"/></div>
+        <SettingsTabs current show_audit/>
+    }
+}
+
+#[component]
+fn SettingsTabs(current: &'static str, #[prop(into)] show_audit: Signal<bool>) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
         let active = current == href;
         view! {
@@ -91,8 +97,7 @@ pub fn SettingsPage() -> impl IntoView {
     let show_audit = can_view_audit_log();
     view! {
         <Title text="Settings · Portal"/>
-        <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
-        <SettingsTabs current="/settings" show_audit/>
+        <SettingsHeader current="/settings" show_audit/>
         <Transition fallback=|| view! { <Loading label="Loading your settings…"/> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -164,7 +169,7 @@ fn OrganizationSection(
         .into_any()
     };
     view! {
-        <section aria-labelledby="org-settings" class=format!("{SECTION} space-y-5")>
+        <section aria-labelledby="org-settings" class=format!("{PANEL} space-y-5")>
             <h2 id="org-settings" class="font-semibold">"Organization"</h2>
             {name_form}
             {billing_form}
@@ -189,7 +194,7 @@ fn ProfileSection(
         }
     });
     view! {
-        <section aria-labelledby="profile-settings" class=format!("{SECTION} space-y-5")>
+        <section aria-labelledby="profile-settings" class=format!("{PANEL} space-y-5")>
             <h2 id="profile-settings" class="font-semibold">"Your profile"</h2>
             <ActionForm action=rename_user attr:class="space-y-3" attr:novalidate=true>
                 <FormField label="Your name" name="name" autocomplete="name" required=true maxlength=100
@@ -225,7 +230,7 @@ fn ProfileSection(
 fn PasswordSection(password: ServerAction<ChangePassword>) -> impl IntoView {
     let error = form_error(password.value());
     view! {
-        <section aria-labelledby="password-settings" class=format!("{SECTION} space-y-3")>
+        <section aria-labelledby="password-settings" class=format!("{PANEL} space-y-3")>
             <h2 id="password-settings" class="font-semibold">"Password"</h2>
             <p class="text-sm text-slate-600 dark:text-slate-300">
                 "Changing it signs you out everywhere else; this browser stays signed in."
@@ -262,8 +267,7 @@ pub fn SecurityPage() -> impl IntoView {
     let error = Signal::derive(move || revoke_error.get().or_else(|| others_error.get()));
     view! {
         <Title text="Security · Portal"/>
-        <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
-        <SettingsTabs current="/settings/security" show_audit/>
+        <SettingsHeader current="/settings/security" show_audit/>
         <div class="max-w-4xl space-y-4">
             <div>
                 <h2 class="text-lg font-semibold">"Where you are signed in"</h2>
@@ -346,7 +350,7 @@ fn SessionItem(session: ActiveSession, revoke: ServerAction<RevokeSession>) -> i
 #[component]
 fn RevokeOthers(count: usize, action: ServerAction<RevokeOtherSessions>) -> impl IntoView {
     view! {
-        <details class=SECTION>
+        <details class=PANEL>
             <summary class="cursor-pointer text-sm font-medium text-red-700 dark:text-red-400">
                 {format!("Sign out all other sessions ({count})…")}
             </summary>
@@ -377,13 +381,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Confirm your new email · Portal"/>
-        <div class="flex min-h-screen flex-col items-center justify-center px-4 py-12">
-            <div class="absolute right-4 top-4"><ThemeToggle/></div>
-            <main class="w-full max-w-md">
-                <p class="mb-6 text-center text-2xl font-bold text-indigo-700 dark:text-indigo-300">"Portal"</p>
-                <div class=format!("{SECTION} p-8 shadow-sm")>
-                    <h1 class="mb-4 text-xl font-semibold">"Confirm your new login email"</h1>
+        <CardFrame title="Confirm your new login email">
                     <Show when=done fallback=move || view! {
                         <FormAlert error/>
                         <Transition fallback=|| view! { <Loading/> }>
@@ -409,8 +407,6 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                         <p role="status">"Your login email has been changed. Use it the next time you sign in."</p>
                         <a href="/" class="mt-4 inline-block font-medium text-indigo-700 underline dark:text-indigo-300">"Go to your dashboard"</a>
                     </Show>
-                </div>
-            </main>
-        </div>
+        </CardFrame>
     }
 }

@@ -1,7 +1,11 @@
 use super::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
 use crate::auth::use_permission;
 use crate::ui::form::{field_error, form_error};
-use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use crate::ui::table::{CELL, ROW_HEADER};
+use crate::ui::{
+    DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SelectField,
+    SubmitButton,
+};
 use domain::api_keys::{ApiKey, CreatedApiKey, GracePeriod, KeyLifetime};
 use domain::Permission;
 use leptos::prelude::*;
@@ -32,13 +36,10 @@ pub fn ApiKeysPage() -> impl IntoView {
     view! {
         <Title text="API keys · Portal"/>
         <div class="space-y-6">
-            <div>
-                <h1 class="text-2xl font-semibold">"API keys"</h1>
-                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                    "Keys let your code call our API. Send one in the "<code>"Authorization: Bearer"</code>
-                    " header; never put it in a URL."
-                </p>
-            </div>
+            <PageHeader title="API keys">
+                "Keys let your code call our API. Send one in the "<code>"Authorization: Bearer"</code>
+                " header; never put it in a URL."
+            </PageHeader>
             {move || fresh.get().map(|created| view! { <SecretOnce created/> })}
             <Show when=move || can_manage.get()>
                 <CreateKeyForm action=create/>
@@ -68,34 +69,17 @@ fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
             <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_auto] md:items-start">
                 <FormField label="Key name" name="name" required=true maxlength=60 hint="e.g. Production server"
                     error=field_error(error, "name")/>
-                <Choice label="Access" name="scope" options=&[("full", "Full access"), ("read_only", "Read only")]
+                <SelectField label="Access" name="scope" id="field-scope"
+                    choices=vec![("full", "Full access"), ("read_only", "Read only")]
                     error=field_error(error, "scope")/>
-                <Choice label="Expires" name="expires_in" options=&KeyLifetime::CHOICES error=field_error(error, "expires_in")/>
+                <SelectField label="Expires" name="expires_in" id="field-expires_in"
+                    choices=KeyLifetime::CHOICES.to_vec() error=field_error(error, "expires_in")/>
                 <div class="md:pt-6">
                     <SubmitButton label="Create key" pending_label="Creating…" pending=action.pending()/>
                 </div>
                 <div class="md:col-span-4"><FormAlert error/></div>
             </ActionForm>
         </section>
-    }
-}
-
-#[component]
-fn Choice(
-    label: &'static str,
-    name: &'static str,
-    options: &'static [(&'static str, &'static str)],
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium">{label}</label>
-            <select id=id name=name class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900">
-                {options.iter().map(|(value, text)| view! { <option value=*value>{*text}</option> }).collect_view()}
-            </select>
-            <p class="text-sm text-red-700 dark:text-red-400">{move || error.get()}</p>
-        </div>
     }
 }
 
@@ -133,20 +117,10 @@ fn KeyTable(
     rotate: ServerAction<RotateApiKey>,
 ) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-                <caption class="sr-only">"Your organization's API keys"</caption>
-                <thead class="bg-slate-50 text-left dark:bg-slate-800">
-                    <tr>
-                        {["Name", "Key", "Access", "Created", "Last used", "Expires", "Status", ""]
-                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-3 py-2 font-medium">{h}</th> })}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
-                    {keys.into_iter().map(|key| view! { <KeyRow key can_manage revoke rotate/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable caption="Your organization's API keys"
+            columns=&["Name", "Key", "Access", "Created", "Last used", "Expires", "Status", ""]>
+            {keys.into_iter().map(|key| view! { <KeyRow key can_manage revoke rotate/> }).collect_view()}
+        </DataTable>
     }
 }
 
@@ -179,14 +153,14 @@ fn KeyRow(
     };
     view! {
         <tr>
-            <th scope="row" class="px-3 py-2 text-left font-medium">{key.name.clone()}</th>
-            <td class="px-3 py-2 font-mono">{format!("{}…", key.display_prefix)}</td>
-            <td class="px-3 py-2">{key.scope.label()}</td>
-            <td class="px-3 py-2">{created}</td>
-            <td class="px-3 py-2" data-testid="last-used">{key.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
-            <td class="px-3 py-2">{key.expires_at.clone().unwrap_or_else(|| "Never".into())}</td>
-            <td class="px-3 py-2">{status}</td>
-            <td class="px-3 py-2">{actions}</td>
+            <th scope="row" class=ROW_HEADER>{key.name.clone()}</th>
+            <td class=format!("{CELL} font-mono")>{format!("{}…", key.display_prefix)}</td>
+            <td class=CELL>{key.scope.label()}</td>
+            <td class=CELL>{created}</td>
+            <td class=CELL data-testid="last-used">{key.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class=CELL>{key.expires_at.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class=CELL>{status}</td>
+            <td class=CELL>{actions}</td>
         </tr>
     }
 }

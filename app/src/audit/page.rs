@@ -1,6 +1,7 @@
 use super::api::list_audit_entries;
-use crate::account::page::SettingsTabs;
+use crate::account::page::SettingsHeader;
 use crate::ui::form::field_error;
+use crate::ui::style::FILTER_INPUT;
 use crate::ui::{EmptyState, ErrorView, Loading};
 use domain::audit::{
     AuditFilterInput, AuditLogEntry, FieldChange, KNOWN_ACTIONS, KNOWN_TARGET_TYPES,
@@ -8,10 +9,6 @@ use domain::audit::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-const INPUT: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 \
-                     focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
-                     dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
 
 /// Owners and admins: the audit log with its filters, page by page.
 #[component]
@@ -33,8 +30,7 @@ pub fn AuditPage() -> impl IntoView {
     let error = Signal::derive(move || filter.get().parse().err());
     view! {
         <Title text="Audit log · Portal"/>
-        <h1 class="mb-4 text-2xl font-semibold">"Settings"</h1>
-        <SettingsTabs current="/audit" show_audit=true/>
+        <SettingsHeader current="/audit" show_audit=true/>
         <div class="space-y-4">
             <div>
                 <h2 class="text-lg font-semibold">"Audit log"</h2>
@@ -98,7 +94,7 @@ fn FilterForm(
         view! {
             <div class="space-y-1">
                 <label for=id.clone() class="block text-sm font-medium">{label}</label>
-                <input id=id name=name value=value.unwrap_or_default() list=list class=INPUT/>
+                <input id=id name=name value=value.unwrap_or_default() list=list class=FILTER_INPUT/>
             </div>
         }
     };
@@ -108,7 +104,7 @@ fn FilterForm(
         view! {
             <div class="space-y-1">
                 <label for=id.clone() class="block text-sm font-medium">{label}</label>
-                <input id=id.clone() name=name type="date" value=value.unwrap_or_default() class=INPUT
+                <input id=id.clone() name=name type="date" value=value.unwrap_or_default() class=FILTER_INPUT
                     aria-describedby=format!("{id}-message")
                     aria-invalid=move || if message.get().is_some() { "true" } else { "false" }/>
                 <p id=format!("{id}-message") class="text-sm text-red-700 dark:text-red-400">{move || message.get()}</p>

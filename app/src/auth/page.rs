@@ -1,34 +1,16 @@
 use crate::auth::AuthContext;
 use crate::ui::form::{field_error, form_error};
-use crate::ui::{FormAlert, FormField, SubmitButton, ThemeToggle};
+use crate::ui::style::LINK;
+use crate::ui::{CardFrame, FormAlert, FormField, SubmitButton};
 use domain::Password;
 use leptos::prelude::*;
-use leptos_meta::Title;
-
-/// Centered card used by the signed-out pages.
-#[component]
-pub(crate) fn AuthFrame(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <Title text=title/>
-        <div class="flex min-h-screen flex-col items-center justify-center px-4 py-12">
-            <div class="absolute right-4 top-4"><ThemeToggle/></div>
-            <main class="w-full max-w-md">
-                <p class="mb-6 text-center text-2xl font-bold text-indigo-700 dark:text-indigo-300">"Portal"</p>
-                <div class="rounded-lg border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-700 dark:bg-slate-900">
-                    <h1 class="mb-6 text-xl font-semibold">{title}</h1>
-                    {children()}
-                </div>
-            </main>
-        </div>
-    }
-}
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = expect_context::<AuthContext>().sign_in;
     let error = form_error(action.value());
     view! {
-        <AuthFrame title="Sign in">
+        <CardFrame title="Sign in">
             <ActionForm action attr:class="space-y-4" attr:novalidate=true>
                 <FormAlert error/>
                 <FormField label="Email" name="email" input_type="email" autocomplete="username" required=true
@@ -39,9 +21,9 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
                 "New to Portal? "
-                <a href="/sign-up" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</a>
+                <a href="/sign-up" class=LINK>"Create an account"</a>
             </p>
-        </AuthFrame>
+        </CardFrame>
     }
 }
 
@@ -51,7 +33,7 @@ pub fn SignUpPage() -> impl IntoView {
     let error = form_error(action.value());
     let password_hint = const_format_hint();
     view! {
-        <AuthFrame title="Create your account">
+        <CardFrame title="Create your account">
             <ActionForm action attr:class="space-y-4" attr:novalidate=true>
                 <FormAlert error/>
                 <FormField label="Organization name" name="organization_name" autocomplete="organization" required=true
@@ -67,9 +49,9 @@ pub fn SignUpPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
                 "Already have an account? "
-                <a href="/sign-in" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</a>
+                <a href="/sign-in" class=LINK>"Sign in"</a>
             </p>
-        </AuthFrame>
+        </CardFrame>
     }
 }
 

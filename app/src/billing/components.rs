@@ -1,27 +1,23 @@
 //! Widgets of the billing page. They hold no business logic: values in, markup out.
 
-use crate::ui::Card;
+use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
+use crate::ui::{Badge, Card, DataTable, Pager, Tone};
 use domain::billing::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview};
 use leptos::prelude::*;
 
-/// Paid / Open / Overdue / Void, in colours that keep 4.5:1 contrast in both themes.
+/// Paid / Open / Overdue / Void as a badge.
 #[component]
-pub fn StatusBadge(status: InvoiceStatus) -> impl IntoView {
-    let class = match status {
-        InvoiceStatus::Paid => {
-            "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
-        }
-        InvoiceStatus::Open => "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-100",
-        InvoiceStatus::Overdue => "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100",
-        InvoiceStatus::Void => "bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100",
+pub fn InvoiceStatusBadge(status: InvoiceStatus) -> impl IntoView {
+    let tone = match status {
+        InvoiceStatus::Paid => Tone::Success,
+        InvoiceStatus::Open => Tone::Info,
+        InvoiceStatus::Overdue => Tone::Danger,
+        InvoiceStatus::Void => Tone::Neutral,
     };
-    view! {
-        <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{status.label()}</span>
-    }
+    view! { <Badge tone label=status.label()/> }
 }
 
-/// The invoice history with download links and page links (plain links, so
-/// paging works without JavaScript).
+/// The invoice history with download links and page links.
 #[component]
 pub fn InvoiceTable(page: InvoicePage) -> impl IntoView {
     let InvoicePage {
@@ -30,46 +26,33 @@ pub fn InvoiceTable(page: InvoicePage) -> impl IntoView {
         pages,
         total,
     } = page;
-    let link = |p: u32| format!("/billing?page={p}#invoices");
+    let href = Callback::new(|p: u32| format!("/billing?page={p}#invoices"));
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-                <caption class="sr-only">"Your invoices, newest first"</caption>
-                <thead class="bg-slate-50 text-left dark:bg-slate-800">
+        <DataTable caption="Your invoices, newest first"
+            columns=&["Invoice", "Issued", "Period", "Due", "Total", "Status", ""]>
+            {invoices.into_iter().map(|invoice| {
+                let href = format!("/billing/invoices/{}/pdf", invoice.id);
+                let label = format!("Download invoice {} (PDF)", invoice.number);
+                view! {
                     <tr>
-                        {["Invoice", "Issued", "Period", "Due", "Total", "Status", ""]
-                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-3 py-2 font-medium">{h}</th> })}
+                        <th scope="row" class=format!("{ROW_HEADER} whitespace-nowrap font-mono")>{invoice.number.clone()}</th>
+                        <td class=CELL_NOWRAP>{invoice.issued_on}</td>
+                        <td class=CELL_NOWRAP>{invoice.period}</td>
+                        <td class=CELL_NOWRAP>{invoice.due_on}</td>
+                        <td class=format!("{CELL_NOWRAP} text-right tabular-nums")>{invoice.total.display()}</td>
+                        <td class=CELL><InvoiceStatusBadge status=invoice.status/></td>
+                        <td class=CELL>
+                            <a href=href download="" rel="external" aria-label=label
+                               class="font-medium text-indigo-700 underline dark:text-indigo-300">"PDF"</a>
+                        </td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
-                    {invoices.into_iter().map(|invoice| {
-                        let href = format!("/billing/invoices/{}/pdf", invoice.id);
-                        let label = format!("Download invoice {} (PDF)", invoice.number);
-                        view! {
-                            <tr>
-                                <th scope="row" class="whitespace-nowrap px-3 py-2 text-left font-mono font-medium">{invoice.number.clone()}</th>
-                                <td class="whitespace-nowrap px-3 py-2">{invoice.issued_on}</td>
-                                <td class="whitespace-nowrap px-3 py-2">{invoice.period}</td>
-                                <td class="whitespace-nowrap px-3 py-2">{invoice.due_on}</td>
-                                <td class="whitespace-nowrap px-3 py-2 text-right tabular-nums">{invoice.total.display()}</td>
-                                <td class="px-3 py-2"><StatusBadge status=invoice.status/></td>
-                                <td class="px-3 py-2">
-                                    <a href=href download="" rel="external" aria-label=label
-                                       class="font-medium text-indigo-700 underline dark:text-indigo-300">"PDF"</a>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+                }
+            }).collect_view()}
+        </DataTable>
+        <div class="mt-3">
+            <Pager current=page page_count=pages total href items="invoices" label="Invoice pages"
+                previous="Newer" next="Older"/>
         </div>
-        <nav aria-label="Invoice pages" class="mt-3 flex items-center justify-between text-sm">
-            <span>{format!("Page {page} of {pages} · {total} invoices")}</span>
-            <span class="flex gap-3">
-                {(page > 1).then(|| view! { <a rel="external" href=link(page - 1) class="font-medium text-indigo-700 underline dark:text-indigo-300">"Newer"</a> })}
-                {(page < pages).then(|| view! { <a rel="external" href=link(page + 1) class="font-medium text-indigo-700 underline dark:text-indigo-300">"Older"</a> })}
-            </span>
-        </nav>
     }
 }
 

@@ -5,7 +5,9 @@ use super::api::{
 use super::components::{InvoiceTable, PreviewSummary};
 use crate::auth::use_permission;
 use crate::ui::form::{field_error, form_error, saved_count};
-use crate::ui::{Card, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use crate::ui::{
+    Card, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton,
+};
 use domain::billing::{BillingOverview, PlanChangeKind};
 use domain::card::{CardExpiry, CardNumber};
 use domain::error::AppError;
@@ -61,13 +63,10 @@ pub fn BillingPage() -> impl IntoView {
     view! {
         <Title text="Billing · Portal"/>
         <div class="space-y-6">
-            <div>
-                <h1 class="text-2xl font-semibold">"Billing"</h1>
-                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                    "Your plan, how you pay, and every invoice."
-                    {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
-                </p>
-            </div>
+            <PageHeader title="Billing">
+                "Your plan, how you pay, and every invoice."
+                {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
+            </PageHeader>
             <Transition fallback=|| view! { <Loading label="Loading billing…"/> }>
                 {move || Suspend::new(async move {
                     match overview.await {

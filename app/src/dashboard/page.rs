@@ -1,8 +1,8 @@
 use super::api::get_dashboard;
-use crate::billing::components::StatusBadge;
+use crate::billing::components::InvoiceStatusBadge;
 use crate::live::{use_live_events, LiveEvent};
-use crate::support::components::StatusBadge as TicketStatusBadge;
-use crate::ui::{Card, ErrorView, Loading};
+use crate::support::components::TicketStatusBadge;
+use crate::ui::{Card, ErrorView, Loading, PageHeader};
 use crate::usage::page::Gauge;
 use domain::dashboard::{DashboardSummary, InvoiceBrief};
 use domain::dates::display_minutes;
@@ -50,11 +50,9 @@ fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> im
     let totals = Signal::derive(move || live.get().unwrap_or(loaded));
     view! {
         <div class="space-y-6">
-            <div>
-                <p class="text-sm text-slate-600 dark:text-slate-300">"Organization"</p>
-                <h1 class="text-2xl font-semibold">{summary.organization_name.clone()}</h1>
-                <p class="text-sm text-slate-600 dark:text-slate-300">"You are "{summary.your_role.label().to_lowercase()}" here."</p>
-            </div>
+            <PageHeader title=summary.organization_name.clone() eyebrow="Organization">
+                "You are "{summary.your_role.label().to_lowercase()}" here."
+            </PageHeader>
             <section aria-labelledby="usage-heading">
                 <div class="mb-2 flex items-baseline justify-between">
                     <h2 id="usage-heading" class="text-lg font-semibold">"Usage this period"</h2>
@@ -196,7 +194,7 @@ fn RecentInvoices(invoices: Vec<InvoiceBrief>) -> impl IntoView {
                         </a>
                         <span>{format_date(invoice.issued_on)}</span>
                         <span>{format_money(invoice.total_cents, &invoice.currency)}</span>
-                        <StatusBadge status=invoice.status/>
+                        <InvoiceStatusBadge status=invoice.status/>
                     </li>
                 })
                 .collect_view()}

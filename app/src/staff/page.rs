@@ -6,16 +6,16 @@ use super::api::{
     get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
     SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
 };
-use crate::auth::page::AuthFrame;
-use crate::support::components::{
-    query_url, MessageBody, Pager, PriorityLabel, StatusBadge, TextAreaField,
-};
+use crate::support::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::support::page::ticket_id_param;
 use crate::ui::form::{action_error, field_error, form_error, saved_count};
 use crate::ui::layout::{Session, SessionGate, WithSession};
+use crate::ui::style::{FILTER_INPUT, LINK, SECONDARY_BUTTON};
+use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
 use crate::ui::{
-    render_errors_boundary, EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton,
-    ThemeToggle,
+    page_links, render_errors_boundary, Badge, CardFrame, DataTable, EmptyState, ErrorView,
+    FormAlert, FormField, Frame, FrameAccount, FrameNav, Loading, NavLinks, PageHeader, Pager,
+    SignOutButton, SubmitButton, TextAreaField, Tone,
 };
 use domain::error::AppError;
 use domain::support::{
@@ -27,20 +27,13 @@ use leptos_meta::Title;
 use leptos_router::components::{Form, Outlet, Redirect, A};
 use leptos_router::hooks::use_query_map;
 
-const LINK: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
-const SELECT: &str =
-    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm \
-                      dark:border-slate-600 dark:bg-slate-900";
-const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-2 text-sm font-medium \
-                                hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800";
-
 /// `/staff/sign-in`: staff accounts only; customers' passwords do not open it.
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
     let action = ServerAction::<StaffSignIn>::new();
     let error = form_error(action.value());
     view! {
-        <AuthFrame title="Support console sign-in">
+        <CardFrame title="Support console sign-in">
             <ActionForm action attr:class="space-y-4" attr:novalidate=true>
                 <FormAlert error/>
                 <FormField label="Email" name="email" input_type="email" autocomplete="username" required=true
@@ -52,7 +45,7 @@ pub fn StaffSignInPage() -> impl IntoView {
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
                 "A customer? "<a href="/sign-in" class=LINK>"Sign in to your portal"</a>
             </p>
-        </AuthFrame>
+        </CardFrame>
     }
 }
 
@@ -72,41 +65,25 @@ pub fn StaffLayout() -> impl IntoView {
     provide_context(StaffSession(staff));
     let sign_out = ServerAction::<StaffSignOut>::new();
     view! {
-        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded \
-                             focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
-            "Skip to content"
-        </a>
-        <header class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-3 \
-                       dark:border-slate-800 dark:bg-slate-900">
-            <nav aria-label="Console" class="flex items-center gap-4">
-                <a href="/staff/tickets" class="text-lg font-bold text-indigo-700 dark:text-indigo-300">"Portal Support"</a>
-                <A href="/staff/tickets" attr:class="text-sm font-medium text-slate-700 dark:text-slate-200">"Tickets"</A>
-            </nav>
-            <div class="flex items-center gap-3">
-                <ThemeToggle/>
+        <Frame brand="Portal Support" home="/staff/tickets" width="max-w-7xl">
+            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets")]/></FrameNav>
+            <FrameAccount slot>
                 <WithSession session=staff render=staff_badge/>
-                <ActionForm action=sign_out>
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium \
-                                                 hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800">
-                        "Sign out"
-                    </button>
-                </ActionForm>
-            </div>
-        </header>
-        <main id="main" tabindex="-1" class="mx-auto w-full max-w-7xl px-4 py-6 md:px-8">
+                <ActionForm action=sign_out><SignOutButton/></ActionForm>
+            </FrameAccount>
             <SessionGate session=staff sign_in="/staff/sign-in"/>
             <ErrorBoundary fallback=render_errors_boundary>
                 <Outlet/>
             </ErrorBoundary>
-        </main>
+        </Frame>
     }
 }
 
 fn staff_badge(me: StaffMember) -> AnyView {
     view! {
-        <span class="text-sm">
+        <span class="flex items-center gap-2 text-sm">
             <span class="font-medium">{me.name}</span>
-            <span class="ml-2 rounded bg-indigo-100 px-2 py-0.5 text-xs text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">"Staff"</span>
+            <Badge tone=Tone::Accent label="Staff"/>
         </span>
     }
     .into_any()
@@ -143,7 +120,7 @@ pub fn StaffTicketsPage() -> impl IntoView {
     view! {
         <Title text="Tickets · Support console"/>
         <div class="space-y-6">
-            <h1 class="text-2xl font-semibold">"Tickets"</h1>
+            <PageHeader title="Tickets"/>
             <QueueFilters/>
             <Transition fallback=|| view! { <Loading label="Loading tickets…"/> }>
                 {move || Suspend::new(async move {
@@ -171,7 +148,7 @@ fn FilterSelect(
     view! {
         <div>
             <label for=id.clone() class="block text-sm font-medium">{label}</label>
-            <select id=id name=name class=SELECT>
+            <select id=id name=name class=FILTER_INPUT>
                 <option value="" selected=move || current().is_empty()>{any}</option>
                 {choices.into_iter().map(|(value, text)| view! {
                     <option value=value selected=move || current() == value>{text}</option>
@@ -206,7 +183,7 @@ fn QueueFilters() -> impl IntoView {
                 choices=vec![("unassigned", "Unassigned"), ("me", "Assigned to me")]/>
             <div>
                 <label for="filter-q" class="block text-sm font-medium">"Search"</label>
-                <input id="filter-q" type="search" name="q" placeholder="Subject or organization" class=SELECT
+                <input id="filter-q" type="search" name="q" placeholder="Subject or organization" class=FILTER_INPUT
                     value=move || query.read().get("q").unwrap_or_default()/>
             </div>
             <button type="submit" class=SECONDARY_BUTTON>"Apply filters"</button>
@@ -222,51 +199,29 @@ fn Queue(page: StaffTicketPage) -> impl IntoView {
         }
         .into_any();
     }
-    let query = use_query_map();
-    let href = Callback::new(move |n: u32| {
-        let q = query.read();
-        let keep = |k: &str| q.get(k).unwrap_or_default();
-        query_url(
-            "/staff/tickets",
-            &[
-                ("status", keep("status")),
-                ("priority", keep("priority")),
-                ("category", keep("category")),
-                ("assignee", keep("assignee")),
-                ("q", keep("q")),
-                ("page", n.to_string()),
-            ],
-        )
-    });
+    let href = page_links(
+        "/staff/tickets",
+        &["status", "priority", "category", "assignee", "q"],
+    );
     let (current, page_count, total) = (page.page, page.page_count(), page.total);
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-                <caption class="sr-only">"Tickets of every organization"</caption>
-                <thead class="bg-slate-50 text-left dark:bg-slate-800">
-                    <tr>
-                        {["Subject", "Organization", "Status", "Priority", "Category", "Assignee", "Last activity"]
-                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-4 py-2 font-medium">{h}</th> })}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
-                    {page.tickets.into_iter().map(|t| view! {
-                        <tr data-testid="staff-ticket-row">
-                            <th scope="row" class="px-4 py-2 text-left font-medium">
-                                <A href=format!("/staff/tickets/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
-                            </th>
-                            <td class="px-4 py-2">{t.organization_name.clone()}</td>
-                            <td class="px-4 py-2"><StatusBadge status=t.status staff=true/></td>
-                            <td class="px-4 py-2"><PriorityLabel priority=t.priority/></td>
-                            <td class="px-4 py-2">{t.category.label()}</td>
-                            <td class="px-4 py-2">{t.assignee_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
-                            <td class="whitespace-nowrap px-4 py-2">{t.last_activity_at.clone()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager current page_count total href label="Ticket pages"/>
+        <DataTable caption="Tickets of every organization"
+            columns=&["Subject", "Organization", "Status", "Priority", "Category", "Assignee", "Last activity"]>
+            {page.tickets.into_iter().map(|t| view! {
+                <tr data-testid="staff-ticket-row">
+                    <th scope="row" class=ROW_HEADER>
+                        <A href=format!("/staff/tickets/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
+                    </th>
+                    <td class=CELL>{t.organization_name.clone()}</td>
+                    <td class=CELL><TicketStatusBadge status=t.status staff=true/></td>
+                    <td class=CELL><PriorityLabel priority=t.priority/></td>
+                    <td class=CELL>{t.category.label()}</td>
+                    <td class=CELL>{t.assignee_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
+                    <td class=CELL_NOWRAP>{t.last_activity_at.clone()}</td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
+        <Pager current page_count total href items="tickets" label="Ticket pages"/>
     }
     .into_any()
 }
@@ -359,7 +314,7 @@ fn ConsoleTicket(
                 <header class="space-y-2">
                     <h1 class="text-2xl font-semibold break-words">{ticket.subject.clone()}</h1>
                     <p class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-600 dark:text-slate-300">
-                        <StatusBadge status=ticket.status staff=true/>
+                        <TicketStatusBadge status=ticket.status staff=true/>
                         <span>"Priority: "<PriorityLabel priority=ticket.priority/></span>
                         <span>{format!("Category: {}", ticket.category.label())}</span>
                         <span>{format!("Opened {} by {requester}", ticket.created_at)}</span>
@@ -461,7 +416,7 @@ fn TicketControls(
                 <input type="hidden" name="ticket_id" value=status_id/>
                 <div class="flex-1">
                     <label for="console-status" class="block text-sm font-medium">"Status"</label>
-                    <select id="console-status" name="status" class=SELECT>
+                    <select id="console-status" name="status" class=FILTER_INPUT>
                         {TicketStatus::ALL.iter().map(|s| view! {
                             <option value=s.as_str() selected=*s == status>{s.staff_label()}</option>
                         }).collect_view()}
@@ -474,7 +429,7 @@ fn TicketControls(
                 <input type="hidden" name="ticket_id" value=assign_id/>
                 <div class="flex-1">
                     <label for="console-assignee" class="block text-sm font-medium">"Assignee"</label>
-                    <select id="console-assignee" name="assignee" class=SELECT>
+                    <select id="console-assignee" name="assignee" class=FILTER_INPUT>
                         <option value="" selected=assignee_value.is_empty()>"Unassigned"</option>
                         {staff.into_iter().map(|s| {
                             let value = s.user_id.to_string();
@@ -561,7 +516,7 @@ fn CustomerPanel(customer: CustomerContext) -> impl IntoView {
                             {customer.recent_tickets.into_iter().map(|t| view! {
                                 <li class="flex items-center justify-between gap-2">
                                     <A href=format!("/staff/tickets/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
-                                    <StatusBadge status=t.status staff=true/>
+                                    <TicketStatusBadge status=t.status staff=true/>
                                 </li>
                             }).collect_view()}
                         </ul>

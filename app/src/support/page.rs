@@ -3,11 +3,14 @@
 //! and the server redirects back); with it, the thread also updates live.
 
 use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket, ReplyToTicket};
-use super::components::{
-    query_url, MessageBody, Pager, PriorityLabel, SelectField, StatusBadge, TextAreaField,
-};
+use super::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::ui::form::{action_error, field_error, saved_count};
-use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use crate::ui::style::{FILTER_INPUT, LINK, PRIMARY_LINK, SECONDARY_BUTTON};
+use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
+use crate::ui::{
+    page_links, DataTable, EmptyState, ErrorView, FormAlert, FormField, HeaderActions, Loading,
+    PageHeader, Pager, SelectField, SubmitButton, TextAreaField,
+};
 use domain::error::AppError;
 use domain::live::LiveEvent;
 use domain::support::{
@@ -19,16 +22,6 @@ use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
-
-const LINK: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
-const PRIMARY_LINK: &str = "inline-flex items-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white \
-                            shadow-sm hover:bg-indigo-500 focus-visible:outline focus-visible:outline-2 \
-                            focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm \
-                     focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
-                     dark:border-slate-600 dark:bg-slate-900";
-const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-2 text-sm font-medium \
-                                hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800";
 
 // ------------------------------------------------------------ list
 
@@ -46,15 +39,10 @@ pub fn SupportPage() -> impl IntoView {
     view! {
         <Title text="Support · Portal"/>
         <div class="space-y-6">
-            <div class="flex flex-wrap items-start justify-between gap-3">
-                <div>
-                    <h1 class="text-2xl font-semibold">"Support"</h1>
-                    <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                        "Your organization's tickets. Everyone on your team can follow and answer them."
-                    </p>
-                </div>
-                <A href="/support/new" attr:class=PRIMARY_LINK>"New ticket"</A>
-            </div>
+            <PageHeader title="Support">
+                <HeaderActions slot><A href="/support/new" attr:class=PRIMARY_LINK>"New ticket"</A></HeaderActions>
+                "Your organization's tickets. Everyone on your team can follow and answer them."
+            </PageHeader>
             <TicketFilters/>
             <Transition fallback=|| view! { <Loading label="Loading tickets…"/> }>
                 {move || Suspend::new(async move {
@@ -89,7 +77,7 @@ fn TicketFilters() -> impl IntoView {
             </div>
             <div class="min-w-56 flex-1 sm:max-w-xs">
                 <label for="ticket-search" class="block text-sm font-medium">"Search subjects"</label>
-                <input id="ticket-search" type="search" name="q" class=INPUT
+                <input id="ticket-search" type="search" name="q" class=FILTER_INPUT
                     value=move || query.read().get("q").unwrap_or_default()/>
             </div>
             <button type="submit" class=SECONDARY_BUTTON>"Apply filters"</button>
@@ -114,45 +102,24 @@ fn TicketList(page: TicketListPage, filtered: bool) -> impl IntoView {
             .into_any()
         };
     }
-    let query = use_query_map();
-    let href = Callback::new(move |n: u32| {
-        let q = query.read();
-        query_url(
-            "/support",
-            &[
-                ("status", q.get("status").unwrap_or_default()),
-                ("q", q.get("q").unwrap_or_default()),
-                ("page", n.to_string()),
-            ],
-        )
-    });
+    let href = page_links("/support", &["status", "q"]);
     let (current, page_count, total) = (page.page, page.page_count(), page.total);
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-                <caption class="sr-only">"Your organization's support tickets"</caption>
-                <thead class="bg-slate-50 text-left dark:bg-slate-800">
-                    <tr>
-                        {["Subject", "Status", "Priority", "Category", "Last activity"]
-                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-4 py-2 font-medium">{h}</th> })}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
-                    {page.tickets.into_iter().map(|t| view! {
-                        <tr data-testid="ticket-row">
-                            <th scope="row" class="px-4 py-2 text-left font-medium">
-                                <A href=format!("/support/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
-                            </th>
-                            <td class="px-4 py-2"><StatusBadge status=t.status/></td>
-                            <td class="px-4 py-2"><PriorityLabel priority=t.priority/></td>
-                            <td class="px-4 py-2">{t.category.label()}</td>
-                            <td class="whitespace-nowrap px-4 py-2">{t.last_activity_at.clone()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager current page_count total href label="Ticket pages"/>
+        <DataTable caption="Your organization's support tickets"
+            columns=&["Subject", "Status", "Priority", "Category", "Last activity"]>
+            {page.tickets.into_iter().map(|t| view! {
+                <tr data-testid="ticket-row">
+                    <th scope="row" class=ROW_HEADER>
+                        <A href=format!("/support/{}", t.id) attr:class=LINK>{t.subject.clone()}</A>
+                    </th>
+                    <td class=CELL><TicketStatusBadge status=t.status/></td>
+                    <td class=CELL><PriorityLabel priority=t.priority/></td>
+                    <td class=CELL>{t.category.label()}</td>
+                    <td class=CELL_NOWRAP>{t.last_activity_at.clone()}</td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
+        <Pager current page_count total href items="tickets" label="Ticket pages"/>
     }
     .into_any()
 }
@@ -181,13 +148,9 @@ pub fn NewTicketPage() -> impl IntoView {
     view! {
         <Title text="New ticket · Support · Portal"/>
         <div class="max-w-2xl space-y-6">
-            <div>
-                <A href="/support" attr:class="text-sm text-indigo-700 underline dark:text-indigo-300">"← All tickets"</A>
-                <h1 class="mt-2 text-2xl font-semibold">"New ticket"</h1>
-                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                    "Tell us what you need. Our support team answers here and by email."
-                </p>
-            </div>
+            <PageHeader title="New ticket" back=("/support", "← All tickets")>
+                "Tell us what you need. Our support team answers here and by email."
+            </PageHeader>
             <ActionForm action attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900"
                 attr:novalidate=true attr:aria-label="New ticket">
                 <FormAlert error/>
@@ -314,7 +277,7 @@ fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
         <header class="space-y-2">
             <h1 class="text-2xl font-semibold break-words">{thread.subject.clone()}</h1>
             <p class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-600 dark:text-slate-300">
-                <StatusBadge status/>
+                <TicketStatusBadge status/>
                 <span>"Priority: "<PriorityLabel priority=thread.priority/></span>
                 <span>{format!("Category: {}", thread.category.label())}</span>
                 <span>{opened}</span>

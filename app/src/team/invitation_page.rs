@@ -1,7 +1,8 @@
 use super::api::get_invitation;
-use crate::auth::page::{const_format_hint, AuthFrame};
+use crate::auth::page::const_format_hint;
 use crate::auth::AuthContext;
 use crate::ui::form::{action_error, field_error};
+use crate::ui::CardFrame;
 use crate::ui::{FormAlert, FormField, Loading, SubmitButton};
 use domain::error::AppError;
 use domain::team::InvitationPreview;
@@ -17,7 +18,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     let preview = Resource::new(token, get_invitation);
     view! {
-        <AuthFrame title="Join a team on Portal">
+        <CardFrame title="Join a team on Portal">
             <Suspense fallback=|| view! { <Loading label="Checking your invitation…"/> }>
                 {move || Suspend::new(async move {
                     match preview.await {
@@ -27,7 +28,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </AuthFrame>
+        </CardFrame>
     }
 }
 

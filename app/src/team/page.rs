@@ -4,7 +4,11 @@ use super::api::{
 };
 use crate::auth::{use_current_user, use_permission, AuthContext};
 use crate::ui::form::{action_error, field_error, url_error_of};
-use crate::ui::{EmptyState, ErrorView, FormAlert, FormField, Loading, SubmitButton};
+use crate::ui::table::{CELL, ROW_HEADER};
+use crate::ui::{
+    page_links, Badge, DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader,
+    Pager, SubmitButton, Tone,
+};
 use domain::auth::CurrentUser;
 use domain::error::AppError;
 use domain::team::{Invitation, Member, MemberPage, SeatUsage};
@@ -38,12 +42,9 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <Title text="Team · Portal"/>
         <div class="space-y-6">
-            <div>
-                <h1 class="text-2xl font-semibold">"Team"</h1>
-                <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                    "Everyone who can sign in to your organization, and what they may do."
-                </p>
-            </div>
+            <PageHeader title="Team">
+                "Everyone who can sign in to your organization, and what they may do."
+            </PageHeader>
             <Show when=move || can_manage.get()>
                 <InviteForm action=actions.invite/>
                 <PendingInvitations actions/>
@@ -279,23 +280,13 @@ fn MemberList(page: MemberPage, viewer: CurrentUser, actions: TeamActions) -> im
     }
     view! {
         <SeatMeter seats/>
-        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-                <caption class="sr-only">"Members of your organization"</caption>
-                <thead class="bg-slate-50 text-left dark:bg-slate-800">
-                    <tr>
-                        {["Name", "Email", "Role", "Last active", "Joined", ""]
-                            .map(|h| view! { <th scope="col" class="whitespace-nowrap px-4 py-2 font-medium">{h}</th> })}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-700 dark:bg-slate-900">
-                    {page.members.into_iter().map(|member| {
-                        view! { <MemberRow member viewer=viewer.clone() actions/> }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pagination current page_count total/>
+        <DataTable caption="Members of your organization"
+            columns=&["Name", "Email", "Role", "Last active", "Joined", ""]>
+            {page.members.into_iter().map(|member| {
+                view! { <MemberRow member viewer=viewer.clone() actions/> }
+            }).collect_view()}
+        </DataTable>
+        <Pager current page_count total href=page_links("/team", &["q"]) items="members" label="Member pages"/>
     }
     .into_any()
 }
@@ -318,43 +309,6 @@ fn SeatMeter(seats: SeatUsage) -> impl IntoView {
 }
 
 #[component]
-fn Pagination(current: u32, page_count: u32, total: i64) -> impl IntoView {
-    let query = use_query_map();
-    let href = move |page: u32| {
-        let search = query.read().get("q").unwrap_or_default();
-        let mut url = format!("/team?page={page}");
-        if !search.is_empty() {
-            url.push_str("&q=");
-            url.push_str(&urlencoding(&search));
-        }
-        url
-    };
-    let link = "rounded-md border border-slate-300 px-3 py-1 font-medium hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800";
-    view! {
-        <nav aria-label="Member pages" class="flex items-center justify-between text-sm">
-            <p>{format!("Page {current} of {page_count} · {total} members")}</p>
-            <div class="flex gap-2">
-                {(current > 1).then(|| view! { <A href=href(current - 1) attr:class=link>"Previous"</A> })}
-                {(current < page_count).then(|| view! { <A href=href(current + 1) attr:class=link>"Next"</A> })}
-            </div>
-        </nav>
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-fn urlencoding(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[component]
 fn MemberRow(member: Member, viewer: CurrentUser, actions: TeamActions) -> impl IntoView {
     let viewer_is_owner = viewer.role == Role::Owner;
     // Admins manage the team, but only owners touch owners.
@@ -369,15 +323,15 @@ fn MemberRow(member: Member, viewer: CurrentUser, actions: TeamActions) -> impl 
         .then(|| view! { <RowActions member=member.clone() viewer_is_owner actions/> });
     view! {
         <tr data-testid="member-row">
-            <th scope="row" class="px-4 py-2 text-left font-medium">
+            <th scope="row" class=ROW_HEADER>
                 {member.name.clone()}
-                {member.is_you.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">"You"</span> })}
+                {member.is_you.then(|| view! { <span class="ml-2"><Badge tone=Tone::Neutral label="You"/></span> })}
             </th>
-            <td class="px-4 py-2">{member.email.clone()}</td>
-            <td class="px-4 py-2">{role_cell}</td>
-            <td class="px-4 py-2">{member.last_active.clone().unwrap_or_else(|| "Never".into())}</td>
-            <td class="px-4 py-2"><time datetime=member.joined_on.clone()>{member.joined_on.clone()}</time></td>
-            <td class="px-4 py-2">{row_actions}</td>
+            <td class=CELL>{member.email.clone()}</td>
+            <td class=CELL>{role_cell}</td>
+            <td class=CELL>{member.last_active.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class=CELL><time datetime=member.joined_on.clone()>{member.joined_on.clone()}</time></td>
+            <td class=CELL>{row_actions}</td>
         </tr>
     }
 }

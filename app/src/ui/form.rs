@@ -21,9 +21,49 @@ where
     count.into()
 }
 
-/// A labelled input with its error message beside it. The error is linked with
-/// `aria-describedby` and the input marked `aria-invalid`, so screen readers
-/// announce what to fix.
+/// Classes of every text input, select and textarea, so fields look alike.
+const INPUT: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm \
+                     focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
+                     aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
+
+/// `"true"` while the field has an error, for `aria-invalid`.
+fn invalid(error: Signal<Option<String>>) -> impl Fn() -> &'static str + Send + Sync + 'static {
+    move || {
+        if error.get().is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// A field's label, the control, and the line under it: the error when there
+/// is one, else the hint. The line is linked with `aria-describedby` and the
+/// control marked `aria-invalid`, so screen readers announce what to fix.
+#[component]
+fn Field(
+    id: String,
+    label: &'static str,
+    hint: Option<&'static str>,
+    error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    let message_id = format!("{id}-message");
+    view! {
+        <div class="space-y-1">
+            <label for=id class="block text-sm font-medium text-slate-800 dark:text-slate-200">{label}</label>
+            {children()}
+            <p id=message_id class="text-sm">
+                {move || match error.get() {
+                    Some(message) => view! { <span class="text-red-700 dark:text-red-400">{message}</span> }.into_any(),
+                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
+                }}
+            </p>
+        </div>
+    }
+}
+
+/// A labelled input with its error message beside it.
 #[component]
 pub fn FormField(
     label: &'static str,
@@ -41,14 +81,10 @@ pub fn FormField(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let message_id = format!("{id}-message");
     view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800 dark:text-slate-200">
-                {label}
-            </label>
+        <Field id=id.clone() label hint error>
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=input_type
                 value=value
@@ -57,19 +93,64 @@ pub fn FormField(
                 required=required
                 minlength=minlength
                 maxlength=maxlength
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=message_id.clone()
-                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm \
-                       focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600/40 \
-                       aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
+                aria-invalid=invalid(error)
+                aria-describedby=format!("{id}-message")
+                class=INPUT
             />
-            <p id=message_id class="text-sm">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="text-red-700 dark:text-red-400">{message}</span> }.into_any(),
-                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
-                }}
-            </p>
-        </div>
+        </Field>
+    }
+}
+
+/// A multi-line text field with its label and its error beside it.
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    /// Unique on the page (several forms may have a "body").
+    id: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = 6)] rows: u32,
+    #[prop(optional)] maxlength: Option<usize>,
+    /// Holds the text across re-renders of the form (a thread that refetches
+    /// must not wipe a half-written reply); the page clears it once sent.
+    #[prop(optional)]
+    draft: Option<RwSignal<String>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let draft = draft.unwrap_or_else(|| RwSignal::new(String::new()));
+    view! {
+        <Field id=id.to_owned() label hint error>
+            <textarea id=id name=name rows=rows required=true maxlength=maxlength
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                aria-invalid=invalid(error)
+                aria-describedby=format!("{id}-message")
+                class=INPUT></textarea>
+        </Field>
+    }
+}
+
+/// A labelled `<select>` of choices, with its error beside it.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    id: &'static str,
+    /// (value, label) pairs.
+    choices: Vec<(&'static str, &'static str)>,
+    #[prop(optional, into)] selected: String,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <Field id=id.to_owned() label hint=None error>
+            <select id=id name=name aria-describedby=format!("{id}-message")
+                aria-invalid=invalid(error)
+                class=INPUT>
+                {choices.into_iter().map(|(value, text)| {
+                    view! { <option value=value selected=value == selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </Field>
     }
 }
 

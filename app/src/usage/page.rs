@@ -1,6 +1,6 @@
 use super::api::get_usage_overview;
 use crate::live::{use_live_events, LiveEvent};
-use crate::ui::{Card, EmptyState, ErrorView, Loading};
+use crate::ui::{Card, EmptyState, ErrorView, Loading, PageHeader};
 use domain::dates::format_day_month;
 use domain::format_date;
 use domain::group_thousands;
@@ -30,7 +30,7 @@ pub fn UsagePage() -> impl IntoView {
     });
     view! {
         <Title text="Usage · Portal"/>
-        <h1 class="mb-1 text-2xl font-semibold">"Usage"</h1>
+        <div class="mb-1"><PageHeader title="Usage"/></div>
         <Transition fallback=|| view! { <Loading label="Loading usage…"/> }>
             {move || Suspend::new(async move {
                 match overview.await {
