@@ -1,14 +1,13 @@
 use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
 use crate::audit::AuditPage;
-use crate::auth::{AuthContext, SignInPage, SignUpPage};
+use crate::auth::{AppLayout, AuthContext, SignInPage, SignUpPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::staff::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};
 use crate::support::{NewTicketPage, SupportPage, TicketPage};
 use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
-use crate::ui::AppLayout;
 use crate::usage::UsagePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -6,9 +6,11 @@
 use crate::clock::Clock;
 use crate::live::LiveHub;
 use crate::settings::Settings;
+use domain::live::LiveEvent;
 use sqlx::PgPool;
 use std::sync::Arc;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct Ctx {
@@ -34,5 +36,18 @@ impl Ctx {
     /// "Now" by the one clock.
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Sends `event` to every open page of the organization, on every
+    /// instance (best effort; see `live::publish`).
+    pub async fn publish(&self, organization_id: Uuid, event: LiveEvent) {
+        crate::live::publish(
+            &self.redis,
+            &self.settings,
+            &self.live,
+            organization_id,
+            event,
+        )
+        .await;
     }
 }

@@ -7,7 +7,6 @@
 //! [`LiveHub`]. The stream is scoped by the session, so a page only ever hears
 //! its own organization. Without Redis, events still reach this instance's pages.
 
-use crate::ctx::Ctx;
 use crate::settings::Settings;
 use domain::live::LiveEvent;
 use fred::prelude::*;
@@ -76,18 +75,23 @@ pub fn channel_pattern(settings: &Settings) -> String {
 
 /// Sends `event` to every open page of the organization, on every instance.
 /// Best effort: liveness is never worth failing the write that caused it.
-pub async fn publish(ctx: &Ctx, organization_id: Uuid, event: LiveEvent) {
+pub async fn publish(
+    redis: &fred::clients::Pool,
+    settings: &Settings,
+    hub: &LiveHub,
+    organization_id: Uuid,
+    event: LiveEvent,
+) {
     let Ok(payload) = serde_json::to_string(&event) else {
         return;
     };
-    let sent: Result<i64, _> = ctx
-        .redis
+    let sent: Result<i64, _> = redis
         .next()
-        .publish(channel(&ctx.settings, organization_id), payload)
+        .publish(channel(settings, organization_id), payload)
         .await;
     if let Err(e) = sent {
         tracing::debug!(error = %e, "Redis unavailable: live event reaches this instance only");
-        ctx.live.deliver(organization_id, event);
+        hub.deliver(organization_id, event);
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::money::{div_round_half_away, Money};
 use serde::{Deserialize, Serialize};
+use time::{Date, Duration, Month, OffsetDateTime, Time};
 
 /// The seller's tax rate, in basis points (1000 = 10.00 %). One flat rate: the
 /// portal does not decide tax law; a tax engine would replace this constant.
@@ -188,6 +189,33 @@ pub fn megabytes(mb: i64) -> String {
     }
 }
 
+// ----- billing periods: calendar months, UTC
+
+/// The same day and time one calendar month later (periods start on the 1st,
+/// UTC, so the day always exists).
+pub fn next_month(at: OffsetDateTime) -> OffsetDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let d = at.date();
+    let (year, month) = if d.month() == Month::December {
+        (d.year() + 1, Month::January)
+    } else {
+        (d.year(), d.month().next())
+    };
+    let day = d.day().min(time::util::days_in_month(month, year));
+    Date::from_calendar_date(year, month, day)
+        .map(|date| date.with_time(at.time()).assume_utc())
+        .unwrap_or(at + Duration::days(30))
+}
+
+/// The start of the calendar month (UTC) that contains `at`.
+pub fn month_start(at: OffsetDateTime) -> OffsetDateTime {
+    let d = at.to_offset(time::UtcOffset::UTC).date();
+    d.replace_day(1)
+        .unwrap_or(d)
+        .with_time(Time::MIDNIGHT)
+        .assume_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +349,22 @@ mod tests {
             let error = (i128::from(now) * i128::from(period.length()) - exact).abs();
             prop_assert!(error * 2 <= i128::from(period.length()));
         }
+    }
+
+    #[test]
+    fn periods_are_calendar_months_in_utc() {
+        use time::macros::datetime;
+        assert_eq!(
+            next_month(datetime!(2026-12-01 0:00 UTC)),
+            datetime!(2027-01-01 0:00 UTC)
+        );
+        assert_eq!(
+            next_month(datetime!(2026-01-31 12:00 UTC)),
+            datetime!(2026-02-28 12:00 UTC)
+        );
+        assert_eq!(
+            month_start(datetime!(2026-11-27 13:45 UTC)),
+            datetime!(2026-11-01 0:00 UTC)
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 mod account;
 mod api_keys;
+mod architecture;
 mod audit;
 mod auth;
 mod billing;

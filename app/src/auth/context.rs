@@ -3,10 +3,10 @@
 //! below rather than re-deriving the same signals.
 
 use super::api::{get_current_user, SignIn, SignOut, SignUp};
-use crate::team::api::{AcceptInvitation, LeaveOrganization};
 use domain::auth::CurrentUser;
 use domain::{AppError, Permission};
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
 /// The signed-in user, and the actions that change who that is. The resource
 /// refetches whenever one of the actions ran.
@@ -16,9 +16,9 @@ pub struct AuthContext {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
-    /// Joining an organization switches the session to it.
-    pub accept_invitation: ServerAction<AcceptInvitation>,
-    pub leave: ServerAction<LeaveOrganization>,
+    /// Bumped by other features' actions that change the session (joining
+    /// or leaving an organization), see `refetch_after`.
+    session_changes: RwSignal<u32>,
 }
 
 impl AuthContext {
@@ -27,16 +27,14 @@ impl AuthContext {
         let sign_in = ServerAction::<SignIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let accept_invitation = ServerAction::<AcceptInvitation>::new();
-        let leave = ServerAction::<LeaveOrganization>::new();
+        let session_changes = RwSignal::new(0);
         let user = Resource::new(
             move || {
                 (
                     sign_in.version().get(),
                     sign_up.version().get(),
                     sign_out.version().get(),
-                    accept_invitation.version().get(),
-                    leave.version().get(),
+                    session_changes.get(),
                 )
             },
             // Boxed: the resource moves its future several times while spawning it.
@@ -47,11 +45,25 @@ impl AuthContext {
             sign_in,
             sign_up,
             sign_out,
-            accept_invitation,
-            leave,
+            session_changes,
         };
         provide_context(context);
         context
+    }
+
+    /// Re-reads the signed-in user each time `action` has run: it changed
+    /// whose session this is (a joined or a left organization).
+    pub fn refetch_after<S>(&self, action: ServerAction<S>)
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
+        let changes = self.session_changes;
+        Effect::new(move |_| {
+            if action.version().get() > 0 {
+                changes.update(|n| *n += 1);
+            }
+        });
     }
 }
 

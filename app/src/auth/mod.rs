@@ -9,7 +9,9 @@
 
 pub mod api;
 pub mod context;
+pub mod layout;
 pub mod page;
 
 pub use context::{use_auth, use_current_user, use_permission, AuthContext};
+pub use layout::AppLayout;
 pub use page::{SignInPage, SignUpPage};

@@ -1,6 +1,6 @@
 //! Server functions of support as customers use it (`support/…`, any member
 //! of the session's organization): thin adapters over
-//! `backend::support::service`. The staff console's are in `crate::staff::api`.
+//! `backend::support::service`. The staff console's are in the `staff` feature.
 
 use domain::support::{TicketPage, TicketThread};
 use domain::AppError;

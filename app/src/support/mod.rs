@@ -2,7 +2,7 @@
 //! organization's tickets on `/support`, follow one on `/support/:id`.
 //! `api.rs` calls `backend::support::service`; every query names the
 //! session's organization, so another organization's ticket id is simply "not
-//! found". The staff console that answers tickets is `crate::staff`.
+//! found". The staff console that answers tickets is the `staff` feature.
 
 pub mod api;
 pub mod components;

@@ -1,6 +1,6 @@
-use super::api::get_invitation;
+use super::api::{get_invitation, AcceptInvitation};
 use crate::auth::page::const_format_hint;
-use crate::auth::AuthContext;
+use crate::auth::use_auth;
 use crate::ui::form::{action_error, field_error};
 use crate::ui::CardFrame;
 use crate::ui::{FormAlert, FormField, Loading, SubmitButton};
@@ -88,7 +88,8 @@ enum Mode {
 
 #[component]
 fn AcceptForm(token: String, mode: Mode, organization: String) -> impl IntoView {
-    let action = expect_context::<AuthContext>().accept_invitation;
+    let action = ServerAction::<AcceptInvitation>::new();
+    use_auth().refetch_after(action);
     let error = action_error(action);
     let (label, pending_label) = match mode {
         Mode::SignedIn => ("Join", "Joining…"),

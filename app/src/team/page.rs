@@ -1,8 +1,8 @@
 use super::api::{
-    list_invitations, list_members, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
-    TransferOwnership, UpdateMemberRole,
+    list_invitations, list_members, InviteMember, LeaveOrganization, RemoveMember,
+    ResendInvitation, RevokeInvitation, TransferOwnership, UpdateMemberRole,
 };
-use crate::auth::{use_current_user, use_permission, AuthContext};
+use crate::auth::{use_auth, use_current_user, use_permission};
 use crate::ui::form::{action_error, field_error, url_error_of};
 use crate::ui::table::{CELL, ROW_HEADER};
 use crate::ui::{
@@ -436,14 +436,16 @@ fn RowActions(member: Member, viewer_is_owner: bool, actions: TeamActions) -> im
 
 #[component]
 fn LeaveOrganization() -> impl IntoView {
-    let auth = expect_context::<AuthContext>();
-    let error = action_error(auth.leave);
+    let auth = use_auth();
+    let leave = ServerAction::<LeaveOrganization>::new();
+    auth.refetch_after(leave);
+    let error = action_error(leave);
     view! {
         <section aria-labelledby="leave-heading" class="rounded-lg border border-red-200 p-5 dark:border-red-900">
             <h2 id="leave-heading" class="font-semibold">"Leave organization"</h2>
             <details class="mt-2">
                 <summary class="cursor-pointer text-sm text-red-700 dark:text-red-400">"Leave this organization…"</summary>
-                <ActionForm action=auth.leave attr:class="mt-2 space-y-2 text-sm">
+                <ActionForm action=leave attr:class="mt-2 space-y-2 text-sm">
                     <p>"You lose access at once. To come back, someone has to invite you again."</p>
                     <button type="submit" class="rounded-md bg-red-700 px-3 py-1 font-semibold text-white">"Leave organization"</button>
                 </ActionForm>

@@ -3,8 +3,8 @@
 //! and behaves the same everywhere (keyboard, screen reader, dark mode).
 //!
 //! - `frame`: `Frame` (skip link, brand, navigation, account, `<main>`) and
-//!   `CardFrame` for signed-out pages; `layout`: the customer frame and the
-//!   session gate every signed-in frame uses;
+//!   `CardFrame` for signed-out pages; `layout`: the session gate every
+//!   signed-in frame (customer: `auth::AppLayout`, staff) uses;
 //! - `page_header`: `PageHeader`; `table`: `DataTable`; `pager`: `Pager` and
 //!   `page_links`; `badge`: `Badge` and its `Tone`s;
 //! - `form`: `FormField`, `TextAreaField`, `SelectField`, `SubmitButton`,
@@ -26,7 +26,6 @@ pub mod theme;
 pub use badge::{Badge, Tone};
 pub use form::{FormAlert, FormField, SelectField, SubmitButton, TextAreaField};
 pub use frame::{CardFrame, Frame, FrameAccount, FrameContext, FrameNav, NavLinks, SignOutButton};
-pub use layout::AppLayout;
 pub use page_header::{HeaderActions, PageHeader};
 pub use pager::{page_links, Pager};
 pub use status::{render_errors as render_errors_boundary, Card, EmptyState, ErrorView, Loading};

@@ -285,24 +285,6 @@ pub async fn count_members(db: impl PgExecutor<'_>, organization_id: Uuid) -> sq
     .await
 }
 
-/// Metered API calls in `[start, end)`.
-pub async fn api_calls_between(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-    start: OffsetDateTime,
-    end: OffsetDateTime,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select coalesce(sum(calls), 0)::bigint as "calls!" from api_call_usage
-           where organization_id = $1 and period_start >= $2 and period_start < $3"#,
-        organization_id,
-        start,
-        end,
-    )
-    .fetch_one(db)
-    .await
-}
-
 pub struct NewInvoiceRow<'a> {
     pub organization_id: Uuid,
     pub kind: &'a str,

@@ -17,13 +17,14 @@ use domain::billing::{
     INVOICES_PER_PAGE,
 };
 use domain::pricing::{
-    self, limit_conflicts, overage_blocks, prorate, CurrentUsage, InvoiceTotals, LineDraft,
-    LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR, TAX_RATE_BP,
+    self, limit_conflicts, next_month, overage_blocks, prorate, CurrentUsage, InvoiceTotals,
+    LineDraft, LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR,
+    TAX_RATE_BP,
 };
 use domain::{AppError, Currency, FieldErrors, Money};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
-use time::{Date, Duration, Month, OffsetDateTime, Time};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// Days between an invoice's issue date and its due date.
@@ -450,7 +451,7 @@ async fn close_period(
             unit_amount_minor: next.price_cents,
         });
     }
-    let calls = db::api_calls_between(
+    let calls = crate::usage::db::api_calls_between(
         &mut *tx,
         sub.organization_id,
         sub.current_period_start,
@@ -727,29 +728,4 @@ fn period_label(start: OffsetDateTime, end: OffsetDateTime) -> String {
 fn month_label(at: OffsetDateTime) -> String {
     let d = at.to_offset(time::UtcOffset::UTC).date();
     format!("{} {}", domain::dates::short_month(d.month()), d.year())
-}
-
-/// The same day and time one calendar month later (periods start on the 1st,
-/// UTC, so the day always exists).
-pub fn next_month(at: OffsetDateTime) -> OffsetDateTime {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let d = at.date();
-    let (year, month) = if d.month() == Month::December {
-        (d.year() + 1, Month::January)
-    } else {
-        (d.year(), d.month().next())
-    };
-    let day = d.day().min(time::util::days_in_month(month, year));
-    Date::from_calendar_date(year, month, day)
-        .map(|date| date.with_time(at.time()).assume_utc())
-        .unwrap_or(at + Duration::days(30))
-}
-
-/// The start of the calendar month (UTC) that contains `at`.
-pub fn month_start(at: OffsetDateTime) -> OffsetDateTime {
-    let d = at.to_offset(time::UtcOffset::UTC).date();
-    d.replace_day(1)
-        .unwrap_or(d)
-        .with_time(Time::MIDNIGHT)
-        .assume_utc()
 }

@@ -1,7 +1,7 @@
 //! All SQL of support. Customer-side queries always name the organization
 //! (from the session) and never read internal notes: `internal = false` is in
 //! the SQL, not in a filter after it. The console's own queries (any
-//! organization's tickets) are in `crate::staff::db`; the writes both share
+//! organization's tickets) are in the staff feature's `db.rs`; the writes both share
 //! (messages, status, assignee) are here.
 
 use domain::support::{AuthorKind, TicketCategory, TicketPriority, TicketStatus};

@@ -1,5 +1,5 @@
 //! Support tickets as customers use them: open, list, read the thread, reply,
-//! close and reopen. The staff console that answers them is `crate::staff`;
+//! close and reopen. The staff console that answers them is its own feature;
 //! it shares this feature's tables and writes (`db::insert_message`,
 //! `db::update_status`).
 

@@ -204,12 +204,8 @@ async fn status_change(
 /// (best effort, on every instance): an open thread refetches.
 pub fn announce(uow: &mut UnitOfWork<'_>, organization_id: Uuid, ticket_id: Uuid) {
     uow.after_commit(move |ctx| async move {
-        crate::live::publish(
-            &ctx,
-            organization_id,
-            LiveEvent::TicketUpdated { ticket_id },
-        )
-        .await;
+        ctx.publish(organization_id, LiveEvent::TicketUpdated { ticket_id })
+            .await;
     });
 }
 

@@ -10,8 +10,6 @@
 use super::db::{self, AlertColumns, EventColumns, TotalsRow};
 use super::ingest::{BatchError, EventError, UsageEvent};
 use super::meter::UsageMeter;
-// Billing owns the metered-calls query; the usage page reuses it.
-use crate::billing::db as billing_db;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::notifications::email::Email;
@@ -364,12 +362,11 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
     let first_day = today - Duration::days(i64::from(history_days(days)) - 1);
     let elapsed = now - row.period_start;
     // Periods are calendar months: the previous one starts on the 1st before.
-    let previous_start =
-        crate::billing::service::month_start(row.period_start - Duration::seconds(1));
+    let previous_start = domain::pricing::month_start(row.period_start - Duration::seconds(1));
     let (daily, last_week, previous, alerts) = futures::try_join!(
         db::daily_usage(&state.db, organization_id, first_day, today),
-        billing_db::api_calls_between(&state.db, organization_id, now - Duration::days(7), now),
-        billing_db::api_calls_between(
+        db::api_calls_between(&state.db, organization_id, now - Duration::days(7), now),
+        db::api_calls_between(
             &state.db,
             organization_id,
             previous_start,
