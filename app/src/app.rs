@@ -1,7 +1,11 @@
 use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
 use crate::audit::AuditPage;
-use crate::auth::{AppLayout, AuthContext, SignInPage, SignUpPage};
+use crate::auth::{
+    AccountSetupPage, AppLayout, AuthContext, CheckEmailPage, ForgotPasswordPage,
+    NewOrganizationPage, ResetPasswordPage, SignInPage, SignUpPage, TwoFactorSignInPage,
+    VerifyEmailPage,
+};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::staff::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};
@@ -55,6 +59,13 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                <Route path=path!("/sign-up/check-email") view=CheckEmailPage/>
+                <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/two-factor") view=TwoFactorSignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/setup") view=AccountSetupPage ssr=SsrMode::Async/>
+                <Route path=path!("/organizations/new") view=NewOrganizationPage/>
                 // Outside the signed-in frame: these links may open in any browser.
                 <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account/confirm-email") view=ConfirmEmailPage/>
@@ -75,6 +86,7 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 // The support console: staff only, its own sign-in and frame.
                 <Route path=path!("/staff/sign-in") view=StaffSignInPage/>
+                <Route path=path!("/staff/sign-in/two-factor") view=TwoFactorSignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/staff") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=StaffHome/>
                     <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>

@@ -35,6 +35,8 @@ pub mod staff;
 pub mod support;
 /// Who belongs to the organization.
 pub mod team;
+/// Two-factor authentication: setup, recovery codes.
+pub mod two_factor;
 /// The design system: frame, page header, tables, pager, badges, forms, theme.
 pub mod ui;
 /// Usage against plan limits: live gauges, history, forecast, alerts.

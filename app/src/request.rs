@@ -8,7 +8,7 @@
 //! agent into a `ClientMeta`. The organization therefore always comes from
 //! the session, never from an argument the client sent.
 
-use backend::session::Realm;
+use backend::session::{challenge_cookie_name, cookie_value, AccountSession, Realm};
 use backend::{AppState, AuthSession, ClientMeta, Ctx, StaffSession};
 use domain::{AppError, Permission};
 use http::request::Parts;
@@ -39,9 +39,36 @@ pub fn session() -> Result<Option<AuthSession>, AppError> {
     Ok(parts()?.extensions.get::<AuthSession>().cloned())
 }
 
-/// The signed-in member or `Unauthorized`.
+/// The signed-in member. An account that is signed in but must first verify
+/// its email, create an organization or set up two-factor gets
+/// `SetupRequired`; no session at all gets `Unauthorized`.
 pub fn require_member() -> Result<AuthSession, AppError> {
-    session()?.ok_or(AppError::Unauthorized)
+    if let Some(session) = session()? {
+        return Ok(session);
+    }
+    match account()?.and_then(|a| a.setup) {
+        Some(step) => Err(AppError::SetupRequired(step)),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+/// Whoever holds a customer session, member or not (account pages).
+pub fn account() -> Result<Option<AccountSession>, AppError> {
+    Ok(parts()?.extensions.get::<AccountSession>().cloned())
+}
+
+/// The signed-in account or `Unauthorized`.
+pub fn require_account() -> Result<AccountSession, AppError> {
+    account()?.ok_or(AppError::Unauthorized)
+}
+
+/// The token of this request's half-finished sign-in, if it carries one.
+pub fn challenge_token() -> Result<Option<String>, AppError> {
+    let settings = ctx()?.settings;
+    Ok(cookie_value(
+        challenge_cookie_name(&settings),
+        &parts()?.headers,
+    ))
 }
 
 /// The signed-in member whose role grants `permission`, or `Unauthorized` /

@@ -44,3 +44,52 @@ impl ClientMeta {
         }
     }
 }
+
+/// A short, human name for a user agent ("Firefox on Windows"), from the
+/// `woothee` parser: good enough to recognise one's own devices; the full
+/// string is shown beside it.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
+        return "Unknown device".to_owned();
+    };
+    let unknown = woothee::woothee::VALUE_UNKNOWN;
+    let Some(parsed) = woothee::parser::Parser::new().parse(ua) else {
+        return "Browser".to_owned();
+    };
+    let browser = if parsed.name == unknown || parsed.category == "crawler" {
+        "Browser"
+    } else {
+        parsed.name
+    };
+    let system = match parsed.os {
+        os if os == unknown => None,
+        os if os.starts_with("Windows") => Some("Windows"),
+        "Mac OSX" => Some("macOS"),
+        "iPhone" | "iPod" | "iOS" => Some("iOS"),
+        "iPad" => Some("iPadOS"),
+        os => Some(os),
+    };
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_get_short_names() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+        assert_eq!(describe_device(Some(chrome)), "Chrome on Linux");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(describe_device(Some(edge)), "Edge on Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(Some(iphone)), "Safari on iOS");
+        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
+        assert_eq!(describe_device(Some(mac)), "Safari on macOS");
+        assert_eq!(describe_device(None), "Unknown device");
+        assert_eq!(describe_device(Some("reqwest")), "Browser");
+    }
+}

@@ -53,6 +53,8 @@ pub mod staff;
 pub mod support;
 /// Who belongs to the organization: members, roles, invitations.
 pub mod team;
+/// Two-factor authentication: TOTP and recovery codes.
+pub mod two_factor;
 /// Usage against plan limits: metering, live totals, alerts, history.
 pub mod usage;
 

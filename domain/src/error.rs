@@ -74,6 +74,10 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// A signed-in account that must verify its email, create an
+    /// organization or set up two-factor before it sees organization data.
+    #[error("{0}")]
+    SetupRequired(crate::auth::SetupStep),
     #[error("Too many attempts. Try again in {retry_after_secs} s.")]
     RateLimited { retry_after_secs: u64 },
     #[error("The request was not understood. Please reload the page and try again.")]
@@ -104,7 +108,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::SetupRequired(_) => 403,
             AppError::NotFound => 404,
             AppError::Validation(_) => 422,
             AppError::Conflict(_) => 409,

@@ -50,6 +50,8 @@ pub mod live;
 pub mod support;
 /// Members and invitations.
 pub mod team;
+/// Second-factor codes, enrollment and recovery codes.
+pub mod two_factor;
 /// Usage metrics, limits, alerts and forecasts.
 pub mod usage;
 

@@ -33,6 +33,8 @@ pub enum Permission {
     ManageOrganization,
     ViewAuditLog,
     DeleteOrganization,
+    /// Require two-factor authentication of every member.
+    ManageSecurityPolicy,
 }
 
 impl Role {
@@ -52,7 +54,7 @@ impl Role {
             ViewApiKeys => matches!(self, Owner | Admin | Member),
             ManageApiKeys => matches!(self, Owner | Admin),
             ManageOrganization | ViewAuditLog => matches!(self, Owner | Admin),
-            DeleteOrganization => matches!(self, Owner),
+            DeleteOrganization | ManageSecurityPolicy => matches!(self, Owner),
         }
     }
 
@@ -118,6 +120,7 @@ mod tests {
         (ManageOrganization, [true, true, false, false]),
         (ViewAuditLog, [true, true, false, false]),
         (DeleteOrganization, [true, false, false, false]),
+        (ManageSecurityPolicy, [true, false, false, false]),
     ];
 
     #[test]

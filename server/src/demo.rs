@@ -176,12 +176,14 @@ fn print_sign_ins() {
         }
     }
     println!("  Support console (/staff/sign-in)");
-    println!("    staff    {DEMO_STAFF_EMAIL}");
+    println!("    staff    {DEMO_STAFF_EMAIL}  (two-factor secret {DEMO_STAFF_TOTP_SECRET})");
     println!();
 }
 
 /// The company's demo support agent, who signs in on `/staff/sign-in`.
 pub const DEMO_STAFF_EMAIL: &str = "staff@portal.example";
+/// The demo agent's two-factor secret (base32): public, like the password.
+pub const DEMO_STAFF_TOTP_SECRET: &str = "PORTALDEMOSTAFFTOTPSECRETDEMO234";
 
 /// (organization index, requester email, subject, category, priority, status,
 /// assigned to the demo agent, thread: (from staff?, internal?, body)).
@@ -218,11 +220,15 @@ const TICKETS: &[DemoTicket] = &[
 /// A demo support agent and a few tickets with threads, once (skipped when
 /// any demo organization has tickets already).
 async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result<()> {
+    // Staff must use two-factor: the demo agent has it on, with a published
+    // secret (add it to an authenticator app to sign in to the console).
     let staff_id: Uuid = sqlx::query_scalar!(
-        r#"insert into app_user (email, name, password_hash) values ($1, 'Sam Support', $2)
+        r#"insert into app_user (email, name, password_hash, totp_secret, totp_enabled_at)
+           values ($1, 'Sam Support', $2, $3, now())
            on conflict (email) do update set email = excluded.email returning id"#,
         DEMO_STAFF_EMAIL,
         hash,
+        DEMO_STAFF_TOTP_SECRET,
     )
     .fetch_one(&mut *tx)
     .await?;

@@ -81,6 +81,10 @@ impl Application {
             self.state.db.clone(),
             stopped.clone(),
         ));
+        let housekeeping = tokio::spawn(crate::workers::housekeeping::run(
+            self.state.db.clone(),
+            stopped.clone(),
+        ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         // Server-rendered pages stream in several writes; with Nagle's
         // algorithm on, a write waiting for the client's delayed ACK stalled
@@ -104,6 +108,7 @@ impl Application {
         }
         let _ = flusher.await;
         let _ = billing.await;
+        let _ = housekeeping.await;
         served
     }
 }
@@ -238,6 +243,18 @@ pub fn build_router(
         })
         .route("/audit/export.csv", get(http::audit_export::export_csv))
         .route("/live", get(http::live::stream))
+        .route(
+            "/settings/two-factor/confirm",
+            axum::routing::post(http::two_factor::confirm),
+        )
+        .route(
+            "/settings/two-factor/recovery-codes",
+            axum::routing::post(http::two_factor::regenerate),
+        )
+        .route(
+            "/staff/sign-in/two-factor/confirm",
+            axum::routing::post(http::two_factor::confirm_staff),
+        )
         .route(
             "/billing/invoices/{id}/pdf",
             get(http::invoices::download_invoice),

@@ -34,6 +34,11 @@ const READ_ONLY: &[&str] = &[
     "/api/staff/me",
     "/api/staff/tickets",
     "/api/staff/ticket",
+    "/api/auth/account",
+    "/api/auth/verify_email/check",
+    "/api/auth/password_reset/check",
+    "/api/auth/two_factor/challenge",
+    "/api/two_factor/status",
 ];
 
 /// Who makes a call: the fixture organization's owner, one of its members,
@@ -44,6 +49,13 @@ enum Caller {
     Member,
     Staff,
     Anonymous,
+    /// Signed in to an account whose email is not verified yet.
+    Unverified,
+    /// Halfway through signing in: the password was right, a code is next.
+    Challenged,
+    /// Staff halfway through signing in, setting two-factor up (two of them).
+    StaffEnrolling,
+    StaffEnrollingToo,
 }
 
 /// One valid call of a mutating server function. `args` reads ids and tokens
@@ -72,6 +84,39 @@ fn mutations() -> Vec<Mutation> {
                 ("email", f.other_owner_email.clone()),
                 ("password", PASSWORD.into()),
             ]
+        }),
+        m("/api/auth/verify_email/resend", Unverified, |_| vec![]),
+        m("/api/auth/verify_email/change_address", Unverified, |f| {
+            vec![(
+                "email",
+                format!("corrected-{}", f.identity.unverified_email),
+            )]
+        }),
+        m("/api/auth/verify_email", Anonymous, |f| {
+            vec![("token", f.identity.verification_token.clone())]
+        }),
+        m("/api/auth/two_factor/verify", Challenged, |f| {
+            vec![("code", f.fresh_code(STAFF_TOTP_SECRET))]
+        }),
+        m("/api/auth/password_reset", Anonymous, |f| {
+            vec![
+                ("token", f.identity.reset_token.clone()),
+                ("new_password", "a brand new passphrase".into()),
+            ]
+        }),
+        m("/api/auth/password_reset/request", Anonymous, |f| {
+            vec![("email", f.other_owner_email.clone())]
+        }),
+        m("/api/staff/two_factor/begin", StaffEnrollingToo, |_| vec![]),
+        m("/api/staff/two_factor/confirm", StaffEnrolling, |f| {
+            vec![("code", f.fresh_code(&f.identity.enrolling_staff_secret))]
+        }),
+        m("/api/two_factor/begin", Member, |_| vec![]),
+        m("/api/two_factor/confirm", Owner, |f| {
+            vec![("code", f.fresh_code(&f.identity.owner_secret))]
+        }),
+        m("/api/two_factor/recovery_codes", Owner, |f| {
+            vec![("code", f.fresh_code(&f.identity.owner_secret))]
         }),
         m("/api/api_keys/create", Owner, |_| {
             vec![
@@ -221,10 +266,28 @@ fn mutations() -> Vec<Mutation> {
             ]
         }),
         m("/api/staff/sign_out", Staff, |_| vec![]),
+        // Late: members without two-factor are held at setup afterwards.
+        m("/api/account/require_two_factor", Owner, |_| {
+            vec![("required", "true".into())]
+        }),
         // Late: the owner is an admin afterwards.
         m("/api/team/transfer_ownership", Owner, |f| {
             vec![("user_id", f.team.heir.clone())]
         }),
+        m("/api/two_factor/disable", Owner, |f| {
+            vec![
+                // Changed by /api/account/password above.
+                ("password", "another long passphrase".into()),
+                ("code", f.fresh_code(&f.identity.owner_secret)),
+            ]
+        }),
+        m("/api/auth/create_organization", Owner, |_| {
+            vec![("organization_name", "Second Of Mine".into())]
+        }),
+        m("/api/auth/switch_organization", Owner, |f| {
+            vec![("organization_id", f.identity.owner_organization.clone())]
+        }),
+        m("/api/auth/sign_out_everywhere", Unverified, |_| vec![]),
         m("/api/auth/sign_out", Owner, |_| vec![]),
     ]
 }
@@ -232,6 +295,8 @@ fn mutations() -> Vec<Mutation> {
 /// What the calls need: an owner signed in (plus a second session of theirs),
 /// two API keys, and a second organization whose owner has a pending email change.
 struct Fixture {
+    clock: backend::clock::Clock,
+    identity: IdentityFixture,
     owner: Client,
     owner_email: String,
     owner_other_session: String,
@@ -241,6 +306,147 @@ struct Fixture {
     other_owner_email_token: String,
     team: TeamFixture,
     support: SupportFixture,
+}
+
+impl Fixture {
+    /// A code of `secret` for a step never used yet: the clock moves on a
+    /// step each time, so codes stay one-time while the calls go by.
+    fn fresh_code(&self, secret: &str) -> String {
+        self.clock.advance(time::Duration::seconds(30));
+        let now = u64::try_from(self.clock.now().unix_timestamp()).unwrap();
+        backend::two_factor::totp::code_at(secret, now).unwrap()
+    }
+}
+
+/// Accounts halfway through identity flows.
+struct IdentityFixture {
+    owner_organization: String,
+    /// The owner's two-factor setup, started and not confirmed yet.
+    owner_secret: String,
+    unverified: Client,
+    unverified_email: String,
+    /// Of another unverified account.
+    verification_token: String,
+    reset_token: String,
+    challenged: Client,
+    enrolling_staff: Client,
+    enrolling_staff_secret: String,
+    enrolling_staff_too: Client,
+}
+
+async fn identity_fixture(
+    app: &TestApp,
+    owner: &Client,
+    owner_email: &str,
+    reset_for: &str,
+) -> IdentityFixture {
+    let owner_organization = json(ok(app.get(owner, "auth/current_user").await).await).await
+        ["organization_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(app.call(owner, "two_factor/begin", &[]).await).await;
+    let status = json(ok(app.get(owner, "two_factor/status").await).await).await;
+    let owner_secret = status["pending"]["secret"].as_str().unwrap().to_owned();
+    let _ = owner_email;
+
+    let sign_up = |label: &'static str| async move {
+        let org = Org::new(label);
+        ok(app
+            .call(
+                &browser(),
+                "auth/sign_up",
+                &[
+                    ("organization_name", org.name.as_str()),
+                    ("name", "Not Yet"),
+                    ("email", org.email.as_str()),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await)
+        .await;
+        org.email
+    };
+    let unverified_email = sign_up("Unverified").await;
+    let unverified = browser();
+    ok(app.sign_in(&unverified, &unverified_email, PASSWORD).await).await;
+    let verification_token = app.verification_token(&sign_up("Verifying").await).await;
+
+    ok(app
+        .call(
+            &browser(),
+            "auth/password_reset/request",
+            &[("email", reset_for)],
+        )
+        .await)
+    .await;
+    let reset_token = app.mailed_token(reset_for, "password_reset").await;
+
+    // An account with two-factor on, between password and code.
+    let challenged_org = Org::new("Challenged");
+    app.sign_up(&browser(), &challenged_org).await;
+    sqlx::query("update app_user set totp_secret = $2, totp_enabled_at = now() where email = $1")
+        .bind(&challenged_org.email)
+        .bind(STAFF_TOTP_SECRET)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let challenged = browser();
+    ok(app
+        .sign_in(&challenged, &challenged_org.email, PASSWORD)
+        .await)
+    .await;
+
+    // Staff without two-factor, between password and setup.
+    let enrolling = |name: &'static str| async move {
+        let email = format!("enrolling-{}@portal.example", uuid::Uuid::new_v4().simple());
+        let hash = backend::password::hash_password(domain::Password::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+        sqlx::query(
+            "with u as (insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id)
+             insert into staff (user_id) select id from u",
+        )
+        .bind(&email)
+        .bind(name)
+        .bind(hash)
+        .execute(&app.db)
+        .await
+        .unwrap();
+        let client = browser();
+        ok(app
+            .call(
+                &client,
+                "staff/sign_in",
+                &[("email", email.as_str()), ("password", PASSWORD)],
+            )
+            .await)
+        .await;
+        client
+    };
+    let enrolling_staff = enrolling("Enrolling Staff").await;
+    let enrollment = json(
+        ok(app
+            .call(&enrolling_staff, "staff/two_factor/begin", &[])
+            .await)
+        .await,
+    )
+    .await;
+    let enrolling_staff_secret = enrollment["secret"].as_str().unwrap().to_owned();
+    let enrolling_staff_too = enrolling("Enrolling Too").await;
+
+    IdentityFixture {
+        owner_organization,
+        owner_secret,
+        unverified,
+        unverified_email,
+        verification_token,
+        reset_token,
+        challenged,
+        enrolling_staff,
+        enrolling_staff_secret,
+        enrolling_staff_too,
+    }
 }
 
 /// A support staff member signed in to the console, and a ticket of the owner's.
@@ -253,13 +459,7 @@ struct SupportFixture {
 async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
     let (staff_email, _) = crate::support::create_staff(app, "Audit Staff").await;
     let staff = browser();
-    let response = app
-        .call(
-            &staff,
-            "staff/sign_in",
-            &[("email", &staff_email), ("password", PASSWORD)],
-        )
-        .await;
+    let response = staff_sign_in(app, &staff, &staff_email, PASSWORD, STAFF_TOTP_SECRET).await;
     assert!(response.status().is_success());
     let response = app
         .call(
@@ -408,7 +608,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     .unwrap();
     let team = team_fixture(app, &owner, &org.email).await;
     let support = support_fixture(app, &owner).await;
+    let identity = identity_fixture(app, &owner, &org.email, &other_org.email).await;
     Fixture {
+        clock: app.clock.clone(),
+        identity,
         owner,
         team,
         support,
@@ -482,6 +685,10 @@ async fn every_mutating_server_function_writes_an_audit_entry(db: PgPool) {
             Caller::Member => f.team.member.clone(),
             Caller::Staff => f.support.staff.clone(),
             Caller::Anonymous => browser(),
+            Caller::Unverified => f.identity.unverified.clone(),
+            Caller::Challenged => f.identity.challenged.clone(),
+            Caller::StaffEnrolling => f.identity.enrolling_staff.clone(),
+            Caller::StaffEnrollingToo => f.identity.enrolling_staff_too.clone(),
         };
         let before = audit_count(&db).await;
         let response = client

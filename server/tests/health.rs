@@ -143,16 +143,14 @@ async fn every_page_renders_the_demo_data_without_an_error(db: PgPool) {
         .await;
     assert!(signed_in.status().is_success(), "{}", signed_in.status());
     let staff = browser();
-    let signed_in = app
-        .call(
-            &staff,
-            "staff/sign_in",
-            &[
-                ("email", server::demo::DEMO_STAFF_EMAIL),
-                ("password", server::demo::DEMO_PASSWORD),
-            ],
-        )
-        .await;
+    let signed_in = staff_sign_in(
+        &app,
+        &staff,
+        server::demo::DEMO_STAFF_EMAIL,
+        server::demo::DEMO_PASSWORD,
+        server::demo::DEMO_STAFF_TOTP_SECRET,
+    )
+    .await;
     assert!(signed_in.status().is_success(), "{}", signed_in.status());
 
     let customer_pages = [

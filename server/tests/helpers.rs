@@ -160,6 +160,8 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Signs up through the form, then opens the verification link the
+    /// way the email's reader would: the answer carries the new session.
     pub async fn sign_up(&self, client: &Client, org: &Org) -> Response {
         let response = self
             .call(
@@ -177,6 +179,40 @@ impl TestApp {
             response.status(),
             StatusCode::OK,
             "sign-up failed: {:?}",
+            response.text().await
+        );
+        self.verify_email(client, &org.email).await
+    }
+
+    /// The token of the latest verification link mailed to `email` (the
+    /// outbox keeps it until the email is sent; tests run no sender).
+    pub async fn verification_token(&self, email: &str) -> String {
+        self.mailed_token(email, "verify_email").await
+    }
+
+    /// The secret token of the latest `template` email to `email`.
+    pub async fn mailed_token(&self, email: &str, template: &str) -> String {
+        sqlx::query_scalar::<_, String>(
+            "select data->>'token' from notification
+             where recipient = $1 and template = $2 order by created_at desc limit 1",
+        )
+        .bind(email)
+        .bind(template)
+        .fetch_one(&self.db)
+        .await
+        .unwrap_or_else(|e| panic!("no {template} email to {email}: {e}"))
+    }
+
+    /// Opens the verification link of `email`: verified, and signed in.
+    pub async fn verify_email(&self, client: &Client, email: &str) -> Response {
+        let token = self.verification_token(email).await;
+        let response = self
+            .call(client, "auth/verify_email", &[("token", &token)])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "verification failed: {:?}",
             response.text().await
         );
         response
@@ -238,4 +274,60 @@ pub async fn member_with_role(app: &TestApp, owner_email: &str, role: &str) -> C
     let response = app.sign_in(&client, &email, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK, "{role} signs in");
     client
+}
+
+/// The TOTP secret of the staff accounts tests create (base32 of 20 bytes).
+pub const STAFF_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// A code of `secret` that the server will accept now: the next 30-second
+/// step after the last one it accepted (a code works once), within the
+/// window of one step before and after now.
+pub async fn next_totp_code(app: &TestApp, user_email: &str, secret: &str) -> String {
+    let last: Option<i64> =
+        sqlx::query_scalar("select totp_last_step from app_user where email = $1")
+            .bind(user_email)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let now = u64::try_from(app.clock.now().unix_timestamp()).unwrap();
+    let current = now / 30;
+    let step = match last {
+        Some(last) => (u64::try_from(last).unwrap() + 1).max(current - 1),
+        None => current - 1,
+    };
+    assert!(
+        step <= current + 1,
+        "no unused TOTP step left in the window: advance the clock"
+    );
+    backend::two_factor::totp::code_at(secret, step * 30).unwrap()
+}
+
+/// Signs a staff member in to the console: password, then a TOTP code.
+pub async fn staff_sign_in(
+    app: &TestApp,
+    client: &Client,
+    email: &str,
+    password: &str,
+    secret: &str,
+) -> Response {
+    let first = app
+        .call(
+            client,
+            "staff/sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    if !first.status().is_success() {
+        return first;
+    }
+    let code = next_totp_code(app, email, secret).await;
+    app.call(client, "auth/two_factor/verify", &[("code", &code)])
+        .await
+}
+
+/// A response that must have succeeded; a failure names the status and URL.
+pub async fn ok(response: Response) -> Response {
+    let status = response.status();
+    assert!(status.is_success(), "{status} from {}", response.url());
+    response
 }

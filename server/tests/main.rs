@@ -11,6 +11,7 @@ mod auth;
 mod billing;
 mod health;
 mod helpers;
+mod identity;
 mod notifications;
 mod security;
 mod support;

@@ -42,12 +42,15 @@ pub async fn create_staff(app: &TestApp, name: &str) -> (String, String) {
     let hash = backend::password::hash_password(domain::Password::parse(PASSWORD).unwrap())
         .await
         .unwrap();
+    // Staff must use two-factor: the account has it on, with a known secret.
     let user_id: Uuid = sqlx::query_scalar(
-        "insert into app_user (email, name, password_hash) values ($1, $2, $3) returning id",
+        "insert into app_user (email, name, password_hash, totp_secret, totp_enabled_at)
+         values ($1, $2, $3, $4, now()) returning id",
     )
     .bind(&email)
     .bind(name)
     .bind(hash)
+    .bind(STAFF_TOTP_SECRET)
     .fetch_one(&app.db)
     .await
     .unwrap();
@@ -63,13 +66,7 @@ pub async fn create_staff(app: &TestApp, name: &str) -> (String, String) {
 pub async fn staff_client(app: &TestApp, name: &str) -> (Client, String) {
     let (email, user_id) = create_staff(app, name).await;
     let client = browser();
-    let response = app
-        .call(
-            &client,
-            "staff/sign_in",
-            &[("email", &email), ("password", PASSWORD)],
-        )
-        .await;
+    let response = staff_sign_in(app, &client, &email, PASSWORD, STAFF_TOTP_SECRET).await;
     assert!(
         response.status().is_success(),
         "staff sign-in: {:?}",
@@ -115,12 +112,6 @@ async fn status_of(app: &TestApp, client: &Client, id: &str) -> String {
     let response = ticket(app, client, id).await;
     assert_eq!(response.status(), StatusCode::OK);
     json(response).await["status"].as_str().unwrap().to_owned()
-}
-
-async fn ok(response: Response) -> Response {
-    let status = response.status();
-    assert!(status.is_success(), "{status}");
-    response
 }
 
 /// The body of a response that must have succeeded.
@@ -683,16 +674,14 @@ async fn demo_data_has_a_staff_account_and_tickets_once(db: PgPool) {
     assert_eq!(tickets, 4, "seeded once");
     let app = spawn_app(db).await;
     let staff = browser();
-    ok(app
-        .call(
-            &staff,
-            "staff/sign_in",
-            &[
-                ("email", server::demo::DEMO_STAFF_EMAIL),
-                ("password", server::demo::DEMO_PASSWORD),
-            ],
-        )
-        .await)
+    ok(staff_sign_in(
+        &app,
+        &staff,
+        server::demo::DEMO_STAFF_EMAIL,
+        server::demo::DEMO_PASSWORD,
+        server::demo::DEMO_STAFF_TOTP_SECRET,
+    )
+    .await)
     .await;
     let queue = json(ok(app.get(&staff, "staff/tickets").await).await).await;
     assert_eq!(queue["total"], 4);

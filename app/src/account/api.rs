@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::request::{client, ctx, require_member, require_permission, session},
+    crate::request::{client, ctx, require_member, require_permission, session, set_cookie},
     backend::account::service,
+    backend::session::customer::session_cookie,
     domain::{EmailAddress, FieldErrors, OrganizationName, Password, Permission, PersonName},
 };
 
@@ -59,7 +60,18 @@ pub async fn change_password(
     let session = require_member()?;
     let new_password = Password::parse(&new_password)
         .map_err(|e| FieldErrors::single("new_password", e.to_string()))?;
-    Ok(service::change_password(&ctx()?, &session, current_password, new_password).await?)
+    let ctx = ctx()?;
+    let token = service::change_password(&ctx, &session, current_password, new_password).await?;
+    // This browser continues on a new session: the old token is dead.
+    set_cookie(&session_cookie(&ctx.settings, &token))
+}
+
+/// Owner: requires (or stops requiring) two-factor of every member.
+/// Errors: `Forbidden`, `Conflict` (the owner has no two-factor yet).
+#[server(endpoint = "account/require_two_factor")]
+pub async fn set_require_two_factor(#[server(default)] required: bool) -> Result<(), AppError> {
+    let session = require_permission(Permission::ManageSecurityPolicy)?;
+    Ok(service::set_require_two_factor(&ctx()?, &session, required).await?)
 }
 
 /// Any member: asks to move their login to `new_email`. Nothing changes until

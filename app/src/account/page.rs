@@ -1,10 +1,11 @@
 use super::api::{
     check_email_change, get_account_settings, list_sessions, ChangePassword, ConfirmEmailChange,
-    RequestEmailChange, RevokeOtherSessions, RevokeSession, UpdateBillingEmail,
-    UpdateOrganizationName, UpdateProfileName,
+    RequestEmailChange, RevokeOtherSessions, RevokeSession, SetRequireTwoFactor,
+    UpdateBillingEmail, UpdateOrganizationName, UpdateProfileName,
 };
+use crate::two_factor::TwoFactorSection;
 use crate::ui::form::{field_error, form_error, saved_count};
-use crate::ui::style::PANEL;
+use crate::ui::style::{PANEL, SECONDARY_BUTTON};
 use crate::ui::{CardFrame, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton};
 use domain::account::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
 use domain::error::AppError;
@@ -168,13 +169,57 @@ fn OrganizationSection(
         }
         .into_any()
     };
+    let policy = RequireTwoFactorForm(RequireTwoFactorFormProps {
+        required: settings.require_two_factor,
+        can_change: settings.can_manage_security_policy,
+    });
     view! {
         <section aria-labelledby="org-settings" class=format!("{PANEL} space-y-5")>
             <h2 id="org-settings" class="font-semibold">"Organization"</h2>
             {name_form}
             {billing_form}
+            {policy}
         </section>
     }
+}
+
+/// Owners: require two-factor of every member. Others see the policy.
+#[component]
+fn RequireTwoFactorForm(required: bool, can_change: bool) -> impl IntoView {
+    let policy = ServerAction::<SetRequireTwoFactor>::new();
+    let error = form_error(policy.value());
+    let now = Signal::derive(move || match policy.value().get() {
+        Some(Ok(())) => policy
+            .input()
+            .get()
+            .map_or(required, |input| input.required),
+        _ => required,
+    });
+    if !can_change {
+        return view! {
+            <p class="text-sm">
+                {move || if now.get() { "Members must use two-factor authentication." } else { "Two-factor authentication is up to each member." }}
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <ActionForm action=policy attr:class="space-y-2">
+            <FormAlert error/>
+            <input type="hidden" name="required" value=move || (!now.get()).to_string()/>
+            <p class="text-sm">
+                {move || if now.get() {
+                    "Every member must use two-factor authentication; members without it set it up at their next visit."
+                } else {
+                    "Two-factor authentication is up to each member."
+                }}
+            </p>
+            <button type="submit" class=SECONDARY_BUTTON>
+                {move || if now.get() { "Stop requiring two-factor" } else { "Require two-factor for everyone" }}
+            </button>
+        </ActionForm>
+    }
+    .into_any()
 }
 
 #[component]
@@ -268,7 +313,8 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Title text="Security · Portal"/>
         <SettingsHeader current="/settings/security" show_audit/>
-        <div class="max-w-4xl space-y-4">
+        <div class="max-w-4xl space-y-6">
+            <TwoFactorSection/>
             <div>
                 <h2 class="text-lg font-semibold">"Where you are signed in"</h2>
                 <p class="text-sm text-slate-600 dark:text-slate-300">
@@ -284,6 +330,7 @@ pub fn SecurityPage() -> impl IntoView {
                             view! {
                                 <SessionList sessions=list revoke/>
                                 {(others > 0).then(|| view! { <RevokeOthers count=others action=revoke_others/> })}
+                                <SignOutEverywhere/>
                             }
                             .into_any()
                         }
@@ -339,11 +386,30 @@ fn SessionItem(session: ActiveSession, revoke: ServerAction<RevokeSession>) -> i
                 </p>
                 <p class="break-all text-slate-600 dark:text-slate-300">{session.user_agent.clone().unwrap_or_default()}</p>
                 <p class="text-slate-600 dark:text-slate-300">
-                    {format!("{} · signed in {} · last seen {}", session.organization_name, session.created_at, session.last_seen_at)}
+                    {format!("{} · signed in {} · last seen {}",
+                        session.organization_name.clone().unwrap_or_else(|| "No organization".into()),
+                        session.created_at, session.last_seen_at)}
                 </p>
             </div>
             {action}
         </li>
+    }
+}
+
+/// Ends every session, this one too (and any support console session).
+#[component]
+fn SignOutEverywhere() -> impl IntoView {
+    let action = ServerAction::<crate::auth::api::SignOutEverywhere>::new();
+    view! {
+        <details class=PANEL>
+            <summary class="cursor-pointer text-sm font-medium text-red-700 dark:text-red-400">"Sign out everywhere…"</summary>
+            <ActionForm action attr:class="mt-2 space-y-2">
+                <p class="text-sm">"Every browser is signed out, this one too."</p>
+                <button type="submit" class="rounded-md bg-red-700 px-3 py-1 text-sm font-semibold text-white">
+                    "Sign out everywhere"
+                </button>
+            </ActionForm>
+        </details>
     }
 }
 

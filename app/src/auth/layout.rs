@@ -48,13 +48,43 @@ pub fn AppLayout() -> impl IntoView {
     }
 }
 
+/// The current organization, and a disclosure that lists the user's other
+/// organizations, each a form that switches to it (works without JavaScript).
 fn organization_name(user: CurrentUser) -> AnyView {
-    let name = user.organization_name;
+    let name = user.organization_name.clone();
     let title = name.clone();
+    let others: Vec<_> = user
+        .memberships
+        .into_iter()
+        .filter(|m| m.organization_id != user.organization_id)
+        .collect();
     view! {
-        <p class="truncate text-sm text-slate-600 md:mt-1 dark:text-slate-300" title=title>
-            {name}
-        </p>
+        <details class="relative min-w-0 md:mt-1" data-testid="organization-switcher">
+            <summary class="cursor-pointer truncate text-sm text-slate-600 dark:text-slate-300" title=title>
+                <span class="sr-only">"Organization: "</span>{name}
+            </summary>
+            <div class="absolute z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-2 shadow-lg                         dark:border-slate-700 dark:bg-slate-900">
+                <p class="px-2 pb-1 text-xs text-slate-500 dark:text-slate-400">"Switch organization"</p>
+                <ul>
+                    {others.into_iter().map(|m| view! {
+                        <li>
+                            <form method="post" action="/api/auth/switch_organization">
+                                <input type="hidden" name="organization_id" value=m.organization_id.to_string()/>
+                                <button type="submit" class="w-full rounded px-2 py-1.5 text-left text-sm hover:bg-slate-100                                                              dark:hover:bg-slate-800">
+                                    <span class="block font-medium">{m.organization_name}</span>
+                                    <span class="block text-xs text-slate-500 dark:text-slate-400">
+                                        {format!("{} · {} plan", m.role.label(), m.plan_name)}
+                                    </span>
+                                </button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <a href="/organizations/new" class="mt-1 block rounded px-2 py-1.5 text-sm font-medium text-indigo-700                                                    hover:bg-slate-100 dark:text-indigo-300 dark:hover:bg-slate-800">
+                    "Create an organization"
+                </a>
+            </div>
+        </details>
     }
     .into_any()
 }

@@ -11,7 +11,13 @@ pub mod api;
 pub mod context;
 pub mod layout;
 pub mod page;
+pub mod recovery;
+pub mod setup;
 
 pub use context::{use_auth, use_current_user, use_permission, AuthContext};
 pub use layout::AppLayout;
 pub use page::{SignInPage, SignUpPage};
+pub use recovery::{
+    CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, TwoFactorSignInPage, VerifyEmailPage,
+};
+pub use setup::{AccountSetupPage, NewOrganizationPage};

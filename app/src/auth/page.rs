@@ -19,7 +19,10 @@ pub fn SignInPage() -> impl IntoView {
                     required=true error=field_error(error, "password")/>
                 <SubmitButton label="Sign in" pending_label="Signing in…" pending=action.pending()/>
             </ActionForm>
-            <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-300">
+            <p class="mt-4 text-center text-sm">
+                <a href="/forgot-password" class=LINK>"Forgot your password?"</a>
+            </p>
+            <p class="mt-2 text-center text-sm text-slate-600 dark:text-slate-300">
                 "New to Portal? "
                 <a href="/sign-up" class=LINK>"Create an account"</a>
             </p>

@@ -15,16 +15,27 @@ use {
     domain::FieldErrors,
 };
 
-/// Anyone: signs a staff member in to the console.
+/// Anyone: the first step of signing a staff member in to the console (the
+/// password). Staff must use two-factor: the code, or setting it up, follows.
 /// Errors: `InvalidCredentials` (also for accounts that are not staff), `RateLimited`.
 #[server(endpoint = "staff/sign_in")]
 pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppError> {
+    use backend::auth::service::{SignInOutcome, CHALLENGE_LIFETIME};
+    use backend::session::{challenge_cookie_name, http_only_cookie};
     let state = state()?;
-    let previous = session_token(Realm::Staff)?;
-    let token = service::sign_in(&state, &client()?, previous.as_deref(), &email, password).await?;
-    let absolute = state.settings.session_absolute_timeout;
-    set_cookie(&Realm::Staff.cookie(&state.settings, &token, absolute))?;
-    leptos_axum::redirect("/staff/tickets");
+    let outcome = service::sign_in(&state, &client()?, &email, password).await?;
+    let SignInOutcome::Challenge { token, .. } = outcome else {
+        tracing::error!("a staff sign-in skipped its second factor");
+        return Err(AppError::Internal);
+    };
+    let name = challenge_cookie_name(&state.settings);
+    set_cookie(&http_only_cookie(
+        name,
+        &state.settings,
+        &token,
+        CHALLENGE_LIFETIME,
+    ))?;
+    leptos_axum::redirect("/staff/sign-in/two-factor");
     Ok(())
 }
 

@@ -233,6 +233,12 @@ pub fn url_error_of<S: ServerFn>() -> Signal<Option<AppError>> {
     url_error(Some(S::PATH))
 }
 
+/// The error of a plain form post to `path` (not a server function), which
+/// the server sends back in `?__err` like a server function's.
+pub fn url_error_for(path: &'static str) -> Signal<Option<AppError>> {
+    url_error(Some(path))
+}
+
 /// The latest error of an action, or of the no-JS post that led to this page.
 pub fn form_error<T, S>(value: S) -> Signal<Option<AppError>>
 where

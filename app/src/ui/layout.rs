@@ -21,6 +21,9 @@ where
                 match session.await {
                     Ok(Some(_)) => ().into_any(),
                     Ok(None) => view! { <Redirect path=sign_in/> }.into_any(),
+                    // Signed in, but an email to verify, an organization to
+                    // create or two-factor to set up comes first.
+                    Err(AppError::SetupRequired(_)) => view! { <Redirect path="/account/setup"/> }.into_any(),
                     Err(error) => view! { <div class="mb-6"><super::ErrorView error/></div> }.into_any(),
                 }
             })}

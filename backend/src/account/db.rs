@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 pub struct SettingsRow {
     pub organization_name: String,
+    pub require_two_factor: bool,
     pub billing_email: Option<String>,
     pub name: String,
     pub email: String,
@@ -16,7 +17,7 @@ pub async fn find_settings(
 ) -> sqlx::Result<SettingsRow> {
     sqlx::query_as!(
         SettingsRow,
-        r#"select o.name as organization_name, o.billing_email, u.name, u.email
+        r#"select o.name as organization_name, o.require_two_factor, o.billing_email, u.name, u.email
            from organization o, app_user u
            where o.id = $1 and u.id = $2"#,
         organization_id,
@@ -208,7 +209,7 @@ pub struct SessionRow {
     pub id: Uuid,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-    pub organization_name: String,
+    pub organization_name: Option<String>,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
 }
@@ -222,8 +223,8 @@ pub async fn list_live_sessions(
 ) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as!(
         SessionRow,
-        r#"select s.id, s.ip, s.user_agent, o.name as organization_name, s.created_at, s.last_seen_at
-           from session s join organization o on o.id = s.organization_id
+        r#"select s.id, s.ip, s.user_agent, o.name as "organization_name?", s.created_at, s.last_seen_at
+           from session s left join organization o on o.id = s.organization_id
            where s.user_id = $1 and s.revoked_at is null and s.expires_at > now()
              and s.last_seen_at > $2
            order by s.last_seen_at desc, s.id"#,
@@ -232,6 +233,29 @@ pub async fn list_live_sessions(
     )
     .fetch_all(db)
     .await
+}
+
+/// Sets whether the organization requires two-factor authentication;
+/// returns the value before.
+pub async fn set_require_two_factor(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    required: bool,
+) -> sqlx::Result<bool> {
+    let before = sqlx::query_scalar!(
+        "select require_two_factor from organization where id = $1 for update",
+        organization_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update organization set require_two_factor = $2, updated_at = now() where id = $1",
+        organization_id,
+        required,
+    )
+    .execute(conn)
+    .await?;
+    Ok(before)
 }
 
 /// Ends the user's pending email changes (a new request replaces them).

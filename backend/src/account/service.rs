@@ -6,6 +6,7 @@
 
 use super::db::{self, NewEmailChange};
 use crate::audit::AuditEntry;
+use crate::client::describe_device;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
@@ -18,8 +19,7 @@ use crate::session::AuthSession;
 use crate::tokens::{hash_token, new_token};
 use crate::uow::UnitOfWork;
 use domain::account::{
-    describe_user_agent, AccountSettings, ActiveSession, PendingEmailChange,
-    EMAIL_CHANGE_LIFETIME_HOURS,
+    AccountSettings, ActiveSession, PendingEmailChange, EMAIL_CHANGE_LIFETIME_HOURS,
 };
 use domain::dates::display_minutes;
 use domain::{
@@ -34,6 +34,8 @@ pub async fn settings(ctx: &Ctx, session: &AuthSession) -> Result<AccountSetting
     let pending = db::find_pending_email_change(&ctx.db, session.user_id).await?;
     Ok(AccountSettings {
         organization_name: row.organization_name,
+        require_two_factor: row.require_two_factor,
+        can_manage_security_policy: session.role.can(Permission::ManageSecurityPolicy),
         billing_email: row.billing_email,
         name: row.name,
         email: row.email,
@@ -116,29 +118,98 @@ pub async fn rename_user(ctx: &Ctx, session: &AuthSession, name: PersonName) -> 
     uow.commit().await
 }
 
-/// Any member: a new password, after the current one; ends their other sessions.
-/// Errors: `Validation` (`current_password`), `RateLimited`.
+/// Any member: a new password, after the current one. Every session of
+/// theirs ends (customer and staff) and this browser continues on a new
+/// session, whose cookie token is returned (ASVS 7.2.4: a new token after a
+/// change of credentials). Errors: `Validation` (`current_password`), `RateLimited`.
 pub async fn change_password(
     ctx: &Ctx,
     session: &AuthSession,
     current: String,
     new: Password,
-) -> Result<()> {
+) -> Result<String> {
     check_current_password(ctx, session, current, "current_password").await?;
     let new_hash = hash_password(new).await?;
     let mut uow = UnitOfWork::begin(ctx).await?;
     db::lock_user(&mut uow, session.user_id).await?;
     db::update_password_hash(&mut uow, session.user_id, &new_hash).await?;
-    let ended = db::revoke_sessions_except(&mut uow, session.user_id, session.session_id).await?;
+    let ended = crate::session::customer::end_all_sessions(&mut uow, session.user_id).await?;
+    crate::session::staff::end_all_sessions(&mut uow, session.user_id).await?;
+    let (_, token) = crate::session::customer::create(
+        &mut uow,
+        ctx,
+        session.user_id,
+        Some(session.organization_id),
+        &session.client,
+    )
+    .await?;
     // No hashes in the log: "after" records only what else happened.
     session
         .audit("user.password_changed")
         .target("user", session.user_id)
-        .after(json!({ "other_sessions_ended": ended.len() }))
+        .after(json!({ "other_sessions_ended": ended.len().saturating_sub(1) }))
         .record(&mut uow)
         .await?;
+    security_notice(&mut uow, session, "Your password was changed").await?;
     evict_after_commit(&mut uow, ended);
+    uow.commit().await?;
+    Ok(token)
+}
+
+/// Owner: requires (or stops requiring) two-factor authentication of every
+/// member; members without it are sent to set it up on their next request.
+pub async fn set_require_two_factor(
+    ctx: &Ctx,
+    session: &AuthSession,
+    required: bool,
+) -> Result<()> {
+    if required && !session.two_factor_enabled {
+        return Err(AppError::Conflict(
+            "Turn on two-factor authentication for your own account first.".into(),
+        )
+        .into());
+    }
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let before = db::set_require_two_factor(&mut uow, session.organization_id, required).await?;
+    if before == required {
+        return Ok(());
+    }
+    session
+        .audit(if required {
+            "organization.two_factor_required"
+        } else {
+            "organization.two_factor_optional"
+        })
+        .target("organization", session.organization_id)
+        .before(json!({ "require_two_factor": before }))
+        .after(json!({ "require_two_factor": required }))
+        .record(&mut uow)
+        .await?;
+    // Every member's cached session carries the requirement.
+    let hashes = db::live_token_hashes(&mut *uow, None, Some(session.organization_id)).await?;
+    evict_after_commit(&mut uow, hashes);
     uow.commit().await
+}
+
+/// A security email to the member about their own account.
+async fn security_notice(
+    conn: &mut sqlx::PgConnection,
+    session: &AuthSession,
+    event: &str,
+) -> Result<()> {
+    let Ok(address) = EmailAddress::parse(&session.email) else {
+        return Ok(());
+    };
+    let key = format!(
+        "security:{}:{}",
+        session.user_id,
+        crate::tokens::new_uuid()?
+    );
+    let email = Email::SecurityNotice {
+        name: session.name.clone(),
+        event: event.to_owned(),
+    };
+    notify(conn, &key, Some(session.organization_id), &address, &email).await
 }
 
 /// Any member: emails a confirmation link to `new_email` (and a heads-up to
@@ -264,7 +335,7 @@ pub async fn list_sessions(ctx: &Ctx, session: &AuthSession) -> Result<Vec<Activ
         .into_iter()
         .map(|row| ActiveSession {
             id: row.id,
-            device: describe_user_agent(row.user_agent.as_deref()),
+            device: describe_device(row.user_agent.as_deref()),
             user_agent: row.user_agent,
             ip: row.ip,
             organization_name: row.organization_name,

@@ -13,7 +13,7 @@ pub mod service;
 
 use crate::client::ClientMeta;
 use crate::error::Result;
-use crate::session::{AuthSession, StaffSession};
+use crate::session::{AccountSession, AuthSession, StaffSession};
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -120,6 +120,16 @@ impl<'a> AuditEntry<'a> {
 
 impl AuthSession {
     /// What this member did, in their organization's log.
+    pub fn audit<'a>(&'a self, action: &'a str) -> AuditEntry<'a> {
+        AuditEntry::new(action, &self.client)
+            .organization(self.organization_id)
+            .actor(self.user_id, &self.email)
+    }
+}
+
+impl AccountSession {
+    /// What this user did to their own account, in the log of the
+    /// organization their session works in (if any).
     pub fn audit<'a>(&'a self, action: &'a str) -> AuditEntry<'a> {
         AuditEntry::new(action, &self.client)
             .organization(self.organization_id)

@@ -41,6 +41,27 @@ pub enum Email {
         used: String,
         limit: String,
     },
+    /// To a new account's address: the link that verifies it (and signs in).
+    VerifyEmail {
+        name: String,
+        /// Secret: the verification token.
+        token: String,
+    },
+    /// To the owner of an address someone tried to sign up with again.
+    SignUpAttempt { name: String },
+    /// To an account's address: the link that sets a new password.
+    PasswordReset {
+        name: String,
+        /// Secret: the reset token.
+        token: String,
+    },
+    /// To a user: something changed about how they sign in ("Two-factor
+    /// authentication was turned off"). Security emails cannot be turned off.
+    SecurityNotice {
+        name: String,
+        /// What happened, as a sentence.
+        event: String,
+    },
     /// To a ticket's requester: support staff replied (never for internal notes).
     TicketReply {
         name: String,
@@ -225,6 +246,36 @@ impl Email {
                     html,
                 }
             }
+            Email::VerifyEmail { name, token } => action_email(
+                "Verify your email for Portal",
+                name,
+                "Open this link to verify your email address and sign in to Portal. \
+                 It works once, for 24 hours.",
+                ("Verify my email", &format!("{base_url}/verify-email?token={token}")),
+                "If you did not sign up for Portal, ignore this email: the account is removed after 7 days.",
+            ),
+            Email::SignUpAttempt { name } => action_email(
+                "Someone tried to sign up with your email",
+                name,
+                "Someone tried to create a new Portal account with this email address. \
+                 You already have one, so nothing was created.",
+                ("Sign in", &format!("{base_url}/sign-in")),
+                "Forgot your password? Reset it from the sign-in page. If this was not you, no action is needed.",
+            ),
+            Email::PasswordReset { name, token } => action_email(
+                "Reset your Portal password",
+                name,
+                "Open this link to choose a new password. It works once, for one hour.",
+                ("Choose a new password", &format!("{base_url}/reset-password?token={token}")),
+                "If you did not ask for this, ignore this email: your password stays as it is.",
+            ),
+            Email::SecurityNotice { name, event } => action_email(
+                &format!("Security notice: {event}"),
+                name,
+                &format!("{event}."),
+                ("Review security", &format!("{base_url}/settings/security")),
+                "If this was not you, reset your password and end your other sessions now.",
+            ),
             Email::TicketReply {
                 name,
                 staff_name,
@@ -274,6 +325,34 @@ fn layout(title: &str, body: &str) -> String {
          {body}<p style=\"color:#475569;font-size:14px\">— The Portal team</p></body></html>",
         title = escape_html(title),
     )
+}
+
+/// An email that says one thing and offers one link, in both parts.
+fn action_email(
+    subject: &str,
+    name: &str,
+    message: &str,
+    (button, link): (&str, &str),
+    footnote: &str,
+) -> RenderedEmail {
+    let text =
+        format!("Hi {name},\n\n{message}\n\n{button}: {link}\n\n{footnote}\n\n— The Portal team\n");
+    let html = layout(
+        subject,
+        &format!(
+            "<p>Hi {name},</p><p>{message}</p><p><a href=\"{link}\" style=\"{BUTTON}\">{button}</a></p><p>{footnote}</p>",
+            name = escape_html(name),
+            message = escape_html(message),
+            link = escape_html(link),
+            button = escape_html(button),
+            footnote = escape_html(footnote),
+        ),
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

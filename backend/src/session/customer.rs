@@ -9,10 +9,11 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::tokens::{hash_token, new_token};
-use domain::AppError;
-use domain::{Permission, Role};
+use domain::auth::{Membership, SetupStep};
+use domain::{AppError, Permission, Role};
 use fred::prelude::*;
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -26,7 +27,7 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// The signed-in member behind a request: who, in which organization, with
 /// which role. Inserted into request extensions by the session middleware.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct AuthSession {
     pub session_id: Uuid,
     pub user_id: Uuid,
@@ -35,12 +36,12 @@ pub struct AuthSession {
     pub email: String,
     pub name: String,
     pub organization_name: String,
-    #[serde(with = "time::serde::rfc3339")]
+    /// Every organization of the user (for the switcher).
+    pub memberships: Vec<Membership>,
+    pub two_factor_enabled: bool,
     pub last_seen_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
-    /// The client of the current request (not cached: it is per request).
-    #[serde(skip)]
+    /// The client of the current request.
     pub client: ClientMeta,
 }
 
@@ -53,19 +54,121 @@ impl AuthSession {
             Err(AppError::Forbidden.into())
         }
     }
+
+    /// The same person, at account level.
+    pub fn account(&self) -> AccountSession {
+        AccountSession {
+            session_id: self.session_id,
+            user_id: self.user_id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            organization_id: Some(self.organization_id),
+            setup: None,
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// Whoever holds a customer session, member of an organization or not: the
+/// account pages (setup, security, organizations) work with this. Inserted
+/// into request extensions for every live customer session.
+#[derive(Debug, Clone)]
+pub struct AccountSession {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    /// The organization the session works in, while the user is its member
+    /// (its log lists what the account does).
+    pub organization_id: Option<Uuid>,
+    /// What the account must do before it sees organization data; `None`
+    /// when it is a member session.
+    pub setup: Option<SetupStep>,
+    pub client: ClientMeta,
+}
+
+/// A live customer session, as the middleware hands it on.
+#[derive(Debug, Clone)]
+pub enum CustomerSession {
+    Member(AuthSession),
+    Restricted(AccountSession),
+}
+
+/// What Postgres knows of a session, cached in Redis as is. Whether it is a
+/// member session is decided from it on every request (`into_session`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionRecord {
+    session_id: Uuid,
+    user_id: Uuid,
+    email: String,
+    name: String,
+    email_verified: bool,
+    two_factor_enabled: bool,
+    /// The session's organization, while the user is still its member.
+    organization: Option<CurrentOrganization>,
+    memberships: Vec<Membership>,
+    #[serde(with = "time::serde::rfc3339")]
+    last_seen_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CurrentOrganization {
+    id: Uuid,
+    name: String,
+    role: Role,
+    require_two_factor: bool,
+}
+
+impl SessionRecord {
+    fn into_session(self, client: ClientMeta) -> CustomerSession {
+        let account = |setup| AccountSession {
+            session_id: self.session_id,
+            user_id: self.user_id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            organization_id: self.organization.as_ref().map(|o| o.id),
+            setup: Some(setup),
+            client: client.clone(),
+        };
+        if !self.email_verified {
+            return CustomerSession::Restricted(account(SetupStep::VerifyEmail));
+        }
+        let Some(organization) = &self.organization else {
+            return CustomerSession::Restricted(account(SetupStep::CreateOrganization));
+        };
+        if organization.require_two_factor && !self.two_factor_enabled {
+            return CustomerSession::Restricted(account(SetupStep::EnrollTwoFactor));
+        }
+        CustomerSession::Member(AuthSession {
+            session_id: self.session_id,
+            user_id: self.user_id,
+            organization_id: organization.id,
+            role: organization.role,
+            email: self.email,
+            name: self.name,
+            organization_name: organization.name.clone(),
+            memberships: self.memberships,
+            two_factor_enabled: self.two_factor_enabled,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
+            client,
+        })
+    }
 }
 
 fn cache_key(settings: &Settings, token_hash: &[u8]) -> String {
     settings.redis_key("session", &hex::encode(token_hash))
 }
 
-/// Starts a session for a user in an organization and returns its id and
-/// the cookie token.
+/// Starts a session for a user, in an organization or (none) at account
+/// level, and returns its id and the cookie token.
 pub async fn create(
     conn: &mut PgConnection,
     ctx: &Ctx,
     user_id: Uuid,
-    organization_id: Uuid,
+    organization_id: Option<Uuid>,
     meta: &ClientMeta,
 ) -> Result<(Uuid, String)> {
     let token = new_token()?;
@@ -87,73 +190,94 @@ pub async fn create(
 
 /// Resolves a cookie token to a live session, or `None` when it is unknown,
 /// revoked, expired (absolute) or idle too long.
-pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<AuthSession>> {
+pub async fn authenticate(
+    ctx: &Ctx,
+    token: &str,
+    client: ClientMeta,
+) -> Result<Option<CustomerSession>> {
     let token_hash = hash_token(token);
     let key = cache_key(&ctx.settings, &token_hash);
     let now = ctx.now();
 
     let cached = match ctx.redis.get::<Option<String>, _>(&key).await {
-        Ok(value) => value.and_then(|json| serde_json::from_str::<AuthSession>(&json).ok()),
+        Ok(value) => value.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()),
         Err(e) => {
             tracing::warn!(error = %e, "session cache unavailable, reading Postgres");
             None
         }
     };
     let from_cache = cached.is_some();
-    let session = match cached {
-        Some(session) => session,
+    let record = match cached {
+        Some(record) => record,
         None => match load(&ctx.db, &token_hash).await? {
-            Some(session) => session,
+            Some(record) => record,
             None => return Ok(None),
         },
     };
 
-    if now >= session.expires_at || now - session.last_seen_at >= ctx.settings.session_idle_timeout
-    {
+    if now >= record.expires_at || now - record.last_seen_at >= ctx.settings.session_idle_timeout {
         revoke_by_hash(ctx, &token_hash).await?;
         return Ok(None);
     }
-    let stale = (now - session.last_seen_at).whole_seconds() >= TOUCH_INTERVAL_SECS;
-    let session = if stale {
-        touch(&ctx.db, session.session_id).await?;
-        AuthSession {
+    let stale = (now - record.last_seen_at).whole_seconds() >= TOUCH_INTERVAL_SECS;
+    let record = if stale {
+        touch(&ctx.db, record.session_id).await?;
+        SessionRecord {
             last_seen_at: now,
-            ..session
+            ..record
         }
     } else {
-        session
+        record
     };
     // A cache hit that was not touched is already cached as is: no second round trip.
     if !from_cache || stale {
-        cache(ctx, &key, &session).await;
+        cache(ctx, &key, &record).await;
     }
-    Ok(Some(session))
+    Ok(Some(record.into_session(client)))
 }
 
-async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<AuthSession>> {
+async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<SessionRecord>> {
     let row = sqlx::query!(
-        r#"select s.id, s.user_id, s.organization_id, s.last_seen_at, s.expires_at,
-                  m.role as "role: Role", u.email, u.name, o.name as organization_name
+        r#"select s.id, s.user_id, s.last_seen_at, s.expires_at, u.email, u.name,
+                  u.email_verified_at is not null as "email_verified!",
+                  u.totp_enabled_at is not null as "two_factor_enabled!",
+                  o.id as "organization_id?", o.name as "organization_name?",
+                  m.role as "role?: Role", o.require_two_factor as "require_two_factor?",
+                  coalesce((select json_agg(json_build_object(
+                                'organization_id', mo.id, 'organization_name', mo.name,
+                                'role', mm.role, 'plan_name', p.name) order by lower(mo.name), mo.id)
+                            from member mm
+                            join organization mo on mo.id = mm.organization_id
+                            join plan p on p.id = mo.plan_id
+                            where mm.user_id = s.user_id), '[]') as "memberships!: Json<Vec<Membership>>"
            from session s
-           join member m on m.organization_id = s.organization_id and m.user_id = s.user_id
            join app_user u on u.id = s.user_id
-           join organization o on o.id = s.organization_id
+           left join member m on m.organization_id = s.organization_id and m.user_id = s.user_id
+           left join organization o on o.id = m.organization_id
            where s.token_hash = $1 and s.revoked_at is null and s.expires_at > now()"#,
         token_hash,
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| AuthSession {
+    Ok(row.map(|r| SessionRecord {
         session_id: r.id,
         user_id: r.user_id,
-        organization_id: r.organization_id,
-        role: r.role,
         email: r.email,
         name: r.name,
-        organization_name: r.organization_name,
+        email_verified: r.email_verified,
+        two_factor_enabled: r.two_factor_enabled,
+        organization: match (r.organization_id, r.organization_name, r.role) {
+            (Some(id), Some(name), Some(role)) => Some(CurrentOrganization {
+                id,
+                name,
+                role,
+                require_two_factor: r.require_two_factor.unwrap_or(false),
+            }),
+            _ => None,
+        },
+        memberships: r.memberships.0,
         last_seen_at: r.last_seen_at,
         expires_at: r.expires_at,
-        client: ClientMeta::default(),
     }))
 }
 
@@ -167,7 +291,7 @@ async fn touch(db: &sqlx::PgPool, session_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-async fn cache(ctx: &Ctx, key: &str, session: &AuthSession) {
+async fn cache(ctx: &Ctx, key: &str, session: &SessionRecord) {
     let Ok(json) = serde_json::to_string(session) else {
         return;
     };
@@ -216,6 +340,23 @@ pub async fn end_member_sessions(
            where organization_id = $1 and user_id = $2 and revoked_at is null
            returning token_hash"#,
         organization_id,
+        user_id,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Revokes every live customer session of a user (a reset or changed
+/// password, "sign out everywhere") and returns their token hashes, for
+/// `evict_cached` after commit.
+pub async fn end_all_sessions(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> sqlx::Result<Vec<Vec<u8>>> {
+    sqlx::query_scalar!(
+        r#"update session set revoked_at = now(), updated_at = now()
+           where user_id = $1 and revoked_at is null
+           returning token_hash"#,
         user_id,
     )
     .fetch_all(conn)

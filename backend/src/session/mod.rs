@@ -10,13 +10,50 @@
 pub mod customer;
 pub mod staff;
 
-pub use customer::AuthSession;
+pub use customer::{AccountSession, AuthSession, CustomerSession};
 pub use staff::StaffSession;
 
 use crate::settings::Settings;
 use axum::http::{header, HeaderMap};
 use cookie::{Cookie, SameSite};
 use std::time::Duration;
+
+/// The cookie of a half-finished sign-in (right password, second factor
+/// next). It names a `sign_in_challenge`, never a session.
+pub fn challenge_cookie_name(settings: &Settings) -> &'static str {
+    if settings.secure_cookies {
+        "__Host-portal_sign_in"
+    } else {
+        "portal_sign_in"
+    }
+}
+
+/// An HttpOnly, SameSite=Lax cookie for the whole site (Secure with `__Host-`
+/// names when served over TLS).
+pub fn http_only_cookie(name: &str, settings: &Settings, token: &str, max_age: Duration) -> String {
+    Cookie::build((name.to_owned(), token.to_owned()))
+        .path("/")
+        .http_only(true)
+        .secure(settings.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(
+            i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
+        ))
+        .build()
+        .to_string()
+}
+
+/// The value of cookie `name` in a request's headers, if present.
+pub fn cookie_value(name: &str, headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+        .map(|cookie| cookie.value().to_owned())
+}
 
 /// Which session a cookie holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +76,7 @@ impl Realm {
 
     /// `Set-Cookie` value that stores `token` for `max_age`.
     pub fn cookie(self, settings: &Settings, token: &str, max_age: Duration) -> String {
-        Cookie::build((self.cookie_name(settings), token.to_owned()))
-            .path("/")
-            .http_only(true)
-            .secure(settings.secure_cookies)
-            .same_site(SameSite::Lax)
-            .max_age(cookie::time::Duration::seconds(
-                i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
-            ))
-            .build()
-            .to_string()
+        http_only_cookie(self.cookie_name(settings), settings, token, max_age)
     }
 
     /// `Set-Cookie` value that removes the cookie.
@@ -58,15 +86,7 @@ impl Realm {
 
     /// The token of this realm's cookie in a request's headers, if present.
     pub fn token(self, settings: &Settings, headers: &HeaderMap) -> Option<String> {
-        let name = self.cookie_name(settings);
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
-            .map(|cookie| cookie.value().to_owned())
+        cookie_value(self.cookie_name(settings), headers)
     }
 }
 

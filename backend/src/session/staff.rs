@@ -80,6 +80,18 @@ pub async fn create(
     Ok((id, token))
 }
 
+/// Ends every staff session of a user (their password was reset or changed).
+pub async fn end_all_sessions(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update staff_session set revoked_at = now(), updated_at = now()
+           where user_id = $1 and revoked_at is null"#,
+        user_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Ends the staff session of `token` (a no-op if it is not live).
 pub async fn revoke(ctx: &Ctx, token: &str) -> Result<()> {
     revoke_staff_session(&ctx.db, &hash_token(token)).await?;

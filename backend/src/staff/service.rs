@@ -6,7 +6,7 @@
 
 use super::db::{self, StaffFilterParams};
 use crate::audit::AuditEntry;
-use crate::auth::service::verify_credentials;
+use crate::auth::service::{open, verify_credentials, Area, SignInOutcome};
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -32,33 +32,25 @@ use uuid::Uuid;
 /// Recent tickets shown beside a ticket in the console.
 const CONTEXT_RECENT_TICKETS: i64 = 5;
 
-/// Signs a staff member in and returns the staff cookie's token. A correct
-/// password of an account that is not staff gets the same answer as a wrong
-/// one. The token the browser brought, if any, is revoked.
+/// The first step of a staff sign-in: the password. Staff must use
+/// two-factor, so it always leads to a challenge — the code, or setting
+/// two-factor up first. A correct password of an account that is not staff
+/// gets the same answer as a wrong one.
 pub async fn sign_in(
     ctx: &Ctx,
     client: &ClientMeta,
-    previous_token: Option<&str>,
     email: &str,
     password: String,
-) -> Result<String> {
+) -> Result<SignInOutcome> {
     let email = EmailAddress::parse(email).map_err(|_| AppError::InvalidCredentials)?;
     let account = verify_credentials(ctx, &email, password, client).await?;
     if !db::is_staff(&ctx.db, account.user_id).await? {
         return Err(AppError::InvalidCredentials.into());
     }
     let mut tx = ctx.db.begin().await?;
-    let (session_id, token) = staff_session::create(&mut tx, ctx, account.user_id, client).await?;
-    AuditEntry::new("staff.signed_in", client)
-        .actor(account.user_id, email.as_str())
-        .target("staff_session", session_id)
-        .record(&mut tx)
-        .await?;
+    let outcome = open(&mut tx, ctx, client, &account, &email, Area::Staff).await?;
     tx.commit().await?;
-    if let Some(previous) = previous_token {
-        staff_session::revoke(ctx, previous).await?;
-    }
-    Ok(token)
+    Ok(outcome)
 }
 
 /// Ends the staff session of `token` (a no-op without one).

@@ -551,6 +551,9 @@ pub async fn accept_invitation(
         ))
         .into());
     }
+    // The invitation went to this address: accepting it proves the address
+    // (an account that signed up and never verified is verified now).
+    crate::auth::db::mark_email_verified(&mut tx, user_id, email.as_str()).await?;
     AuditEntry::new("invitation.accepted", meta)
         .organization(row.organization_id)
         .actor(user_id, email.as_str())
@@ -558,7 +561,15 @@ pub async fn accept_invitation(
         .after(json!({ "email": email.as_str(), "role": role.as_str() }))
         .record(&mut tx)
         .await?;
-    let token = start_session(&mut tx, state, meta, user_id, &email, row.organization_id).await?;
+    let token = start_session(
+        &mut tx,
+        state,
+        meta,
+        user_id,
+        &email,
+        Some(row.organization_id),
+    )
+    .await?;
     tx.commit().await?;
     // The request came without a session of this organization, so the write
     // middleware cannot tell whose dashboard and seat count just changed.
@@ -611,7 +622,7 @@ async fn create_account(
     name: &PersonName,
     password_hash: &str,
 ) -> Result<Uuid> {
-    crate::auth::db::insert_user(tx, email, name, password_hash)
+    crate::auth::db::insert_user(tx, email, name, password_hash, true)
         .await
         .on_constraint("app_user_email_key", || {
             AppError::Conflict(format!(

@@ -9,6 +9,7 @@ pub mod invoices;
 pub mod live;
 pub mod server_fns;
 pub mod session;
+pub mod two_factor;
 pub mod writes;
 
 use axum::body::Body;

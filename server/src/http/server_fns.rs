@@ -106,7 +106,11 @@ fn strip_error(location: &str) -> Option<String> {
 /// The path and query of `referer` (never another host: no open redirect) with
 /// `__err` set to the error as plain JSON. (server_fn's own form-redirect
 /// encoding is base64 plus a `__path`, which nothing on the client reads.)
-fn back_with_error(referer: &str, server_fn_path: &str, encoded_error: &[u8]) -> Option<String> {
+pub(crate) fn back_with_error(
+    referer: &str,
+    server_fn_path: &str,
+    encoded_error: &[u8],
+) -> Option<String> {
     let base = url::Url::parse("http://portal.invalid").ok()?;
     let mut url = base.join(referer).ok()?;
     let kept: Vec<(String, String)> = url

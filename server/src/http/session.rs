@@ -2,7 +2,9 @@
 //! function or handler runs: the client (IP, user agent) and, for each session
 //! realm whose cookie the request carries, the live session. They go into the
 //! request extensions, where server functions find them
-//! (`app::request::require_member`, `require_staff`) and handlers extract them.
+//! (`app::request::require_member`, `require_staff`) and handlers extract them:
+//! an `AccountSession` for every live customer session, an `AuthSession` too
+//! when it is a member's (verified, in an organization, two-factor as required).
 //! A cookie that no longer names a live session is cleared from the browser.
 
 use axum::body::Body;
@@ -10,7 +12,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use backend::session::{customer, staff, Realm};
+use backend::session::{customer, staff, CustomerSession, Realm};
 use backend::{AppState, ClientMeta};
 use domain::AppError;
 
@@ -24,10 +26,13 @@ pub async fn resolve_session(
     let mut stale = Vec::new();
 
     if let Some(token) = Realm::Customer.token(&state.settings, &parts.headers) {
-        match customer::authenticate(&state, &token).await {
-            Ok(Some(mut session)) => {
-                session.client = client.clone();
+        match customer::authenticate(&state, &token, client.clone()).await {
+            Ok(Some(CustomerSession::Member(session))) => {
+                parts.extensions.insert(session.account());
                 parts.extensions.insert(session);
+            }
+            Ok(Some(CustomerSession::Restricted(account))) => {
+                parts.extensions.insert(account);
             }
             Ok(None) => stale.push(Realm::Customer),
             Err(error) => return unavailable(error),
