@@ -66,12 +66,14 @@ pub async fn change_password(
     set_cookie(&session_cookie(&ctx.settings, &token))
 }
 
-/// Owner: requires (or stops requiring) two-factor of every member.
+/// Owner: requires (or stops requiring) two-factor of every member. Returns
+/// the policy now in force, so the form can show it.
 /// Errors: `Forbidden`, `Conflict` (the owner has no two-factor yet).
 #[server(endpoint = "account/require_two_factor")]
-pub async fn set_require_two_factor(#[server(default)] required: bool) -> Result<(), AppError> {
+pub async fn set_require_two_factor(#[server(default)] required: bool) -> Result<bool, AppError> {
     let session = require_permission(Permission::ManageSecurityPolicy)?;
-    Ok(service::set_require_two_factor(&ctx()?, &session, required).await?)
+    service::set_require_two_factor(&ctx()?, &session, required).await?;
+    Ok(required)
 }
 
 /// Any member: asks to move their login to `new_email`. Nothing changes until

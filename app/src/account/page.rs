@@ -188,11 +188,9 @@ fn OrganizationSection(
 fn RequireTwoFactorForm(required: bool, can_change: bool) -> impl IntoView {
     let policy = ServerAction::<SetRequireTwoFactor>::new();
     let error = form_error(policy.value());
+    // The action's input is gone once it finished; its result says what holds.
     let now = Signal::derive(move || match policy.value().get() {
-        Some(Ok(())) => policy
-            .input()
-            .get()
-            .map_or(required, |input| input.required),
+        Some(Ok(in_force)) => in_force,
         _ => required,
     });
     if !can_change {
@@ -400,6 +398,7 @@ fn SessionItem(session: ActiveSession, revoke: ServerAction<RevokeSession>) -> i
 #[component]
 fn SignOutEverywhere() -> impl IntoView {
     let action = ServerAction::<crate::auth::api::SignOutEverywhere>::new();
+    crate::auth::use_auth().refetch_after(action);
     view! {
         <details class=PANEL>
             <summary class="cursor-pointer text-sm font-medium text-red-700 dark:text-red-400">"Sign out everywhere…"</summary>

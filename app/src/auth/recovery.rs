@@ -7,6 +7,7 @@ use super::api::{
     check_password_reset, check_verification, get_sign_in_challenge, RequestPasswordReset,
     ResetPassword, VerifyEmail, VerifySignInCode,
 };
+use super::use_auth;
 use crate::two_factor::api::BeginStaffTwoFactor;
 use crate::two_factor::EnrollmentView;
 use crate::ui::form::{field_error, form_error};
@@ -55,6 +56,7 @@ fn DeadLink(what: &'static str, again: (&'static str, &'static str)) -> impl Int
 pub fn VerifyEmailPage() -> impl IntoView {
     let token = query_param("token");
     let verify = ServerAction::<VerifyEmail>::new();
+    use_auth().refetch_after(verify);
     let error = form_error(verify.value());
     let link = Resource::new(token, |token| async move {
         if token.is_empty() {
@@ -121,6 +123,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let token = query_param("token");
     let reset = ServerAction::<ResetPassword>::new();
+    use_auth().refetch_after(reset);
     let error = form_error(reset.value());
     let link = Resource::new(token, |token| async move {
         if token.is_empty() {
@@ -165,6 +168,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 pub fn TwoFactorSignInPage() -> impl IntoView {
     let verify = ServerAction::<VerifySignInCode>::new();
+    use_auth().refetch_after(verify);
     let begin = ServerAction::<BeginStaffTwoFactor>::new();
     let challenge = Resource::new(move || begin.version().get(), |_| get_sign_in_challenge());
     view! {

@@ -4,6 +4,7 @@
 //! (`/organizations/new`).
 
 use super::api::{get_account, ChangeSignUpEmail, CreateOrganization, ResendVerification, SignOut};
+use super::use_auth;
 use crate::two_factor::TwoFactorSection;
 use crate::ui::form::{field_error, form_error};
 use crate::ui::style::{LINK, SECONDARY_BUTTON};
@@ -18,6 +19,7 @@ use leptos_router::components::Redirect;
 pub fn AccountSetupPage() -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let change = ServerAction::<ChangeSignUpEmail>::new();
+    use_auth().refetch_after(change);
     let account = Resource::new(move || change.version().get(), |_| get_account());
     view! {
         <CardFrame title="Finish setting up">
@@ -95,6 +97,7 @@ fn VerifyFirst(
 #[component]
 fn NewOrganizationForm() -> impl IntoView {
     let create = ServerAction::<CreateOrganization>::new();
+    use_auth().refetch_after(create);
     let error = form_error(create.value());
     view! {
         <ActionForm action=create attr:class="space-y-4" attr:novalidate=true>
@@ -109,6 +112,7 @@ fn NewOrganizationForm() -> impl IntoView {
 #[component]
 fn SignOutLink() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
+    use_auth().refetch_after(sign_out);
     view! {
         <ActionForm action=sign_out attr:class="mt-6 text-center text-sm">
             <button type="submit" class=LINK>"Sign out"</button>
