@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
 
 export { expect };
@@ -51,7 +52,25 @@ export function pathOf(page: Page): string {
 }
 
 /**
- * Signs up a new organization through /sign-up and waits for its dashboard.
+ * Opens the newest email to `to` whose subject is `subject` in the
+ * development mailbox (polling while the worker delivers it), then follows
+ * the link whose text matches `link`.
+ */
+export async function followEmailLink(page: Page, to: string, subject: string, link: RegExp): Promise<void> {
+  await expect(async () => {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(to)}`);
+    await expect(page.getByRole('link', { name: subject }).first()).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await page.getByRole('link', { name: subject }).first().click();
+  // Opened the way a mail client does: a fresh navigation to the address.
+  const href = await page.getByRole('link', { name: link }).first().getAttribute('href');
+  expect(href).toBeTruthy();
+  await page.goto(href!);
+}
+
+/**
+ * Signs up a new organization through /sign-up, opens the verification link
+ * from the development mailbox, confirms it, and waits for the dashboard.
  * Pass `{ hydrate: false }` for a page whose context has JavaScript disabled.
  */
 export async function signUp(page: Page, { hydrate = true } = {}): Promise<Account> {
@@ -63,9 +82,30 @@ export async function signUp(page: Page, { hydrate = true } = {}): Promise<Accou
   await page.getByLabel('Work email', { exact: true }).fill(account.email);
   await page.getByLabel('Password', { exact: true }).fill(account.password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.pathname === '/sign-up/check-email');
+  await expect(page.getByRole('status')).toContainText(account.email);
+  await followEmailLink(page, account.email, 'Verify your email for Portal', /\/verify-email\?token=/);
+  if (hydrate) await waitForHydration(page);
+  await page.getByRole('button', { name: 'Verify and sign in' }).click();
   await page.waitForURL((url) => url.pathname === '/');
   await expect(page.getByRole('heading', { level: 1 })).toContainText(account.orgName);
   return account;
+}
+
+/** The RFC 6238 code of a base32 `secret` at `unixSeconds` (SHA-1, 6 digits, 30 s). */
+export function totpCode(secret: string, unixSeconds = Date.now() / 1000): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
 }
 
 /** Signs out with the header's button and waits for /sign-in. */
