@@ -232,13 +232,7 @@ pub async fn switch_organization(organization_id: Uuid) -> Result<(), AppError> 
     let current = session_token(Realm::Customer)?;
     let token =
         service::switch_organization(&ctx, &account, current.as_deref(), organization_id).await?;
-    set_cookie(&Realm::Customer.cookie(
-        &ctx.settings,
-        &token,
-        ctx.settings.session_absolute_timeout,
-    ))?;
-    leptos_axum::redirect("/");
-    Ok(())
+    continue_sign_in(SignInOutcome::Session(token), Area::Customer)
 }
 
 /// Any verified account: creates an organization they own and works in it.
@@ -251,11 +245,5 @@ pub async fn create_organization(organization_name: String) -> Result<(), AppErr
     let ctx = ctx()?;
     let current = session_token(Realm::Customer)?;
     let token = service::create_organization(&ctx, &account, current.as_deref(), name).await?;
-    set_cookie(&Realm::Customer.cookie(
-        &ctx.settings,
-        &token,
-        ctx.settings.session_absolute_timeout,
-    ))?;
-    leptos_axum::redirect("/");
-    Ok(())
+    continue_sign_in(SignInOutcome::Session(token), Area::Customer)
 }

@@ -193,21 +193,6 @@ pub async fn change_unverified_email(
     Ok(updated.rows_affected() == 1)
 }
 
-pub async fn update_password_hash(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    password_hash: &str,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update app_user set password_hash = $2, updated_at = now() where id = $1",
-        user_id,
-        password_hash,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 // ------------------------------------------------------------ account links
 
 /// `password_reset` or `email_verification`.

@@ -150,15 +150,15 @@ async fn send_verification(
 /// Whether a verification link can still be used (opening it changes nothing).
 /// Errors: `NotFound` (unknown, used, superseded or expired).
 pub async fn check_verification(ctx: &Ctx, token: &str) -> Result<()> {
-    db::find_usable_account_token(
-        &ctx.db,
-        TokenPurpose::EmailVerification,
-        &hash_token(token),
-        ctx.now(),
-    )
-    .await?
-    .map(|_| ())
-    .ok_or_else(|| AppError::NotFound.into())
+    check_link(ctx, TokenPurpose::EmailVerification, token).await
+}
+
+/// `NotFound` unless a mailed link of this purpose can still be used.
+async fn check_link(ctx: &Ctx, purpose: TokenPurpose, token: &str) -> Result<()> {
+    db::find_usable_account_token(&ctx.db, purpose, &hash_token(token), ctx.now())
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::NotFound.into())
 }
 
 /// Verifies the address the link went to and signs its account in (the
@@ -712,15 +712,7 @@ pub async fn request_password_reset(ctx: &Ctx, client: &ClientMeta, email: &str)
 /// Whether a reset link can still be used (opening it changes nothing).
 /// Errors: `NotFound` (unknown, used, superseded or expired).
 pub async fn check_password_reset(ctx: &Ctx, token: &str) -> Result<()> {
-    db::find_usable_account_token(
-        &ctx.db,
-        TokenPurpose::PasswordReset,
-        &hash_token(token),
-        ctx.now(),
-    )
-    .await?
-    .map(|_| ())
-    .ok_or_else(|| AppError::NotFound.into())
+    check_link(ctx, TokenPurpose::PasswordReset, token).await
 }
 
 /// Sets a new password with a reset link, ends every session of the user
@@ -744,7 +736,7 @@ pub async fn reset_password(
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    db::update_password_hash(&mut uow, link.user_id, &password_hash).await?;
+    crate::account::db::update_password_hash(&mut uow, link.user_id, &password_hash).await?;
     db::mark_email_verified(&mut uow, link.user_id, &link.email).await?;
     let ended = session::end_all_sessions(&mut uow, link.user_id).await?;
     staff_session::end_all_sessions(&mut uow, link.user_id).await?;
