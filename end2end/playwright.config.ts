@@ -76,6 +76,12 @@ export default defineConfig({
       PORTAL_API_KEY_FLUSH_SECONDS: '1',
       // The SaaS backend's token: tests report usage events with it.
       PORTAL_OPERATOR_TOKEN: 'e2e-operator-token',
+      // Every spec signs up (and in) from 127.0.0.1: one office's worth of
+      // people, not one person. The limits themselves are tested in Rust.
+      PORTAL_LIMIT_SIGN_UP_PER_IP: '1000/1h',
+      PORTAL_LIMIT_SIGN_IN_PER_IP: '1000/15m',
+      PORTAL_LIMIT_RESET_PER_IP: '1000/1h',
+      PORTAL_LIMIT_VERIFICATION_PER_IP: '1000/1h',
     },
   },
 });

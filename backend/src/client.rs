@@ -3,7 +3,8 @@
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
-use std::net::SocketAddr;
+use axum::http::HeaderMap;
+use std::net::{IpAddr, SocketAddr};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientMeta {
@@ -12,37 +13,55 @@ pub struct ClientMeta {
 }
 
 impl ClientMeta {
-    /// From a request: the peer address (or, behind a trusted proxy, the
-    /// left-most `X-Forwarded-For` entry) and at most 512 characters of the
-    /// user agent.
-    pub fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> Self {
-        let forwarded = trust_forwarded_for
-            .then(|| {
-                parts
-                    .headers
-                    .get("x-forwarded-for")?
-                    .to_str()
-                    .ok()?
-                    .split(',')
-                    .next()
-                    .map(|ip| ip.trim().to_owned())
-            })
-            .flatten();
-        let peer = || {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        };
+    /// From a request: the client's address and at most 512 characters of its
+    /// user agent. See `client_address` for which address.
+    pub fn from_parts(parts: &Parts, trusted_proxy_hops: usize) -> Self {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Self::from_headers(&parts.headers, peer, trusted_proxy_hops)
+    }
+
+    pub fn from_headers(
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+        trusted_proxy_hops: usize,
+    ) -> Self {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
         ClientMeta {
-            ip: forwarded.or_else(peer),
-            user_agent: parts
-                .headers
+            ip: client_address(&forwarded, peer, trusted_proxy_hops).map(|ip| ip.to_string()),
+            user_agent: headers
                 .get(axum::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(|ua| ua.chars().take(512).collect()),
         }
     }
+}
+
+/// The client's address behind `hops` trusted proxies. Each proxy appends the
+/// address it received the request from to `X-Forwarded-For`, so the client is
+/// the entry `hops` places from the right; anything left of it was written by
+/// the client and proves nothing. With no trusted proxy, the peer.
+fn client_address(forwarded_for: &str, peer: Option<IpAddr>, hops: usize) -> Option<IpAddr> {
+    if hops == 0 {
+        return peer;
+    }
+    let entries: Vec<&str> = forwarded_for
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    entries
+        .len()
+        .checked_sub(hops)
+        .and_then(|i| entries[i].parse().ok())
+        .or(peer)
 }
 
 /// A short, human name for a user agent ("Firefox on Windows"), from the
@@ -78,6 +97,28 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_read_from_the_right_by_trusted_hops() {
+        let peer: Option<IpAddr> = "10.0.0.9".parse().ok();
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        // The client wrote "6.6.6.6" itself; our one proxy appended "1.2.3.4".
+        let header = "6.6.6.6, 1.2.3.4";
+        assert_eq!(client_address(header, peer, 1), ip("1.2.3.4"));
+        assert_eq!(client_address(header, peer, 2), ip("6.6.6.6"));
+        assert_eq!(
+            client_address(header, peer, 0),
+            peer,
+            "no proxy: the header is ignored"
+        );
+        assert_eq!(client_address("", peer, 1), peer);
+        assert_eq!(client_address("not-an-ip", peer, 1), peer);
+        assert_eq!(
+            client_address("1.2.3.4", peer, 3),
+            peer,
+            "fewer entries than hops"
+        );
+    }
 
     #[test]
     fn user_agents_get_short_names() {

@@ -19,13 +19,47 @@ use uuid::Uuid;
 /// is told to resync (`LiveEvent::Resync`).
 const BUFFER: usize = 64;
 
-/// This instance's open streams, per organization.
+/// This instance's open streams, per organization, and how many each
+/// session holds.
 #[derive(Clone, Default)]
 pub struct LiveHub {
     streams: Arc<Mutex<HashMap<Uuid, broadcast::Sender<LiveEvent>>>>,
+    per_session: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+/// One session's place among its open streams; given back on drop.
+pub struct StreamSlot {
+    per_session: Arc<Mutex<HashMap<Uuid, usize>>>,
+    session_id: Uuid,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.per_session.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.session_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.session_id);
+            }
+        }
+    }
 }
 
 impl LiveHub {
+    /// A place for one more stream of the session, unless it holds `max`.
+    pub fn open_stream(&self, session_id: Uuid, max: usize) -> Option<StreamSlot> {
+        let mut open = self.per_session.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(session_id).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            per_session: self.per_session.clone(),
+            session_id,
+        })
+    }
+
     /// Listens to one organization's events (for one `GET /live`).
     pub fn subscribe(&self, organization_id: Uuid) -> broadcast::Receiver<LiveEvent> {
         let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());

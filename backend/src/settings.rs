@@ -13,17 +13,23 @@ pub struct Settings {
     pub session_absolute_timeout: Duration,
     /// Send cookies with `Secure` and the `__Host-` prefix (when served over TLS).
     pub secure_cookies: bool,
-    /// Failed sign-ins allowed per account, and per client IP, within one window.
-    pub sign_in_limit_per_account: u32,
-    pub sign_in_limit_per_ip: u32,
-    pub sign_in_window: Duration,
-    /// Trust the left-most `X-Forwarded-For` address (only behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// The abuse limits of every open door (README: "Abuse limits").
+    pub limits: Limits,
+    /// How many proxies in front of the portal append to `X-Forwarded-For`:
+    /// the client is the entry that many places from the right. 0 ignores the
+    /// header (the peer address is the client).
+    pub trusted_proxy_hops: usize,
     /// Bearer token of the SaaS's own backend for `POST /api/v1/keys/verify`;
     /// `None` disables that endpoint.
     pub operator_token: Option<secrecy::SecretString>,
     /// How often buffered API key "last used" times are written.
     pub api_key_flush_interval: Duration,
+    /// API keys each instance keeps verified in memory (unknown keys: a tenth).
+    pub api_key_cache_capacity: u64,
+    /// Audit CSV exports running at once per instance (each holds a pooled
+    /// connection while its client reads), and the longest one may take.
+    pub export_slots: usize,
+    pub export_time_limit: Duration,
 }
 
 impl Default for Settings {
@@ -33,12 +39,13 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
             secure_cookies: false,
-            sign_in_limit_per_account: 5,
-            sign_in_limit_per_ip: 50,
-            sign_in_window: Duration::from_secs(15 * 60),
-            trust_forwarded_for: false,
+            limits: Limits::default(),
+            trusted_proxy_hops: 0,
             operator_token: None,
             api_key_flush_interval: Duration::from_secs(30),
+            api_key_cache_capacity: 100_000,
+            export_slots: 3,
+            export_time_limit: Duration::from_secs(120),
         }
     }
 }
@@ -46,5 +53,115 @@ impl Default for Settings {
 impl Settings {
     pub fn redis_key(&self, feature: &str, id: &str) -> String {
         format!("{}:{feature}:{id}", self.redis_prefix)
+    }
+}
+
+/// Every abuse limit, each configurable (`PORTAL_LIMIT_<NAME>=10/1h`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Sign-ups per client IP, and from everyone together.
+    pub sign_up_per_ip: Rule,
+    pub sign_up_global: Rule,
+    /// Sign-ins per (account, IP): `max` free attempts, then waits doubling
+    /// from 1 s up to `window`. A success ends the back-off.
+    pub sign_in_backoff: Rule,
+    /// Failed sign-ins per client IP, whatever the account.
+    pub sign_in_per_ip: Rule,
+    /// Wrong passwords when confirming a sensitive change, per user.
+    pub reauth_per_user: Rule,
+    /// Wrong second-factor codes per user.
+    pub two_factor_per_user: Rule,
+    /// Password-reset emails per address, and per client IP.
+    pub reset_per_address: Rule,
+    pub reset_per_ip: Rule,
+    /// Verification emails per account, and per client IP.
+    pub verification_per_user: Rule,
+    pub verification_per_ip: Rule,
+    /// Card updates (and declines) per organization.
+    pub card_updates_per_org: Rule,
+    /// Public API requests per client IP whose key is not one this instance
+    /// verified recently (unknown, malformed or missing keys: the 401s).
+    pub api_lookups_per_ip: Rule,
+}
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+
+const fn rule(max: u32, secs: u64) -> Rule {
+    Rule::new(max, Duration::from_secs(secs))
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sign_up_per_ip: rule(10, HOUR),
+            sign_up_global: rule(200, HOUR),
+            sign_in_backoff: rule(5, 15 * MINUTE),
+            sign_in_per_ip: rule(50, 15 * MINUTE),
+            reauth_per_user: rule(5, 15 * MINUTE),
+            two_factor_per_user: rule(10, 15 * MINUTE),
+            reset_per_address: rule(3, HOUR),
+            reset_per_ip: rule(20, HOUR),
+            verification_per_user: rule(5, HOUR),
+            verification_per_ip: rule(20, HOUR),
+            card_updates_per_org: rule(10, HOUR),
+            api_lookups_per_ip: rule(120, MINUTE),
+        }
+    }
+}
+
+impl Limits {
+    /// Each limit by its environment name (`sign_up_per_ip` is
+    /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 12] {
+        [
+            ("sign_up_per_ip", &mut self.sign_up_per_ip),
+            ("sign_up_global", &mut self.sign_up_global),
+            ("sign_in_backoff", &mut self.sign_in_backoff),
+            ("sign_in_per_ip", &mut self.sign_in_per_ip),
+            ("reauth_per_user", &mut self.reauth_per_user),
+            ("two_factor_per_user", &mut self.two_factor_per_user),
+            ("reset_per_address", &mut self.reset_per_address),
+            ("reset_per_ip", &mut self.reset_per_ip),
+            ("verification_per_user", &mut self.verification_per_user),
+            ("verification_per_ip", &mut self.verification_per_ip),
+            ("card_updates_per_org", &mut self.card_updates_per_org),
+            ("api_lookups_per_ip", &mut self.api_lookups_per_ip),
+        ]
+    }
+}
+
+/// At most `max` attempts per `window` (fixed), or `max` free attempts then
+/// waits doubling up to `window` (back-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl Rule {
+    pub const fn new(max: u32, window: Duration) -> Self {
+        Self { max, window }
+    }
+
+    /// `"10/1h"`, `"5/15m"`, `"120/60s"`: attempts, then a window in seconds,
+    /// minutes or hours.
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        let invalid = || format!("{text:?} is not a limit like 10/1h, 5/15m or 120/60s");
+        let (max, window) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let max: u32 = max.trim().parse().map_err(|_| invalid())?;
+        let window = window.trim();
+        let (amount, unit) = window.split_at(window.len().saturating_sub(1));
+        let amount: u64 = amount.parse().map_err(|_| invalid())?;
+        let seconds = match unit {
+            "s" => amount,
+            "m" => amount * 60,
+            "h" => amount * 3600,
+            _ => return Err(invalid()),
+        };
+        if max == 0 || seconds == 0 {
+            return Err(invalid());
+        }
+        Ok(Self::new(max, Duration::from_secs(seconds)))
     }
 }

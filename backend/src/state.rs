@@ -4,6 +4,7 @@
 //! take `&Ctx` and, where they need one, the feature part itself.
 
 use crate::api_keys::verifier::ApiKeyVerifier;
+use crate::audit::service::ExportSlots;
 use crate::ctx::Ctx;
 use crate::usage::meter::UsageMeter;
 use std::ops::Deref;
@@ -16,17 +17,25 @@ pub struct AppState {
     pub api_keys: ApiKeyVerifier,
     /// Organizations whose usage changed, for the usage worker.
     pub usage: UsageMeter,
+    /// Audit exports running on this instance (see `audit::service::ExportSlots`).
+    pub exports: ExportSlots,
 }
 
 impl AppState {
     /// `api_key_cache_ttl`: how long a cached key record is trusted without
     /// hearing of a change (the safety net for a missed revocation).
     pub fn new(ctx: Ctx, api_key_cache_ttl: Duration) -> Self {
-        let api_keys = ApiKeyVerifier::new(api_key_cache_ttl, ctx.clock.clone());
+        let api_keys = ApiKeyVerifier::new(
+            api_key_cache_ttl,
+            ctx.settings.api_key_cache_capacity,
+            ctx.clock.clone(),
+        );
+        let exports = ExportSlots::new(ctx.settings.export_slots, ctx.settings.export_time_limit);
         Self {
             ctx,
             api_keys,
             usage: UsageMeter::default(),
+            exports,
         }
     }
 }

@@ -204,6 +204,10 @@ pub const KNOWN_ACTIONS: &[&str] = &[
     "api_key.created",
     "api_key.rotated",
     "api_key.revoked",
+    "billing.payment_method_changed",
+    "billing.card_declined",
+    "ticket.viewed_by_staff",
+    "access.denied",
 ];
 
 /// Target types, offered as suggestions in the filter.

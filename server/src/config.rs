@@ -2,6 +2,8 @@
 
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
+use backend::rate_limit::Rule;
+use backend::settings::Limits;
 use backend::Settings;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
@@ -64,11 +66,18 @@ fn parse_flag(name: &str, value: Option<&str>, default: bool) -> anyhow::Result<
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let environment = match var("PORTAL_ENV").as_deref().unwrap_or("development") {
-            "development" | "dev" => Environment::Development,
-            "test" => Environment::Test,
-            "production" | "prod" => Environment::Production,
-            other => bail!("PORTAL_ENV must be development, test or production, not {other:?}"),
+        // Said explicitly, never assumed: a production server that forgot it
+        // would otherwise run with development's non-Secure cookies and mail sink.
+        let environment = match var("PORTAL_ENV").as_deref() {
+            Some("development" | "dev") => Environment::Development,
+            Some("test") => Environment::Test,
+            Some("production" | "prod") => Environment::Production,
+            Some(other) => {
+                bail!("PORTAL_ENV must be development, test or production, not {other:?}")
+            }
+            None => bail!(
+                "PORTAL_ENV is not set: say production (or development, test; scripts/dev sets it)"
+            ),
         };
         let database_url = var("DATABASE_URL")
             .context("DATABASE_URL is not set (scripts/services env prints one)")?;
@@ -84,17 +93,19 @@ impl Config {
             session_absolute_timeout: Duration::from_secs(
                 3600 * parse_var("PORTAL_SESSION_ABSOLUTE_HOURS", 12u64)?,
             ),
-            secure_cookies: flag("PORTAL_SECURE_COOKIES", production)?,
-            sign_in_limit_per_account: parse_var("PORTAL_SIGN_IN_LIMIT_PER_ACCOUNT", 5u32)?,
-            sign_in_limit_per_ip: parse_var("PORTAL_SIGN_IN_LIMIT_PER_IP", 50u32)?,
-            sign_in_window: Duration::from_secs(
-                60 * parse_var("PORTAL_SIGN_IN_WINDOW_MINUTES", 15u64)?,
-            ),
-            trust_forwarded_for: flag("PORTAL_TRUST_FORWARDED_FOR", false)?,
+            secure_cookies: secure_cookies(production)?,
+            limits: limits()?,
+            trusted_proxy_hops: parse_var("PORTAL_TRUSTED_PROXY_HOPS", 0usize)?,
             operator_token: var("PORTAL_OPERATOR_TOKEN").map(SecretString::from),
             api_key_flush_interval: Duration::from_secs(parse_var(
                 "PORTAL_API_KEY_FLUSH_SECONDS",
                 30u64,
+            )?),
+            api_key_cache_capacity: parse_var("PORTAL_API_KEY_CACHE_CAPACITY", 100_000u64)?,
+            export_slots: parse_var("PORTAL_EXPORT_SLOTS", 3usize)?,
+            export_time_limit: Duration::from_secs(parse_var(
+                "PORTAL_EXPORT_TIME_LIMIT_SECONDS",
+                120u64,
             )?),
         };
         let base_url = var("PORTAL_BASE_URL")
@@ -118,6 +129,27 @@ impl Config {
             json_logs: flag("PORTAL_JSON_LOGS", production)?,
         })
     }
+}
+
+/// Secure cookies are the default in production and cannot be turned off there.
+fn secure_cookies(production: bool) -> anyhow::Result<bool> {
+    let secure = flag("PORTAL_SECURE_COOKIES", production)?;
+    if production && !secure {
+        bail!("PORTAL_SECURE_COOKIES cannot be false in production: serve the portal over TLS");
+    }
+    Ok(secure)
+}
+
+/// The defaults, each overridden by its `PORTAL_LIMIT_<NAME>` (`10/1h`).
+fn limits() -> anyhow::Result<Limits> {
+    let mut limits = Limits::default();
+    for (name, rule) in limits.by_name() {
+        let variable = format!("PORTAL_LIMIT_{}", name.to_ascii_uppercase());
+        if let Some(value) = var(&variable) {
+            *rule = Rule::parse(&value).map_err(|e| anyhow::anyhow!("{variable}: {e}"))?;
+        }
+    }
+    Ok(limits)
 }
 
 fn smtp_config(production: bool) -> anyhow::Result<Option<SmtpConfig>> {

@@ -1,6 +1,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use std::time::Duration;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sign_up_signs_the_owner_in(db: PgPool) {
@@ -218,8 +219,11 @@ async fn sign_up_and_sign_in_work_while_redis_is_down(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn repeated_failures_are_rate_limited_per_account(db: PgPool) {
-    let app = spawn_app_with(db, |s| s.sign_in_limit_per_account = 3).await;
+async fn repeated_failures_back_off_per_account_and_ip(db: PgPool) {
+    let app = spawn_app_with(db, |s| {
+        s.limits.sign_in_backoff = backend::rate_limit::Rule::new(3, Duration::from_secs(900))
+    })
+    .await;
     let org = Org::new("Limit");
     app.sign_up(&browser(), &org).await;
 
@@ -254,7 +258,10 @@ async fn repeated_failures_are_rate_limited_per_account(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn repeated_failures_are_rate_limited_per_ip(db: PgPool) {
-    let app = spawn_app_with(db, |s| s.sign_in_limit_per_ip = 2).await;
+    let app = spawn_app_with(db, |s| {
+        s.limits.sign_in_per_ip = backend::rate_limit::Rule::new(2, Duration::from_secs(900))
+    })
+    .await;
     app.sign_in(&browser(), "first@example.com", "wrong password")
         .await;
     app.sign_in(&browser(), "second@example.com", "wrong password")

@@ -57,6 +57,14 @@ pub async fn spawn_app_without_redis(db: PgPool) -> TestApp {
     serve(db, "redis://127.0.0.1:1", None, |_| {}).await
 }
 
+/// `spawn_app_without_redis` with settings of the test's choosing.
+pub async fn spawn_app_without_redis_with(
+    db: PgPool,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    serve(db, "redis://127.0.0.1:1", None, customize).await
+}
+
 async fn serve(
     db: PgPool,
     redis_url: &str,
@@ -71,8 +79,13 @@ async fn serve(
     let redis = server::startup::connect_redis(redis_url)
         .await
         .expect("redis pool");
+    // The server's own role (as in production), so every test also proves
+    // the runtime role's grants are enough; `TestApp::db` stays the owner's.
+    let runtime = server::startup::runtime_pool(db.connect_options().as_ref().clone())
+        .await
+        .expect("runtime pool");
     let state = AppState::new(
-        Ctx::new(db.clone(), redis, settings),
+        Ctx::new(runtime, redis, settings),
         server::startup::API_KEY_CACHE_TTL,
     );
     let settings = state.settings.clone();

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test fails
 
+mod abuse;
 mod account;
 mod api_keys;
 mod architecture;

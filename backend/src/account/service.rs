@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::password::{hash_password, verify_password};
+use crate::password::{hash_new_password, verify_password};
 use crate::rate_limit::{self, Limit};
 use crate::session::customer::evict_cached;
 use crate::session::AuthSession;
@@ -129,7 +129,7 @@ pub async fn change_password(
     new: Password,
 ) -> Result<String> {
     check_current_password(ctx, session, current, "current_password").await?;
-    let new_hash = hash_password(new).await?;
+    let new_hash = hash_new_password(new, "new_password").await?;
     let mut uow = UnitOfWork::begin(ctx).await?;
     db::lock_user(&mut uow, session.user_id).await?;
     db::update_password_hash(&mut uow, session.user_id, &new_hash).await?;
@@ -392,21 +392,18 @@ async fn check_current_password(
     candidate: String,
     field: &str,
 ) -> Result<()> {
-    let limit = [Limit {
-        key: ctx
-            .settings
-            .redis_key("ratelimit:reauth", &session.user_id.to_string()),
-        max_failures: ctx.settings.sign_in_limit_per_account,
-        window: ctx.settings.sign_in_window,
-        label: "reauth",
-    }];
-    rate_limit::check(ctx, &limit).await?;
+    let limit = Limit::fixed(
+        ctx,
+        "reauth",
+        &session.user_id.to_string(),
+        ctx.settings.limits.reauth_per_user,
+    );
+    rate_limit::attempt(ctx, std::slice::from_ref(&limit)).await?;
     let hash = db::find_password_hash(&ctx.db, session.user_id).await?;
     if verify_password(candidate, Some(hash)).await? {
-        rate_limit::reset(ctx, &limit[0]).await;
+        rate_limit::reset(ctx, &limit).await;
         Ok(())
     } else {
-        rate_limit::record_failure(ctx, &limit).await;
         Err(FieldErrors::single(field, "Your current password is not correct.").into())
     }
 }

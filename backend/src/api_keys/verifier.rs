@@ -6,18 +6,25 @@
 //! it, so a revoked key is refused everywhere within milliseconds; the TTL
 //! bounds the damage if a message is ever missed. "Last used" times collect in
 //! memory and are written in one statement per flush.
+//!
+//! Both caches are bounded (`moka`, least-recently-used out first): known keys
+//! up to `capacity`, unknown ones up to a tenth of it, so keys minted by the
+//! thousand (the checksum is public) cannot grow the server's memory. The
+//! public API also limits, per IP, requests whose key is not in the known
+//! cache (`knows`), before any lookup.
 
 use super::db;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::settings::Settings;
 use domain::{ApiKeyScope, ApiKeySecret};
+use moka::sync::Cache;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -58,17 +65,14 @@ struct KeyRecord {
     revoked: bool,
 }
 
-struct Cached {
-    record: Option<KeyRecord>,
-    fetched: Instant,
-}
-
 struct Inner {
-    cache: RwLock<HashMap<Vec<u8>, Cached>>,
+    /// Keys found in Postgres (valid or not: revoked and expired ones too).
+    known: Cache<Vec<u8>, KeyRecord>,
+    /// Well-formed keys Postgres does not have.
+    unknown: Cache<Vec<u8>, ()>,
     last_used: Mutex<HashMap<Uuid, OffsetDateTime>>,
     /// Metered calls not yet written, per (organization, hour).
     calls: Mutex<HashMap<(Uuid, OffsetDateTime), i64>>,
-    ttl: Duration,
     /// The server's clock (expiry and grace periods; tests move it).
     clock: Clock,
 }
@@ -89,13 +93,21 @@ pub fn invalidation_channel(settings: &Settings) -> String {
 }
 
 impl ApiKeyVerifier {
-    pub fn new(ttl: Duration, clock: Clock) -> Self {
+    /// Caches up to `capacity` known keys (and a tenth as many unknown ones)
+    /// for `ttl` each.
+    pub fn new(ttl: Duration, capacity: u64, clock: Clock) -> Self {
         Self {
             inner: Arc::new(Inner {
-                cache: RwLock::default(),
+                known: Cache::builder()
+                    .max_capacity(capacity)
+                    .time_to_live(ttl)
+                    .build(),
+                unknown: Cache::builder()
+                    .max_capacity((capacity / 10).max(1))
+                    .time_to_live(ttl)
+                    .build(),
                 last_used: Mutex::default(),
                 calls: Mutex::default(),
-                ttl,
                 clock,
             }),
         }
@@ -138,11 +150,24 @@ impl ApiKeyVerifier {
     }
 
     fn cached(&self, hash: &[u8]) -> Option<Option<KeyRecord>> {
-        let cache = self.inner.cache.read().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(hash)
-            .filter(|c| c.fetched.elapsed() < self.inner.ttl)
-            .map(|c| c.record.clone())
+        if let Some(record) = self.inner.known.get(hash) {
+            return Some(Some(record));
+        }
+        self.inner.unknown.get(hash).map(|()| None)
+    }
+
+    /// Whether `presented` is a key this instance found in Postgres lately
+    /// (answering it costs no lookup).
+    pub fn knows(&self, presented: &str) -> bool {
+        ApiKeySecret::parse(presented)
+            .is_ok_and(|secret| self.inner.known.contains_key(&hash_key(secret.expose())))
+    }
+
+    /// How many keys are cached, known and unknown (after pending evictions).
+    pub fn cached_len(&self) -> u64 {
+        self.inner.known.run_pending_tasks();
+        self.inner.unknown.run_pending_tasks();
+        self.inner.known.entry_count() + self.inner.unknown.entry_count()
     }
 
     async fn load(&self, db: &PgPool, hash: Vec<u8>) -> Result<Option<KeyRecord>> {
@@ -155,33 +180,23 @@ impl ApiKeyVerifier {
             expires_at: r.expires_at,
             revoked: r.revoked_at.is_some(),
         });
-        let mut cache = self.inner.cache.write().unwrap_or_else(|p| p.into_inner());
-        cache.insert(
-            hash,
-            Cached {
-                record: record.clone(),
-                fetched: Instant::now(),
-            },
-        );
+        match &record {
+            Some(record) => self.inner.known.insert(hash, record.clone()),
+            None => self.inner.unknown.insert(hash, ()),
+        }
         Ok(record)
     }
 
     /// Forgets a key, so its next use reads Postgres.
     pub fn evict(&self, key_hash: &[u8]) {
-        self.inner
-            .cache
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key_hash);
+        self.inner.known.invalidate(key_hash);
+        self.inner.unknown.invalidate(key_hash);
     }
 
     /// Forgets every key (after missing announcements while disconnected).
     pub fn clear(&self) {
-        self.inner
-            .cache
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.inner.known.invalidate_all();
+        self.inner.unknown.invalidate_all();
     }
 
     fn lock_last_used(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, OffsetDateTime>> {

@@ -7,10 +7,14 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::session::AuthSession;
 use domain::audit::{diff, AuditFilter, AuditLogEntry, AuditLogPage, PAGE_SIZE};
+use domain::AppError;
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time, UtcOffset};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 /// One page of the session's organization's log, newest first.
@@ -59,6 +63,7 @@ fn to_wire(row: AuditRow) -> AuditLogEntry {
 /// stays bounded and a slow client slows the query instead of filling RAM.
 pub fn export_csv(
     db: PgPool,
+    slot: ExportSlot,
     organization_id: Uuid,
     filter: AuditFilter,
 ) -> impl Stream<Item = std::result::Result<String, std::io::Error>> + Send + 'static {
@@ -66,38 +71,94 @@ pub fn export_csv(
     let (sender, receiver) =
         tokio::sync::mpsc::channel::<std::result::Result<String, std::io::Error>>(8);
     tokio::spawn(async move {
-        let query = AuditQuery {
-            before_id: None,
-            ..to_query(&filter)
-        };
-        let mut rows = db::stream_entries(&db, organization_id, &query);
-        let mut chunk = csv_line(CSV_HEADER);
-        while let Some(row) = rows.next().await {
-            match row {
-                Ok(row) => chunk.push_str(&csv_row(row)),
-                Err(e) => {
-                    // The status line is long gone: failing the body is the
-                    // only way to tell the client the file is incomplete.
-                    tracing::error!(error = ?e, "audit export failed");
-                    let _ = sender
-                        .send(Err(std::io::Error::other("audit export failed")))
-                        .await;
-                    return;
-                }
-            }
-            if chunk.len() >= CHUNK_BYTES
-                && sender.send(Ok(std::mem::take(&mut chunk))).await.is_err()
-            {
-                return; // the client went away
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
+        let ExportSlot { permit, time_limit } = slot;
+        let export = write_csv(db, organization_id, filter, sender.clone(), CHUNK_BYTES);
+        let finished = tokio::time::timeout(time_limit, export).await;
+        // The rows (and their pooled connection) are dropped by now.
+        drop(permit);
+        if finished.is_err() {
+            // A reader this slow held a pooled connection: cut it off, and
+            // fail the body so the file is not mistaken for a whole one.
+            tracing::warn!(organization = %organization_id, "audit export exceeded its time limit");
+            let failure = sender.send(Err(std::io::Error::other("audit export took too long")));
+            let _ = tokio::time::timeout(Duration::from_secs(30), failure).await;
         }
     });
     futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
     })
+}
+
+/// Exports running at once on this instance, each with a time limit: an
+/// export holds a pooled connection for as long as its client reads, so slow
+/// readers must never be able to take the pool from page requests.
+#[derive(Clone)]
+pub struct ExportSlots {
+    slots: Arc<Semaphore>,
+    time_limit: Duration,
+}
+
+/// One running export's place (given back when it ends) and its time limit.
+pub struct ExportSlot {
+    permit: OwnedSemaphorePermit,
+    time_limit: Duration,
+}
+
+impl ExportSlots {
+    pub fn new(slots: usize, time_limit: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(slots)),
+            time_limit,
+        }
+    }
+
+    /// A place for one more export, or `Unavailable` (503: try again soon).
+    pub fn start(&self) -> Result<ExportSlot> {
+        let permit = self.slots.clone().try_acquire_owned().map_err(|_| {
+            tracing::warn!("every export slot is busy; refusing an export");
+            AppError::Unavailable
+        })?;
+        Ok(ExportSlot {
+            permit,
+            time_limit: self.time_limit,
+        })
+    }
+}
+
+async fn write_csv(
+    db: PgPool,
+    organization_id: Uuid,
+    filter: AuditFilter,
+    sender: tokio::sync::mpsc::Sender<std::result::Result<String, std::io::Error>>,
+    chunk_bytes: usize,
+) {
+    let query = AuditQuery {
+        before_id: None,
+        ..to_query(&filter)
+    };
+    let mut rows = db::stream_entries(&db, organization_id, &query);
+    let mut chunk = csv_line(CSV_HEADER);
+    while let Some(row) = rows.next().await {
+        match row {
+            Ok(row) => chunk.push_str(&csv_row(row)),
+            Err(e) => {
+                // The status line is long gone: failing the body is the
+                // only way to tell the client the file is incomplete.
+                tracing::error!(error = ?e, "audit export failed");
+                let _ = sender
+                    .send(Err(std::io::Error::other("audit export failed")))
+                    .await;
+                return;
+            }
+        }
+        if chunk.len() >= chunk_bytes && sender.send(Ok(std::mem::take(&mut chunk))).await.is_err()
+        {
+            return; // the client went away
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(Ok(chunk)).await;
+    }
 }
 
 fn csv_row(row: AuditRow) -> String {

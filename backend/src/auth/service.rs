@@ -15,7 +15,7 @@ use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::password::{hash_password, verify_password};
+use crate::password::{hash_new_password, verify_password};
 use crate::rate_limit::{self, Limit};
 use crate::session::customer::{self as session, evict_cached};
 use crate::session::{staff as staff_session, AccountSession};
@@ -70,8 +70,19 @@ impl Area {
 /// nothing and tells the account's owner instead, so the form cannot be used
 /// to learn who has an account.
 pub async fn sign_up(ctx: &Ctx, client: &ClientMeta, input: SignUp) -> Result<()> {
+    // Before any work: each sign-up costs a password hash, an organization
+    // and an email.
+    let limits = &ctx.settings.limits;
+    rate_limit::attempt(
+        ctx,
+        &[
+            Limit::fixed(ctx, "sign_up:ip", client_ip(client), limits.sign_up_per_ip),
+            Limit::fixed(ctx, "sign_up:all", "all", limits.sign_up_global),
+        ],
+    )
+    .await?;
     // Hashed whether or not the address is taken: the answer takes as long.
-    let password_hash = hash_password(input.password).await?;
+    let password_hash = hash_new_password(input.password, "password").await?;
     if let Some(existing) = db::find_user_by_email(&ctx.db, &input.email).await? {
         let mut tx = ctx.db.begin().await?;
         let hour = ctx.now().unix_timestamp() / 3600;
@@ -220,16 +231,25 @@ pub async fn verify_email(
 /// A new verification link for a signed-in, unverified account (at most 5
 /// an hour). Errors: `Conflict` (already verified), `RateLimited`.
 pub async fn resend_verification(ctx: &Ctx, account: &AccountSession) -> Result<()> {
-    let limit = [Limit {
-        key: ctx
-            .settings
-            .redis_key("ratelimit:verify_email", &account.user_id.to_string()),
-        max_failures: 5,
-        window: Duration::from_secs(3600),
-        label: "verify_email",
-    }];
-    rate_limit::check(ctx, &limit).await?;
-    rate_limit::record_failure(ctx, &limit).await;
+    let limits = &ctx.settings.limits;
+    rate_limit::attempt(
+        ctx,
+        &[
+            Limit::fixed(
+                ctx,
+                "verify_email:user",
+                &account.user_id.to_string(),
+                limits.verification_per_user,
+            ),
+            Limit::fixed(
+                ctx,
+                "verify_email:ip",
+                client_ip(&account.client),
+                limits.verification_per_ip,
+            ),
+        ],
+    )
+    .await?;
     let user = db::find_user(&ctx.db, account.user_id).await?;
     if user.email_verified {
         return Err(AppError::Conflict("Your email address is already verified.".into()).into());
@@ -507,14 +527,16 @@ pub async fn verify_credentials(
     client: &ClientMeta,
 ) -> Result<SignInRow> {
     let limits = sign_in_limits(ctx, email, client);
-    rate_limit::check(ctx, &limits).await?;
+    rate_limit::attempt(ctx, &limits).await?;
 
     let account = db::find_user_for_sign_in(&ctx.db, email).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_ok = verify_password(password, stored_hash).await?;
     match account {
         Some(account) if password_ok => {
-            rate_limit::reset(ctx, &limits[0]).await;
+            let [backoff, per_ip] = &limits;
+            rate_limit::reset(ctx, backoff).await;
+            rate_limit::refund(ctx, per_ip).await;
             Ok(account)
         }
         account => {
@@ -527,7 +549,6 @@ pub async fn verify_credentials(
             }
             entry.record(&mut tx).await?;
             tx.commit().await?;
-            rate_limit::record_failure(ctx, &limits).await;
             Err(AppError::InvalidCredentials.into())
         }
     }
@@ -570,27 +591,27 @@ pub async fn sign_out_everywhere(ctx: &Ctx, account: &AccountSession) -> Result<
     uow.commit().await
 }
 
-/// Per account first: `sign_in` resets only that one on success, so a
-/// successful sign-in does not wipe the count of an IP that is guessing.
-fn sign_in_limits<'a>(ctx: &Ctx, email: &EmailAddress, client: &ClientMeta) -> [Limit<'a>; 2] {
-    let s = &ctx.settings;
+/// Back-off per (account, IP), so a guesser slows down without locking the
+/// account's owner out, and failures per IP, whatever the account. The staff
+/// console signs in through here too: its accounts are customers' accounts.
+fn sign_in_limits(ctx: &Ctx, email: &EmailAddress, client: &ClientMeta) -> [Limit; 2] {
+    let limits = &ctx.settings.limits;
+    let ip = client_ip(client);
     [
-        Limit {
-            key: s.redis_key("ratelimit:sign_in:account", email.as_str()),
-            max_failures: s.sign_in_limit_per_account,
-            window: s.sign_in_window,
-            label: "sign_in_account",
-        },
-        Limit {
-            key: s.redis_key(
-                "ratelimit:sign_in:ip",
-                client.ip.as_deref().unwrap_or("unknown"),
-            ),
-            max_failures: s.sign_in_limit_per_ip,
-            window: s.sign_in_window,
-            label: "sign_in_ip",
-        },
+        Limit::backoff(
+            ctx,
+            "sign_in:account_ip",
+            &format!("{}|{ip}", email.as_str()),
+            limits.sign_in_backoff,
+        ),
+        Limit::fixed(ctx, "sign_in:ip", ip, limits.sign_in_per_ip),
     ]
+}
+
+/// The client's address as a rate-limit subject (one shared bucket when the
+/// peer is unknown, which only happens outside a real server).
+pub fn client_ip(client: &ClientMeta) -> &str {
+    client.ip.as_deref().unwrap_or("unknown")
 }
 
 /// Starts a session of `user_id` in `organization_id` (or at account level)
@@ -652,29 +673,21 @@ pub async fn request_password_reset(ctx: &Ctx, client: &ClientMeta, email: &str)
             FieldErrors::single("email", "Enter the email address you sign in with.").into(),
         );
     };
-    let window = Duration::from_secs(3600);
-    let limits = [
-        Limit {
-            key: ctx
-                .settings
-                .redis_key("ratelimit:reset:account", email.as_str()),
-            max_failures: 3,
-            window,
-            label: "reset_account",
-        },
-        Limit {
-            key: ctx.settings.redis_key(
-                "ratelimit:reset:ip",
-                client.ip.as_deref().unwrap_or("unknown"),
-            ),
-            max_failures: 20,
-            window,
-            label: "reset_ip",
-        },
-    ];
-    rate_limit::check(ctx, &limits).await?;
+    let limits = &ctx.settings.limits;
     // Every request counts, found or not.
-    rate_limit::record_failure(ctx, &limits).await;
+    rate_limit::attempt(
+        ctx,
+        &[
+            Limit::fixed(
+                ctx,
+                "reset:address",
+                email.as_str(),
+                limits.reset_per_address,
+            ),
+            Limit::fixed(ctx, "reset:ip", client_ip(client), limits.reset_per_ip),
+        ],
+    )
+    .await?;
     let Some(user) = db::find_user_by_email(&ctx.db, &email).await? else {
         return Ok(());
     };
@@ -726,7 +739,7 @@ pub async fn reset_password(
     token: &str,
     new_password: Password,
 ) -> Result<SignInOutcome> {
-    let password_hash = hash_password(new_password).await?;
+    let password_hash = hash_new_password(new_password, "new_password").await?;
     let mut uow = UnitOfWork::begin(ctx).await?;
     let link = db::consume_account_token(
         &mut uow,

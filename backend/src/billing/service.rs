@@ -10,6 +10,7 @@ use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::rate_limit::{self, Limit};
 use crate::session::AuthSession;
 use domain::billing::{
     BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
@@ -125,11 +126,37 @@ pub async fn update_payment_method(
     session: &AuthSession,
     card: CardInput,
 ) -> Result<PaymentMethod> {
+    // Card testing: a stolen list is tried card by card against the
+    // processor, so every attempt counts, accepted or declined.
+    rate_limit::attempt(
+        ctx,
+        &[Limit::fixed(
+            ctx,
+            "card_update",
+            &session.organization_id.to_string(),
+            ctx.settings.limits.card_updates_per_org,
+        )],
+    )
+    .await?;
     let provider = provider();
-    let attached = provider
-        .attach_card(&card)
-        .await
-        .map_err(|e| AppError::Validation(FieldErrors::single("card_number", e.to_string())))?;
+    let attached = match provider.attach_card(&card).await {
+        Ok(attached) => attached,
+        Err(declined) => {
+            let mut tx = ctx.db.begin().await?;
+            session
+                .audit("billing.card_declined")
+                .target("organization", session.organization_id)
+                .after(json!({ "reason": declined.to_string() }))
+                .record(&mut tx)
+                .await?;
+            tx.commit().await?;
+            return Err(AppError::Validation(FieldErrors::single(
+                "card_number",
+                declined.to_string(),
+            ))
+            .into());
+        }
+    };
     let row = PaymentMethodRow {
         provider: provider.name().to_owned(),
         provider_ref: attached.provider_ref,

@@ -198,24 +198,10 @@ pub async fn authenticate(
     let token_hash = hash_token(token);
     let key = cache_key(&ctx.settings, &token_hash);
     let now = ctx.now();
-
-    let cached = match ctx.redis.get::<Option<String>, _>(&key).await {
-        Ok(value) => value.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()),
-        Err(e) => {
-            tracing::warn!(error = %e, "session cache unavailable, reading Postgres");
-            None
-        }
+    let Some((record, from_cache)) = find(ctx, &token_hash, &key).await? else {
+        return Ok(None);
     };
-    let from_cache = cached.is_some();
-    let record = match cached {
-        Some(record) => record,
-        None => match load(&ctx.db, &token_hash).await? {
-            Some(record) => record,
-            None => return Ok(None),
-        },
-    };
-
-    if now >= record.expires_at || now - record.last_seen_at >= ctx.settings.session_idle_timeout {
+    if expired(ctx, &record) {
         revoke_by_hash(ctx, &token_hash).await?;
         return Ok(None);
     }
@@ -234,6 +220,40 @@ pub async fn authenticate(
         cache(ctx, &key, &record).await;
     }
     Ok(Some(record.into_session(client)))
+}
+
+/// What `token` names now, without touching it: for a long-lived stream that
+/// checks every few seconds whether its session still stands, and must not
+/// keep that session alive by doing so.
+pub async fn peek(ctx: &Ctx, token: &str) -> Result<Option<CustomerSession>> {
+    let token_hash = hash_token(token);
+    let key = cache_key(&ctx.settings, &token_hash);
+    Ok(find(ctx, &token_hash, &key)
+        .await?
+        .filter(|(record, _)| !expired(ctx, record))
+        .map(|(record, _)| record.into_session(ClientMeta::default())))
+}
+
+/// The session's record from the cache, else Postgres (`true` when cached).
+async fn find(ctx: &Ctx, token_hash: &[u8], key: &str) -> Result<Option<(SessionRecord, bool)>> {
+    let cached = match ctx.redis.get::<Option<String>, _>(key).await {
+        Ok(value) => value.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()),
+        Err(e) => {
+            tracing::warn!(error = %e, "session cache unavailable, reading Postgres");
+            None
+        }
+    };
+    if let Some(record) = cached {
+        return Ok(Some((record, true)));
+    }
+    Ok(load(&ctx.db, token_hash)
+        .await?
+        .map(|record| (record, false)))
+}
+
+fn expired(ctx: &Ctx, record: &SessionRecord) -> bool {
+    let now = ctx.now();
+    now >= record.expires_at || now - record.last_seen_at >= ctx.settings.session_idle_timeout
 }
 
 async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<SessionRecord>> {

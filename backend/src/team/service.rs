@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::password::hash_password;
+use crate::password::hash_new_password;
 use crate::session::customer as session;
 use crate::session::AuthSession;
 use crate::sql::like_pattern;
@@ -610,7 +610,7 @@ async fn identify_acceptor(
     match (name, password) {
         (Some(name), Some(password)) => Ok(Acceptor::New {
             name,
-            password_hash: hash_password(password).await?,
+            password_hash: hash_new_password(password, "password").await?,
         }),
         _ => Err(errors.into()),
     }

@@ -105,7 +105,7 @@ pub async fn confirm_enrollment(
     code: &str,
 ) -> Result<RecoveryCodes> {
     let limits = attempt_limit(ctx, person.user_id);
-    rate_limit::check(ctx, &limits).await?;
+    rate_limit::attempt(ctx, &limits).await?;
     let Ok(SecondFactor::Totp(code)) = SecondFactor::parse(code) else {
         return Err(wrong_code("code").into());
     };
@@ -117,7 +117,6 @@ pub async fn confirm_enrollment(
         return Err(AppError::Conflict("Start the setup again: scan a new code.".into()).into());
     };
     let Some(step) = totp::matching_step(&secret, &code, unix_now(ctx))? else {
-        rate_limit::record_failure(ctx, &limits).await;
         return Err(wrong_code("code").into());
     };
     let codes = new_recovery_codes()?;
@@ -177,10 +176,9 @@ pub async fn regenerate_recovery_codes(
 pub async fn disable(ctx: &Ctx, person: Person<'_>, password: String, code: &str) -> Result<()> {
     require_on(ctx, person.user_id).await?;
     let limits = attempt_limit(ctx, person.user_id);
-    rate_limit::check(ctx, &limits).await?;
+    rate_limit::attempt(ctx, &limits).await?;
     let hash = crate::account::db::find_password_hash(&ctx.db, person.user_id).await?;
     if !verify_password(password, Some(hash)).await? {
-        rate_limit::record_failure(ctx, &limits).await;
         return Err(FieldErrors::single("password", "Your password is not correct.").into());
     }
     let mut uow = UnitOfWork::begin(ctx).await?;
@@ -214,7 +212,7 @@ pub async fn verify_in(
     field: &str,
 ) -> Result<()> {
     let limits = attempt_limit(ctx, person.user_id);
-    rate_limit::check(ctx, &limits).await?;
+    rate_limit::attempt(ctx, &limits).await?;
     let accepted = match SecondFactor::parse(input) {
         Ok(SecondFactor::Totp(code)) => {
             let row = db::find_totp(&mut *conn, person.user_id).await?;
@@ -246,8 +244,7 @@ pub async fn verify_in(
         rate_limit::reset(ctx, &limits[0]).await;
         Ok(())
     } else {
-        // Counted outside the caller's transaction, which the error rolls back.
-        rate_limit::record_failure(ctx, &limits).await;
+        // Counted already (outside the caller's transaction, which the error rolls back).
         Err(wrong_code(field).into())
     }
 }
@@ -261,15 +258,13 @@ async fn require_on(ctx: &Ctx, user_id: Uuid) -> Result<()> {
 }
 
 /// Wrong codes per user, across sign-in, setup and changes.
-fn attempt_limit<'a>(ctx: &Ctx, user_id: Uuid) -> [Limit<'a>; 1] {
-    [Limit {
-        key: ctx
-            .settings
-            .redis_key("ratelimit:two_factor", &user_id.to_string()),
-        max_failures: 10,
-        window: ctx.settings.sign_in_window,
-        label: "two_factor",
-    }]
+fn attempt_limit(ctx: &Ctx, user_id: Uuid) -> [Limit; 1] {
+    [Limit::fixed(
+        ctx,
+        "two_factor",
+        &user_id.to_string(),
+        ctx.settings.limits.two_factor_per_user,
+    )]
 }
 
 fn wrong_code(field: &str) -> FieldErrors {

@@ -2,19 +2,28 @@
 //! API key, so a customer can check a new key with one `curl`.
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use backend::api_keys::verifier::Rejection;
+use backend::auth::service::client_ip;
+use backend::rate_limit::{self, Limit};
 use backend::usage::ingest::{self, RawBatch};
 use backend::usage::service::{self, IngestFailure};
-use backend::AppState;
+use backend::{AppState, ClientMeta};
+use domain::AppError;
 use secrecy::ExposeSecret;
 use serde_json::json;
+use std::net::SocketAddr;
 
 /// `GET /api/v1/ping` with `Authorization: Bearer sk_live_…`.
-pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn ping(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     // A key in a URL ends up in logs, proxies and browser history.
     if uri.query().is_some_and(|q| {
         q.split('&')
@@ -26,7 +35,13 @@ pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             "Send the API key in the Authorization header, never in the URL.",
         );
     }
-    let Some(presented) = bearer(&headers) else {
+    let presented = bearer(&headers);
+    if !presented.is_some_and(|key| state.api_keys.knows(key)) {
+        if let Some(refused) = limit_unknown_caller(&state, &headers, peer).await {
+            return refused;
+        }
+    }
+    let Some(presented) = presented else {
         return problem(
             StatusCode::UNAUTHORIZED,
             "missing_api_key",
@@ -54,6 +69,35 @@ pub async fn ping(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             .into_response(),
         Err(error) => unavailable(&error),
     }
+}
+
+/// Counts a request that will cost a lookup or end in a 401 against its IP's
+/// allowance; the refusal (429, `Retry-After`) once it is used up.
+async fn limit_unknown_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Option<Response> {
+    let client =
+        ClientMeta::from_headers(headers, Some(peer.ip()), state.settings.trusted_proxy_hops);
+    let limit = Limit::fixed(
+        state,
+        "api:unknown_key",
+        client_ip(&client),
+        state.settings.limits.api_lookups_per_ip,
+    );
+    let error = rate_limit::attempt(state, &[limit]).await.err()?;
+    let mut response = problem(
+        backend::error::status_of(error.app()),
+        "rate_limited",
+        &error.to_string(),
+    );
+    if let AppError::RateLimited { retry_after_secs } = error.app() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    Some(response)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -94,10 +138,11 @@ pub struct VerifyRequest {
 /// and whose is it? Answers 200 either way; `valid` and `reason` tell.
 pub async fn verify_key(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(request): Json<VerifyRequest>,
 ) -> Response {
-    if let Some(refused) = refuse_unless_operator(&state, &headers) {
+    if let Some(refused) = refuse_unless_operator(&state, &headers, peer).await {
         return refused;
     }
     match state.api_keys.verify(&state.db, &request.key).await {
@@ -116,7 +161,11 @@ pub async fn verify_key(
 
 /// The refusal, unless the caller is the SaaS's own backend (authenticated
 /// with `PORTAL_OPERATOR_TOKEN`).
-fn refuse_unless_operator(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+async fn refuse_unless_operator(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Option<Response> {
     let Some(expected) = &state.settings.operator_token else {
         return Some(problem(
             StatusCode::NOT_FOUND,
@@ -125,6 +174,9 @@ fn refuse_unless_operator(state: &AppState, headers: &HeaderMap) -> Option<Respo
         ));
     };
     if !bearer(headers).is_some_and(|token| same_secret(token, expected.expose_secret())) {
+        if let Some(refused) = limit_unknown_caller(state, headers, peer).await {
+            return Some(refused);
+        }
         return Some(problem(
             StatusCode::UNAUTHORIZED,
             "invalid_operator_token",
@@ -141,10 +193,11 @@ fn refuse_unless_operator(state: &AppState, headers: &HeaderMap) -> Option<Respo
 /// field of each problem (see `backend::usage::ingest`).
 pub async fn record_usage_events(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = refuse_unless_operator(&state, &headers) {
+    if let Some(refused) = refuse_unless_operator(&state, &headers, peer).await {
         return refused;
     }
     let batch: RawBatch = match serde_json::from_slice(&body) {

@@ -12,7 +12,9 @@ use domain::{AppError, Permission};
 
 /// The organization comes from the session (the session middleware runs
 /// before this route), never from the query. Rows are streamed from Postgres
-/// into the body, so the export's size does not matter to the server's memory.
+/// into the body, so the export's size does not matter to the server's memory;
+/// a few run at once, for a limited time, so slow readers cannot hold the
+/// connection pool (503 when all are busy).
 pub async fn export_csv(
     State(state): State<AppState>,
     session: Option<Extension<AuthSession>>,
@@ -21,8 +23,13 @@ pub async fn export_csv(
     let Extension(session) = session.ok_or(AppError::Unauthorized)?;
     session.require(Permission::ViewAuditLog)?;
     let filter = input.parse()?;
-    let rows =
-        backend::audit::service::export_csv(state.db.clone(), session.organization_id, filter);
+    let slot = state.exports.start()?;
+    let rows = backend::audit::service::export_csv(
+        state.db.clone(),
+        slot,
+        session.organization_id,
+        filter,
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -1,30 +1,55 @@
 //! `GET /live`: the signed-in organization's live events as Server-Sent Events.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use backend::live::StreamSlot;
+use backend::session::{customer, CustomerSession, Realm};
 use backend::{AppState, AuthSession};
 use domain::live::LiveEvent;
+use domain::Role;
 use futures::StreamExt;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio::time::Instant;
+use uuid::Uuid;
 
 /// A stream ends after this long and the page reconnects, which checks the
-/// session again: a revoked session stops hearing events within this time.
+/// session again from scratch.
 const MAX_STREAM_AGE: Duration = Duration::from_secs(300);
+
+/// How often an open stream checks that its session still stands, with the
+/// same organization and role: a removed member, a demoted one or a revoked
+/// session stops hearing events within this time.
+const SESSION_CHECK: Duration = Duration::from_secs(2);
+
+/// Open streams allowed per session (a page holds one; ten tabs is plenty).
+pub const MAX_STREAMS_PER_SESSION: usize = 10;
 
 /// Only the session's organization is ever subscribed: the client names nothing.
 pub async fn stream(
     State(state): State<AppState>,
+    headers: HeaderMap,
     session: Option<Extension<AuthSession>>,
 ) -> Response {
-    let Some(Extension(session)) = session else {
+    let (Some(Extension(session)), Some(token)) =
+        (session, Realm::Customer.token(&state.settings, &headers))
+    else {
         return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Some(slot) = state
+        .live
+        .open_stream(session.session_id, MAX_STREAMS_PER_SESSION)
+    else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many open pages for this session. Close some tabs and reload.",
+        )
+            .into_response();
     };
     let events = state.live.subscribe(session.organization_id);
     // Subscribed first, then the current totals: a page rendered before the
@@ -34,9 +59,23 @@ pub async fn stream(
         .ok()
         .map(LiveEvent::Usage);
     let deadline = Instant::now() + MAX_STREAM_AGE;
-    let later = futures::stream::unfold(events, move |mut events| async move {
-        let event = next_event(&mut events, deadline).await?;
-        Some((event, events))
+    let watch = SessionWatch {
+        state,
+        token,
+        organization_id: session.organization_id,
+        role: session.role,
+        _slot: slot,
+    };
+    let later = futures::stream::unfold((events, watch), move |(mut events, watch)| async move {
+        loop {
+            match next_event(&mut events, deadline.min(Instant::now() + SESSION_CHECK)).await {
+                Next::Event(event) => return Some((event, (events, watch))),
+                Next::End => return None,
+                Next::Wake if Instant::now() >= deadline => return None,
+                Next::Wake if watch.still_stands().await => {}
+                Next::Wake => return None,
+            }
+        }
     });
     let stream = futures::stream::iter(current)
         .chain(later)
@@ -47,13 +86,46 @@ pub async fn stream(
         .into_response()
 }
 
-/// The next event; `Resync` when this page fell behind and skipped some, so
-/// it re-reads what it shows; `None` ends the stream.
-async fn next_event(events: &mut Receiver<LiveEvent>, deadline: Instant) -> Option<LiveEvent> {
-    match tokio::time::timeout_at(deadline, events.recv()).await {
-        Ok(Ok(event)) => Some(event),
-        Ok(Err(RecvError::Lagged(_))) => Some(LiveEvent::Resync),
-        Ok(Err(RecvError::Closed)) | Err(_) => None,
+/// What an open stream needs to re-check its session (and its place among
+/// the session's streams, given back when the stream ends).
+struct SessionWatch {
+    state: AppState,
+    token: String,
+    organization_id: Uuid,
+    role: Role,
+    _slot: StreamSlot,
+}
+
+impl SessionWatch {
+    /// Still a member session of the same organization, with the same role.
+    /// A Postgres or Redis hiccup keeps the stream (the next check decides).
+    async fn still_stands(&self) -> bool {
+        match customer::peek(&self.state, &self.token).await {
+            Ok(Some(CustomerSession::Member(now))) => {
+                now.organization_id == self.organization_id && now.role == self.role
+            }
+            Ok(_) => false,
+            Err(_) => true,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Next {
+    Event(LiveEvent),
+    /// Nothing happened before `wake`.
+    Wake,
+    End,
+}
+
+/// The next event before `wake`; `Resync` when this page fell behind and
+/// skipped some, so it re-reads what it shows.
+async fn next_event(events: &mut Receiver<LiveEvent>, wake: Instant) -> Next {
+    match tokio::time::timeout_at(wake, events.recv()).await {
+        Ok(Ok(event)) => Next::Event(event),
+        Ok(Err(RecvError::Lagged(_))) => Next::Event(LiveEvent::Resync),
+        Ok(Err(RecvError::Closed)) => Next::End,
+        Err(_) => Next::Wake,
     }
 }
 
@@ -61,7 +133,6 @@ async fn next_event(events: &mut Receiver<LiveEvent>, deadline: Instant) -> Opti
 mod tests {
     use super::*;
     use tokio::sync::broadcast;
-    use uuid::Uuid;
 
     fn far() -> Instant {
         Instant::now() + Duration::from_secs(60)
@@ -81,21 +152,21 @@ mod tests {
         // The first update was dropped: the page must learn that it missed something.
         assert_eq!(
             next_event(&mut events, far()).await,
-            Some(LiveEvent::Resync)
+            Next::Event(LiveEvent::Resync)
         );
         assert_eq!(
             next_event(&mut events, far()).await,
-            Some(tickets[1].clone())
+            Next::Event(tickets[1].clone())
         );
         assert_eq!(
             next_event(&mut events, far()).await,
-            Some(tickets[2].clone())
+            Next::Event(tickets[2].clone())
         );
     }
 
     #[tokio::test]
-    async fn the_stream_ends_at_its_deadline() {
+    async fn a_quiet_stream_wakes_up_to_check_its_session() {
         let (_sender, mut events) = broadcast::channel::<LiveEvent>(2);
-        assert_eq!(next_event(&mut events, Instant::now()).await, None);
+        assert_eq!(next_event(&mut events, Instant::now()).await, Next::Wake);
     }
 }

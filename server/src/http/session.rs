@@ -22,7 +22,7 @@ pub async fn resolve_session(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let client = ClientMeta::from_parts(&parts, state.settings.trust_forwarded_for);
+    let client = ClientMeta::from_parts(&parts, state.settings.trusted_proxy_hops);
     let mut stale = Vec::new();
 
     if let Some(token) = Realm::Customer.token(&state.settings, &parts.headers) {
