@@ -745,6 +745,86 @@ async fn the_database_refuses_to_change_or_delete_audit_entries(db: PgPool) {
     assert!(audit_count(&db).await > 0);
 }
 
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_role_cannot_empty_the_log_or_remove_its_guards(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    app.sign_up(&browser(), &Org::new("Guarded")).await;
+    let before = audit_count(&db).await;
+    assert!(before > 0);
+
+    // What the server itself connects as (portal_runtime).
+    for statement in [
+        "truncate audit_log",
+        "delete from audit_log",
+        "update audit_log set action = 'forged'",
+        "drop trigger audit_log_no_delete on audit_log",
+        "alter table audit_log disable trigger all",
+        "drop table audit_log",
+        "reset role; truncate audit_log",
+    ] {
+        let refused = sqlx::raw_sql(statement).execute(&app.state.db).await;
+        assert!(refused.is_err(), "the runtime role could: {statement}");
+    }
+    // Even the owner (migrations) cannot truncate it: a statement trigger.
+    let error = sqlx::query("truncate audit_log")
+        .execute(&db)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    assert_eq!(audit_count(&db).await, before);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_an_organization_keeps_its_audit_log(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let org = Org::new("Departed");
+    app.sign_up(&browser(), &org).await;
+    let organization_id = organization_of(&db, &org.email).await;
+    let entries = |db: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("select count(*) from audit_log where organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let before = entries(db.clone()).await;
+    assert!(before > 0);
+
+    sqlx::query("delete from organization where id = $1")
+        .bind(organization_id)
+        .execute(&db)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        entries(db.clone()).await,
+        before,
+        "the log outlives the organization"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_refused_request_is_in_the_organizations_log(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let org = Org::new("Probed");
+    app.sign_up(&browser(), &org).await;
+    let member = member_with_role(&app, &org.email, "member").await;
+
+    let refused = app.get(&member, "audit/entries").await;
+
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let (path, role): (String, String) = sqlx::query_as(
+        "select after->>'path', after->>'role' from audit_log where action = 'access.denied'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (path.as_str(), role.as_str()),
+        ("/api/audit/entries", "member")
+    );
+}
+
 // ------------------------------------------------------------- the page
 
 async fn organization_of(db: &PgPool, email: &str) -> Uuid {

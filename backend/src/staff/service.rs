@@ -117,11 +117,22 @@ pub async fn list_tickets(
 
 /// A ticket with its whole thread (internal notes included), the staff list
 /// for assignment, and the customer's context.
-pub async fn get_ticket(ctx: &Ctx, _staff: &StaffSession, id: Uuid) -> Result<StaffTicketView> {
+///
+/// Every read is in the customer's audit log: they can see when staff
+/// looked at their ticket, and so can a reviewer of staff access.
+pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<StaffTicketView> {
     let ticket = db::find_any_ticket(&ctx.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let org = ticket.organization_id;
+    let mut tx = ctx.db.begin().await?;
+    staff
+        .audit("ticket.viewed_by_staff")
+        .organization(org)
+        .target("ticket", id)
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
     let (messages, context, invoice, recent, staff) = futures::try_join!(
         db::list_all_messages(&ctx.db, id),
         db::organization_context(&ctx.db, org),
