@@ -20,6 +20,8 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document the server renders around `App`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::request::set_content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/png" href="/favicon.png"/>
-                <script inner_html=THEME_BOOT_SCRIPT></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -1,20 +1,40 @@
 import { createHmac } from 'node:crypto';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 
 export { expect };
 
 /**
  * `test` with one addition: any uncaught error in the page (a panic in the
- * WebAssembly, a failed hydration) fails the test, even when every assertion
- * passed.
+ * WebAssembly, a failed hydration) and any Content-Security-Policy violation
+ * (a script, style or connection the policy refused) fails the test, even
+ * when every assertion passed. Pages of contexts the test opens itself are
+ * watched too.
  */
 export const test = base.extend<{ failOnPageError: void }>({
   failOnPageError: [
-    async ({ page }, use) => {
+    async ({ page, browser }, use) => {
       const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
-      await use();
-      expect(errors, 'uncaught errors in the page').toEqual([]);
+      const watch = (context: BrowserContext) => {
+        context.on('console', (message) => {
+          if (/Content Security Policy/i.test(message.text())) {
+            errors.push(`CSP: ${message.text()}`);
+          }
+        });
+        context.on('weberror', (error) => errors.push(error.error().stack ?? error.error().message));
+      };
+      watch(page.context());
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const context = await newContext(options);
+        watch(context);
+        return context;
+      };
+      try {
+        await use();
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(errors, 'uncaught errors or CSP violations in the page').toEqual([]);
     },
     { auto: true },
   ],

@@ -19,7 +19,8 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use secrecy::ExposeSecret;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Executor;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::LazyLock;
@@ -127,8 +128,11 @@ pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
 async fn build_parts(
     config: &Config,
 ) -> anyhow::Result<(AppState, NotificationWorker, Option<SmtpSink>)> {
-    let db = connect_postgres(config.database_url.expose_secret()).await?;
-    MIGRATOR.run(&db).await.context("running migrations")?;
+    let owner = connect_postgres(config.database_url.expose_secret()).await?;
+    MIGRATOR.run(&owner).await.context("running migrations")?;
+    http::server_fns::use_shared_key(&owner).await?;
+    owner.close().await;
+    let db = connect_runtime(config.database_url.expose_secret()).await?;
     let redis = connect_redis(config.redis_url.expose_secret()).await?;
     if config.demo_data {
         crate::demo::seed(&db).await.context("seeding demo data")?;
@@ -166,13 +170,39 @@ pub fn sink_smtp_config(sink: &SmtpSink) -> SmtpConfig {
     }
 }
 
+/// A pool as the role in `url` (the owner: migrations, scripts, benches).
 pub async fn connect_postgres(url: &str) -> anyhow::Result<PgPool> {
-    PgPoolOptions::new()
-        .max_connections(20)
-        .acquire_timeout(Duration::from_secs(5))
+    pool_options()
         .connect(url)
         .await
         .context("connecting to Postgres")
+}
+
+/// The pool the server runs on: every connection as `portal_runtime`, which
+/// may write the audit log but never rewrite, empty or alter it (see the
+/// migration `harden_audit_log`).
+pub async fn connect_runtime(url: &str) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url.parse().context("parsing DATABASE_URL")?;
+    runtime_pool(options).await
+}
+
+pub async fn runtime_pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+    pool_options()
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("set role portal_runtime").await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .context("connecting to Postgres as portal_runtime")
+}
+
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
 }
 
 /// Redis is a cache and a message bus, never the record: the portal starts and
@@ -286,7 +316,15 @@ pub fn build_router(
             _,
         >(context, shell))
         .layer(from_fn(http::server_fns::map_errors))
-        .layer(from_fn(http::csrf::reject_cross_site_writes))
+        .layer(from_fn(http::server_fns::drop_forged_errors))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::csrf::reject_cross_site_writes,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::headers::security_headers,
+        ))
         .layer(http::trace_layer())
         .with_state(server_state)
 }

@@ -4,6 +4,7 @@
 pub mod api_v1;
 pub mod audit_export;
 pub mod csrf;
+pub mod headers;
 pub mod health;
 pub mod invoices;
 pub mod live;

@@ -1,10 +1,13 @@
 //! The mapping of `#[server]` function errors onto HTTP.
 
 use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::AppError;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::sync::OnceLock;
 
 /// Largest encoded `AppError` we read back (field messages are short).
 const MAX_ERROR_BYTES: usize = 64 * 1024;
@@ -79,7 +82,7 @@ fn strip_error(location: &str) -> Option<String> {
     let mut url = base.join(location).ok()?;
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| k != "__err" && k != "__fn")
+        .filter(|(k, _)| !matches!(k.as_ref(), "__err" | "__fn" | "__sig"))
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
     if kept.is_empty() {
@@ -115,15 +118,17 @@ pub(crate) fn back_with_error(
     let mut url = base.join(referer).ok()?;
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| !matches!(k.as_ref(), "__err" | "__fn" | "__path"))
+        .filter(|(k, _)| !matches!(k.as_ref(), "__err" | "__fn" | "__path" | "__sig"))
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
+    let error = std::str::from_utf8(encoded_error).ok()?;
     {
         let mut query = url.query_pairs_mut();
         query.clear();
         query.extend_pairs(kept);
-        query.append_pair("__err", std::str::from_utf8(encoded_error).ok()?);
+        query.append_pair("__err", error);
         query.append_pair("__fn", server_fn_path);
+        query.append_pair("__sig", &signature(error, server_fn_path));
     }
     Some(format!(
         "{}?{}",
@@ -132,9 +137,85 @@ pub(crate) fn back_with_error(
     ))
 }
 
+// ------------------------------------------------------------ signatures
+
+/// The key that signs form errors: every instance's, from Postgres
+/// (`use_shared_key`), or, until then (tests, tools), one of this process.
+static FORM_ERROR_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+fn key() -> &'static [u8] {
+    FORM_ERROR_KEY.get_or_init(|| {
+        let mut key = vec![0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            tracing::error!("no randomness for the form error key");
+        }
+        key
+    })
+}
+
+/// Signs form errors with the key every instance shares, so a redirect made
+/// by one instance shows its error on another. Call once at start-up.
+pub async fn use_shared_key(db: &sqlx::PgPool) -> anyhow::Result<()> {
+    let shared = sqlx::query_scalar!("select value from server_secret where name = 'form_errors'")
+        .fetch_one(db)
+        .await?;
+    if FORM_ERROR_KEY.set(shared).is_err() {
+        tracing::debug!("form error key already chosen in this process");
+    }
+    Ok(())
+}
+
+fn mac(error: &str, server_fn_path: &str) -> Hmac<Sha256> {
+    #[allow(clippy::expect_used)] // HMAC takes a key of any length
+    let mut mac = Hmac::<Sha256>::new_from_slice(key()).expect("any key length");
+    mac.update(server_fn_path.as_bytes());
+    mac.update(b"\n");
+    mac.update(error.as_bytes());
+    mac
+}
+
+fn signature(error: &str, server_fn_path: &str) -> String {
+    hex::encode(mac(error, server_fn_path).finalize().into_bytes())
+}
+
+fn signed(error: &str, server_fn_path: &str, signature: &str) -> bool {
+    hex::decode(signature).is_ok_and(|sig| mac(error, server_fn_path).verify_slice(&sig).is_ok())
+}
+
+/// A page shows the error in its `?__err=` beside the form, so that text
+/// must be one the server put there (`back_with_error` signs it), never one
+/// from a link someone sent: a page opened with an unsigned or altered error
+/// is redirected to itself without it.
+pub async fn drop_forged_errors(request: Request<Body>, next: Next) -> Response {
+    if request.method() != Method::GET
+        || !request.uri().query().is_some_and(|q| q.contains("__err"))
+    {
+        return next.run(request).await;
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    if signed(get("__err"), get("__fn"), get("__sig")) {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "dropped a form error the server did not sign");
+    let uri = request.uri().to_string();
+    match strip_error(&uri) {
+        Some(clean) => Redirect::to(&clean).into_response(),
+        None => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{back_with_error, strip_error};
+    use super::{back_with_error, signed, strip_error};
 
     #[test]
     fn a_successful_post_returns_without_the_old_error() {
@@ -162,8 +243,22 @@ mod tests {
             "{target}"
         );
         assert!(
-            target.ends_with("&__fn=%2Fapi%2Fauth%2Fsign_in"),
+            target.contains("&__fn=%2Fapi%2Fauth%2Fsign_in&__sig="),
             "{target}"
         );
+    }
+
+    #[test]
+    fn only_the_servers_own_errors_carry_a_valid_signature() {
+        let target = back_with_error("/sign-in", "/api/auth/sign_in", br#""Forbidden""#).unwrap();
+        let sig = target.rsplit("__sig=").next().unwrap();
+        assert!(signed(r#""Forbidden""#, "/api/auth/sign_in", sig));
+        assert!(!signed(
+            r#"{"Conflict":"Call +1 555"}"#,
+            "/api/auth/sign_in",
+            sig
+        ));
+        assert!(!signed(r#""Forbidden""#, "/api/other", sig));
+        assert!(!signed(r#""Forbidden""#, "/api/auth/sign_in", "00"));
     }
 }
