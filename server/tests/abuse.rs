@@ -25,20 +25,6 @@ fn from_ip(ip: &str) -> Client {
         .unwrap()
 }
 
-async fn try_sign_up(app: &TestApp, client: &Client, org: &Org) -> reqwest::Response {
-    app.call(
-        client,
-        "auth/sign_up",
-        &[
-            ("organization_name", &org.name),
-            ("name", "Test Owner"),
-            ("email", &org.email),
-            ("password", PASSWORD),
-        ],
-    )
-    .await
-}
-
 async fn count(db: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
 }
@@ -48,6 +34,16 @@ fn retry_after(response: &reqwest::Response) -> u64 {
         .to_str()
         .unwrap()
         .parse()
+        .unwrap()
+}
+
+/// `GET /api/v1/ping` with `key`, from a client of its own.
+async fn ping(app: &TestApp, key: &str) -> reqwest::Response {
+    Client::new()
+        .get(app.url("/api/v1/ping"))
+        .bearer_auth(key)
+        .send()
+        .await
         .unwrap()
 }
 
@@ -67,11 +63,11 @@ fn mint_key() -> String {
 async fn sign_ups_are_limited_per_ip_before_any_work(db: PgPool) {
     let app = spawn_app_with(db.clone(), |s| s.limits.sign_up_per_ip = rule(2, 3600)).await;
     for label in ["One", "Two"] {
-        let response = try_sign_up(&app, &browser(), &Org::new(label)).await;
+        let response = app.try_sign_up(&browser(), &Org::new(label)).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    let refused = try_sign_up(&app, &browser(), &Org::new("Three")).await;
+    let refused = app.try_sign_up(&browser(), &Org::new("Three")).await;
 
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait = retry_after(&refused);
@@ -92,12 +88,14 @@ async fn sign_ups_have_a_limit_for_everyone_together(db: PgPool) {
     for (i, label) in ["A", "B", "C"].iter().enumerate() {
         let client = from_ip(&format!("203.0.113.{i}"));
         assert_eq!(
-            try_sign_up(&app, &client, &Org::new(label)).await.status(),
+            app.try_sign_up(&client, &Org::new(label)).await.status(),
             StatusCode::OK
         );
     }
 
-    let fourth = try_sign_up(&app, &from_ip("203.0.113.99"), &Org::new("D")).await;
+    let fourth = app
+        .try_sign_up(&from_ip("203.0.113.99"), &Org::new("D"))
+        .await;
 
     assert_eq!(fourth.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(count(&db, "select count(*) from organization").await, 3);
@@ -331,12 +329,7 @@ async fn unknown_api_keys_are_limited_per_ip_before_any_lookup(db: PgPool) {
     let app = spawn_app_with(db, |s| s.limits.api_lookups_per_ip = rule(5, 60)).await;
     let mut statuses = Vec::new();
     for _ in 0..8 {
-        let response = Client::new()
-            .get(app.url("/api/v1/ping"))
-            .bearer_auth(mint_key())
-            .send()
-            .await
-            .unwrap();
+        let response = ping(&app, &mint_key()).await;
         statuses.push(response.status());
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             assert!(response.headers().contains_key("retry-after"));
@@ -373,14 +366,7 @@ async fn a_known_key_is_never_slowed_by_the_unknown_key_limit(db: PgPool) {
     .await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     for _ in 0..10 {
-        let status = Client::new()
-            .get(app.url("/api/v1/ping"))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ping(&app, &secret).await.status(), StatusCode::OK);
     }
 }
 
@@ -392,13 +378,7 @@ async fn the_key_cache_stays_within_its_capacity_under_minted_keys(db: PgPool) {
     })
     .await;
     for _ in 0..300 {
-        let status = Client::new()
-            .get(app.url("/api/v1/ping"))
-            .bearer_auth(mint_key())
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = ping(&app, &mint_key()).await.status();
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let cached = app.verifier.cached_len();

@@ -624,6 +624,13 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
+async fn audit_count_except_refusals(db: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_log where action <> 'access.denied'")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
 async fn audit_count(db: &PgPool) -> i64 {
     sqlx::query_scalar("select count(*) from audit_log")
         .fetch_one(db)
@@ -665,14 +672,27 @@ async fn every_mutating_server_function_writes_an_audit_entry(db: PgPool) {
     let f = fixture(&app).await;
     let history = snapshot(&db).await;
 
-    // 2. Read-only endpoints write nothing.
+    // 2. Read-only endpoints write nothing, except the record of a refusal
+    //    (the owner is no staff member: the console's endpoints answer 403).
     for path in READ_ONLY {
-        let before = audit_count(&db).await;
-        f.owner.get(app.url(path)).send().await.unwrap();
+        let before = audit_count_except_refusals(&db).await;
+        let status = f.owner.get(app.url(path)).send().await.unwrap().status();
         assert_eq!(
-            audit_count(&db).await,
+            audit_count_except_refusals(&db).await,
             before,
             "{path} is read-only but wrote to the audit log"
+        );
+        let refusals = sqlx::query_scalar::<_, i64>(
+            "select count(*) from audit_log where action = 'access.denied' and after->>'path' = $1",
+        )
+        .bind(path)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(
+            refusals > 0,
+            status == StatusCode::FORBIDDEN,
+            "{path}: {status}"
         );
     }
 

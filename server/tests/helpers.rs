@@ -175,19 +175,23 @@ impl TestApp {
 
     /// Signs up through the form, then opens the verification link the
     /// way the email's reader would: the answer carries the new session.
+    /// The sign-up form posted, whatever it answers.
+    pub async fn try_sign_up(&self, client: &Client, org: &Org) -> Response {
+        self.call(
+            client,
+            "auth/sign_up",
+            &[
+                ("organization_name", &org.name),
+                ("name", "Test Owner"),
+                ("email", &org.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+    }
+
     pub async fn sign_up(&self, client: &Client, org: &Org) -> Response {
-        let response = self
-            .call(
-                client,
-                "auth/sign_up",
-                &[
-                    ("organization_name", &org.name),
-                    ("name", "Test Owner"),
-                    ("email", &org.email),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        let response = self.try_sign_up(client, org).await;
         assert_eq!(
             response.status(),
             StatusCode::OK,
