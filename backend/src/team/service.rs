@@ -13,6 +13,7 @@ use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::password::hash_new_password;
+use crate::rate_limit::{self, Limit};
 use crate::session::customer as session;
 use crate::session::AuthSession;
 use crate::sql::like_pattern;
@@ -25,15 +26,10 @@ use domain::team::{
     INVITATION_TTL_DAYS, MEMBERS_PER_PAGE,
 };
 use domain::{AppError, EmailAddress, FieldErrors, Password, PersonName, Role};
-use fred::prelude::*;
 use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// Invitations one organization may send per hour: enough for onboarding a
-/// whole department, too few to use Portal as a spam relay.
-const INVITES_PER_HOUR: i64 = 50;
 
 /// One page of members matching `search`, owners first, with seat usage.
 pub async fn list_members(
@@ -225,34 +221,16 @@ async fn send_invitation(
     Ok(id)
 }
 
-/// Counts an invitation email against the organization's hourly allowance.
-/// Without Redis the allowance is not enforced (and the seat limit still is).
-async fn count_invite(state: &Ctx, organization_id: Uuid) -> Result<()> {
-    let key = state
-        .settings
-        .redis_key("ratelimit:invites", &organization_id.to_string());
-    let counted: Result<(i64, i64), fred::error::Error> = async {
-        let pipeline = state.redis.next().pipeline();
-        let _: () = pipeline.incr(&key).await?;
-        let _: () = pipeline
-            .expire(&key, 3600, Some(fred::types::ExpireOptions::NX))
-            .await?;
-        let _: () = pipeline.ttl(&key).await?;
-        let (count, _, ttl): (i64, i64, i64) = pipeline.all().await?;
-        Ok((count, ttl))
-    }
-    .await;
-    match counted {
-        Ok((count, ttl)) if count > INVITES_PER_HOUR => Err(AppError::RateLimited {
-            retry_after_secs: ttl.max(1) as u64,
-        }
-        .into()),
-        Ok(_) => Ok(()),
-        Err(e) => {
-            tracing::warn!(error = %e, "invite rate limiter unavailable; allowing");
-            Ok(())
-        }
-    }
+/// Counts an invitation email against the organization's hourly allowance:
+/// enough for onboarding a whole department, too few to use Portal as a spam relay.
+async fn count_invite(ctx: &Ctx, organization_id: Uuid) -> Result<()> {
+    let limit = Limit::fixed(
+        ctx,
+        "invites",
+        &organization_id.to_string(),
+        ctx.settings.limits.invites_per_org,
+    );
+    rate_limit::attempt(ctx, &[limit]).await
 }
 
 fn seats_full(seats: &db::SeatRow) -> AppError {
