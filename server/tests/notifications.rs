@@ -344,7 +344,9 @@ async fn permanent_failures_end_in_the_dead_letter_state(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn dev_mailbox_shows_sent_email_and_is_absent_without_a_sink(db: PgPool) {
+async fn dev_mailbox_shows_sent_email_to_this_machine_only_and_is_absent_without_a_sink(
+    db: PgPool,
+) {
     let setup = Setup::new().await;
     queue_welcome(&db, "welcome:mailbox", "box@example.com").await;
     drain(&setup.live_worker(&db).await).await;
@@ -376,6 +378,14 @@ async fn dev_mailbox_shows_sent_email_and_is_absent_without_a_sink(db: PgPool) {
         detail.contains("<a href=\"https://portal.test/\">"),
         "clickable link: {detail}"
     );
+    // Through a proxy, even one on this machine, anyone could be asking.
+    let proxied = browser()
+        .get(with_sink.url("/dev/mailbox"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), reqwest::StatusCode::NOT_FOUND);
     let absent = browser()
         .get(without_sink.url("/dev/mailbox"))
         .send()

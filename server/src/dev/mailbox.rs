@@ -1,21 +1,44 @@
 //! `/dev/mailbox`: the emails the development SMTP sink received, newest
 //! first, so an invitation link can be clicked without a mail server. Mounted
-//! only outside production (see `startup::build_router`).
+//! only outside production (see `startup::build_router`), and it answers
+//! only this machine: it shows every tenant's links (password resets too), so
+//! a development server reachable from a network must not hand them out.
 
 use super::smtp_sink::{CapturedMail, SmtpSink};
-use axum::extract::{Path, Query};
+use crate::http::paths;
+use axum::extract::{ConnectInfo, Path, Query, Request};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use backend::notifications::email::escape_html;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 pub fn routes<S: Clone + Send + Sync + 'static>(sink: SmtpSink) -> Router<S> {
     Router::new()
-        .route("/dev/mailbox", get(list))
-        .route("/dev/mailbox/{id}", get(show))
+        .route(paths::DEV_MAILBOX, get(list))
+        .route(paths::DEV_MAILBOX_MAIL, get(show))
         .layer(Extension(sink))
+        .layer(middleware::from_fn(this_machine_only))
+}
+
+/// 404 unless the peer is a loopback address and no proxy forwarded the
+/// request (a proxy on this machine would make every visitor look local).
+async fn this_machine_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    if peer.ip().is_loopback() && !forwarded {
+        next.run(request).await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 #[derive(Deserialize)]
