@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::dev::smtp_sink::SmtpSink;
-use crate::http;
+use crate::http::{self, paths};
 use crate::mail::{Mailer, SmtpConfig, SmtpTls};
 use crate::workers::notifications::{NotificationWorker, WorkerConfig};
 use anyhow::Context;
@@ -247,6 +247,12 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
 /// one per test, and two instances share one process in some of them).
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
+/// Every page's path as the router mounts it (`/support/{id}`), for the
+/// access-matrix test.
+pub fn page_paths() -> Vec<String> {
+    ROUTES.iter().map(|route| route.path().to_owned()).collect()
+}
+
 /// The whole HTTP surface. `dev_mailbox` is `Some` only outside production.
 pub fn build_router(
     state: AppState,
@@ -271,24 +277,21 @@ pub fn build_router(
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .route("/audit/export.csv", get(http::audit_export::export_csv))
-        .route("/live", get(http::live::stream))
+        .route(paths::AUDIT_EXPORT, get(http::audit_export::export_csv))
+        .route(paths::LIVE, get(http::live::stream))
         .route(
-            "/settings/two-factor/confirm",
+            paths::TWO_FACTOR_CONFIRM,
             axum::routing::post(http::two_factor::confirm),
         )
         .route(
-            "/settings/two-factor/recovery-codes",
+            paths::RECOVERY_CODES,
             axum::routing::post(http::two_factor::regenerate),
         )
         .route(
-            "/staff/sign-in/two-factor/confirm",
+            paths::STAFF_TWO_FACTOR_CONFIRM,
             axum::routing::post(http::two_factor::confirm_staff),
         )
-        .route(
-            "/billing/invoices/{id}/pdf",
-            get(http::invoices::download_invoice),
-        )
+        .route(paths::INVOICE_PDF, get(http::invoices::download_invoice))
         // Inside the session layer: it needs the session to know whose data changed.
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -299,15 +302,15 @@ pub fn build_router(
             state.clone(),
             http::session::resolve_session,
         ))
-        .route("/health", get(http::health::health))
-        .route("/ready", get(http::health::ready))
-        .route("/api/v1/ping", get(http::api_v1::ping))
+        .route(paths::HEALTH, get(http::health::health))
+        .route(paths::READY, get(http::health::ready))
+        .route(paths::API_PING, get(http::api_v1::ping))
         .route(
-            "/api/v1/keys/verify",
+            paths::API_VERIFY_KEY,
             axum::routing::post(http::api_v1::verify_key),
         )
         .route(
-            "/api/v1/usage/events",
+            paths::API_USAGE_EVENTS,
             axum::routing::post(http::api_v1::record_usage_events),
         )
         .merge(dev_routes)

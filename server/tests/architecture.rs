@@ -154,3 +154,22 @@ fn only_the_app_reads_the_leptos_context_and_only_the_app_knows_leptos() {
         );
     }
 }
+
+/// Routes are mounted by `server::http::paths` constants only, so the access
+/// matrix (`matrix.rs`), which requires a row for each of `paths::ALL`, sees
+/// every route the router has.
+#[test]
+fn routes_are_mounted_by_named_paths_the_access_matrix_lists() {
+    for file in rust_files(&workspace().join("server/src")) {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let literal = source
+            .split(".route(")
+            .skip(1)
+            .any(|rest| rest.trim_start().starts_with('"'));
+        assert!(
+            !literal,
+            "{}: mount routes with a server::http::paths constant (and add it to paths::ALL)",
+            file.display()
+        );
+    }
+}

@@ -13,6 +13,7 @@ mod billing;
 mod health;
 mod helpers;
 mod identity;
+mod matrix;
 mod notifications;
 mod security;
 mod support;

@@ -40,6 +40,15 @@ pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
 /// The one view for a failed load. Shows only `AppError`'s user-facing text.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
+    // A page about something that is not there (another organization's
+    // ticket, a mistyped id) says so in its status too, for monitors and
+    // crawlers. Other failures keep the status of the page around them.
+    #[cfg(feature = "ssr")]
+    if error == AppError::NotFound {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
     let signed_out = matches!(error, AppError::Unauthorized);
     view! {
         <div role="alert" class="rounded-lg border border-red-300 bg-red-50 p-5 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">

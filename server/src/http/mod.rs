@@ -13,6 +13,42 @@ pub mod session;
 pub mod two_factor;
 pub mod writes;
 
+/// The paths the router mounts besides pages and server functions. The router
+/// uses these constants and the access-matrix test (`server/tests/matrix.rs`)
+/// requires an expectation for each one in `ALL`, so a new route cannot
+/// appear without someone deciding who may call it.
+pub mod paths {
+    pub const AUDIT_EXPORT: &str = "/audit/export.csv";
+    pub const LIVE: &str = "/live";
+    pub const TWO_FACTOR_CONFIRM: &str = "/settings/two-factor/confirm";
+    pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
+    pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
+    pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
+    pub const HEALTH: &str = "/health";
+    pub const READY: &str = "/ready";
+    pub const API_PING: &str = "/api/v1/ping";
+    pub const API_VERIFY_KEY: &str = "/api/v1/keys/verify";
+    pub const API_USAGE_EVENTS: &str = "/api/v1/usage/events";
+    pub const DEV_MAILBOX: &str = "/dev/mailbox";
+    pub const DEV_MAILBOX_MAIL: &str = "/dev/mailbox/{id}";
+
+    pub const ALL: &[&str] = &[
+        AUDIT_EXPORT,
+        LIVE,
+        TWO_FACTOR_CONFIRM,
+        RECOVERY_CODES,
+        STAFF_TWO_FACTOR_CONFIRM,
+        INVOICE_PDF,
+        HEALTH,
+        READY,
+        API_PING,
+        API_VERIFY_KEY,
+        API_USAGE_EVENTS,
+        DEV_MAILBOX,
+        DEV_MAILBOX_MAIL,
+    ];
+}
+
 use axum::body::Body;
 use http::Request;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
