@@ -84,9 +84,10 @@ pub fn export_csv(
             let _ = tokio::time::timeout(Duration::from_secs(30), failure).await;
         }
     });
-    futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
+    // Not `unfold`: a body wrapper (compression) may poll once more after
+    // the end, which a channel answers with `None` again and `unfold` panics at.
+    let mut receiver = receiver;
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
 }
 
 /// Exports running at once on this instance, each with a time limit: an
