@@ -14,14 +14,12 @@ use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
 use crate::usage::UsagePage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The HTML document the server renders around `App`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::request::set_content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -32,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/png" href="/favicon.png"/>
                 <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -55,7 +54,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/portal.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Portal".to_owned() } else { title }/>
         <Router>
             <Routes fallback=NotFoundPage>

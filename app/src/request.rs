@@ -119,35 +119,3 @@ pub fn set_cookie(value: &str) -> Result<(), AppError> {
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())
 }
-
-/// Sends this page's Content-Security-Policy, built around the response's
-/// nonce (leptos_axum makes one per request and puts it on the hydration
-/// scripts; the theme script carries it too). Only those scripts, and what
-/// they load (`'strict-dynamic'`: the app's JS and its WebAssembly), run:
-/// injected markup cannot run script, be framed, post forms elsewhere or
-/// rewrite relative URLs.
-pub fn set_content_security_policy(options: &leptos::config::LeptosOptions) {
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    // `scripts/watch` reloads pages over a WebSocket on its own port.
-    let reload = match options.env {
-        leptos::config::Env::DEV => format!(
-            " ws://127.0.0.1:{port} ws://localhost:{port}",
-            port = options.reload_port
-        ),
-        leptos::config::Env::PROD => String::new(),
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'{reload}; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    );
-    match http::HeaderValue::from_str(&policy) {
-        Ok(value) => response.insert_header(http::header::CONTENT_SECURITY_POLICY, value),
-        Err(e) => tracing::error!(error = %e, "invalid Content-Security-Policy"),
-    }
-}

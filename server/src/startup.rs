@@ -16,7 +16,7 @@ use axum::Router;
 use backend::{AppState, Ctx};
 use fred::prelude::*;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -260,13 +260,27 @@ pub fn build_router(
     dev_mailbox: Option<SmtpSink>,
 ) -> Router {
     let routes = ROUTES.clone();
+    let hashed_names = leptos_options.hash_files;
     let server_state = ServerState {
         app: state.clone(),
         leptos_options: leptos_options.clone(),
     };
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // The nonce the headers middleware chose for this request's
+            // policy, in place of one Leptos would make up.
+            let nonce = use_context::<axum::http::request::Parts>().and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<http::headers::ScriptNonce>()
+                    .cloned()
+            });
+            if let Some(http::headers::ScriptNonce(nonce)) = nonce {
+                provide_context(leptos::nonce::Nonce::from_value(nonce));
+            }
+        }
     };
     let dev_routes = dev_mailbox
         .map(crate::dev::mailbox::routes)
@@ -324,10 +338,14 @@ pub fn build_router(
             state.clone(),
             http::csrf::reject_cross_site_writes,
         ))
+        .layer(from_fn(move |request, next| {
+            http::assets::cache_static_files(hashed_names, request, next)
+        }))
         .layer(from_fn_with_state(
-            state.clone(),
+            http::headers::HeaderState::new(state.clone(), &leptos_options),
             http::headers::security_headers,
         ))
+        .layer(http::assets::compression())
         .layer(http::trace_layer())
         .with_state(server_state)
 }

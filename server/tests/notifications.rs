@@ -366,6 +366,19 @@ async fn dev_mailbox_shows_sent_email_to_this_machine_only_and_is_absent_without
         "{list}"
     );
     let id = setup.sink.mails()[0].id;
+    let policy = browser()
+        .get(with_sink.url("/dev/mailbox"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'"),
+        "no script: {policy}"
+    );
     let detail = browser()
         .get(with_sink.url(&format!("/dev/mailbox/{id}")))
         .send()

@@ -147,6 +147,44 @@ async fn pages_carry_a_nonce_policy_that_their_scripts_match(db: PgPool) {
     assert_eq!(scripts, with_nonce, "every inline script carries the nonce");
 }
 
+/// Pages rendered side by side (as two browsers signing up at once) each get
+/// the policy of their own scripts' nonce: once, under parallel load, a page
+/// left without its policy, and the browser refused every script.
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_rendered_at_once_each_carry_their_scripts_nonce(db: PgPool) {
+    let app = spawn_app(db).await;
+    let pages = [
+        "/sign-in",
+        "/sign-up",
+        "/verify-email?token=x",
+        "/forgot-password",
+    ];
+    let loads = (0..40).map(|i| {
+        let url = app.url(pages[i % pages.len()]);
+        async move {
+            let response = browser()
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            let policy = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (policy, response.text().await.unwrap())
+        }
+    });
+    for (policy, html) in futures::future::join_all(loads).await {
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {policy}"));
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{policy}");
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn signed_in_responses_are_never_stored_and_token_pages_send_no_referrer(db: PgPool) {
     let app = spawn_app(db).await;

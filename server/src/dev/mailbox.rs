@@ -7,7 +7,7 @@
 use super::smtp_sink::{CapturedMail, SmtpSink};
 use crate::http::paths;
 use axum::extract::{ConnectInfo, Path, Query, Request};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -46,7 +46,7 @@ struct Filter {
     to: Option<String>,
 }
 
-async fn list(Extension(sink): Extension<SmtpSink>, Query(filter): Query<Filter>) -> Html<String> {
+async fn list(Extension(sink): Extension<SmtpSink>, Query(filter): Query<Filter>) -> Response {
     let mut mails: Vec<CapturedMail> = sink
         .mails()
         .into_iter()
@@ -104,7 +104,7 @@ async fn show(Extension(sink): Extension<SmtpSink>, Path(id): Path<u64>) -> Resp
         html = escape_html(&mail.html()),
         text = linkify(&escape_html(&mail.text())),
     );
-    page(&mail.subject(), &body).into_response()
+    page(&mail.subject(), &body)
 }
 
 /// Makes the links of an (already escaped) plain-text body clickable.
@@ -125,8 +125,10 @@ fn linkify(escaped: &str) -> String {
         .collect()
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
+/// A page of the mailbox, under a policy that runs no script (the emails'
+/// HTML is shown in a sandboxed frame).
+fn page(title: &str, body: &str) -> Response {
+    let html = Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\"><title>{title} · Portal</title>\
@@ -137,5 +139,13 @@ fn page(title: &str, body: &str) -> Html<String> {
          <body><p><strong>Development only.</strong> This page does not exist in production.</p>\
          <h1>{title}</h1>{body}</body></html>",
         title = escape_html(title),
-    ))
+    ));
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            crate::http::headers::NO_SCRIPT_POLICY,
+        )],
+        html,
+    )
+        .into_response()
 }

@@ -1,8 +1,13 @@
-//! Security headers on every response. The app's pages carry their own
-//! Content-Security-Policy with a per-request nonce (set while the shell
-//! renders, `app::request::set_content_security_policy`); any other HTML (the
-//! development mailbox, error pages rendered outside Leptos) gets a policy
-//! that runs no script at all.
+//! Security headers on every response. Every HTML response gets a
+//! Content-Security-Policy with a nonce made here for the request: Leptos puts
+//! the same nonce on the hydration and theme scripts (the router's context
+//! provides it, `startup::build_router`), so only they, and what they load,
+//! run. HTML that is not the app's (the development mailbox) sets its own,
+//! stricter policy that runs no script at all.
+//!
+//! The nonce is chosen here, not by Leptos, so that the header never depends
+//! on the page's `ResponseOptions` reaching the response: with them, one page
+//! in a few hundred under parallel load came out without its policy.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -10,6 +15,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use backend::AppState;
+use leptos::config::{Env, LeptosOptions};
+use std::sync::Arc;
 
 /// Pages whose URL carries a one-time token (verification, reset, invitation,
 /// email change): the token must not leave in a `Referer` header.
@@ -20,16 +27,72 @@ const TOKEN_PAGES: &[&str] = &[
     "/account/confirm-email",
 ];
 
-const NO_SCRIPT_POLICY: &str =
+pub(crate) const NO_SCRIPT_POLICY: &str =
     "default-src 'none'; style-src 'self' 'unsafe-inline'; frame-src 'self'; \
     img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// The nonce of this request's scripts (base64url of 128 random bits).
+#[derive(Clone)]
+pub struct ScriptNonce(pub String);
+
+impl ScriptNonce {
+    fn new() -> Self {
+        use base64::Engine as _;
+        let mut bytes = [0u8; 16];
+        // The OS's random source failing is not something to serve through.
+        #[allow(clippy::expect_used)]
+        getrandom::fill(&mut bytes).expect("OS random source");
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+}
+
+/// What the headers need besides the app's state.
+#[derive(Clone)]
+pub struct HeaderState {
+    pub app: AppState,
+    /// Sources the app's pages may also connect to: `scripts/watch`
+    /// reloads pages over a WebSocket on its own port.
+    pub live_reload: Arc<str>,
+}
+
+impl HeaderState {
+    pub fn new(app: AppState, options: &LeptosOptions) -> Self {
+        let live_reload = match options.env {
+            Env::DEV => format!(
+                " ws://127.0.0.1:{port} ws://localhost:{port}",
+                port = options.reload_port
+            ),
+            Env::PROD => String::new(),
+        };
+        Self {
+            app,
+            live_reload: live_reload.into(),
+        }
+    }
+}
+
+/// The app's policy: only scripts that carry `nonce` run, and what they load
+/// (`'strict-dynamic'`: the app's JS and its WebAssembly); injected markup
+/// cannot run script, be framed, post forms elsewhere or rewrite relative URLs.
+fn app_policy(nonce: &str, live_reload: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'{live_reload}; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
 pub async fn security_headers(
-    State(state): State<AppState>,
-    request: Request<Body>,
+    State(HeaderState {
+        app: state,
+        live_reload,
+    }): State<HeaderState>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let token_page = TOKEN_PAGES.contains(&request.uri().path());
+    let nonce = ScriptNonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -52,10 +115,13 @@ pub async fn security_headers(
         );
     }
     if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(NO_SCRIPT_POLICY),
-        );
+        match HeaderValue::from_str(&app_policy(&nonce.0, &live_reload)) {
+            Ok(policy) => headers.insert(header::CONTENT_SECURITY_POLICY, policy),
+            Err(_) => headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(NO_SCRIPT_POLICY),
+            ),
+        };
     }
     if is_dynamic(headers) && !headers.contains_key(header::CACHE_CONTROL) {
         // Pages, data and documents belong to whoever is signed in: no shared
@@ -78,7 +144,7 @@ fn is_html(headers: &HeaderMap) -> bool {
 
 /// Generated per request (as opposed to the build's static files: scripts,
 /// WebAssembly, styles, images), and so possibly someone's own data.
-fn is_dynamic(headers: &HeaderMap) -> bool {
+pub(crate) fn is_dynamic(headers: &HeaderMap) -> bool {
     let kind = content_type(headers);
     kind.is_empty()
         || [
