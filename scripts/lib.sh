@@ -42,3 +42,10 @@ use_toolchain() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# The release site as users get it: the server binary, and WebAssembly, JS and
+# CSS under content-hashed names (hash-files in Cargo.toml), each with .br and
+# .gz files beside it (--precompress) that the server sends by Accept-Encoding.
+build_release_site() {
+  cargo leptos build --release --precompress
+}

@@ -194,7 +194,17 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
         )))
         .context("reading Leptos options")?,
     };
-    Ok(config.leptos_options)
+    let mut options = config.leptos_options;
+    // `cargo leptos build` writes the hashed asset names beside the binary
+    // (hash-files in Cargo.toml); started directly, as scripts and production
+    // do, the binary finds them there without a LEPTOS_HASH_FILES variable.
+    if !options.hash_files {
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())))
+            .is_some_and(|file| file.exists());
+    }
+    Ok(options)
 }
 
 #[cfg(test)]

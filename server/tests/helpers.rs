@@ -33,13 +33,21 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
 pub async fn spawn_app_with_mailbox(db: PgPool, sink: server::dev::smtp_sink::SmtpSink) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, Some(sink), |_| {}).await
+    serve(db, &redis_url, Some(sink), None, |_| {}).await
 }
 
 pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, None, customize).await
+    serve(db, &redis_url, None, None, customize).await
+}
+
+/// The app serving the static files of `site_root` as a release build's
+/// (asset names with content hashes).
+pub async fn spawn_app_with_site(db: PgPool, site_root: &str) -> TestApp {
+    let redis_url =
+        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
+    serve(db, &redis_url, None, Some(site_root), |_| {}).await
 }
 
 /// The app on a Redis of the test's choosing (one it may stop and restart).
@@ -48,13 +56,13 @@ pub async fn spawn_app_on_redis(
     redis_url: &str,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    serve(db, redis_url, None, customize).await
+    serve(db, redis_url, None, None, customize).await
 }
 
 /// The app with its Redis unreachable (nothing listens on port 1), as during
 /// a Redis outage.
 pub async fn spawn_app_without_redis(db: PgPool) -> TestApp {
-    serve(db, "redis://127.0.0.1:1", None, |_| {}).await
+    serve(db, "redis://127.0.0.1:1", None, None, |_| {}).await
 }
 
 /// `spawn_app_without_redis` with settings of the test's choosing.
@@ -62,13 +70,14 @@ pub async fn spawn_app_without_redis_with(
     db: PgPool,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    serve(db, "redis://127.0.0.1:1", None, customize).await
+    serve(db, "redis://127.0.0.1:1", None, None, customize).await
 }
 
 async fn serve(
     db: PgPool,
     redis_url: &str,
     mailbox: Option<server::dev::smtp_sink::SmtpSink>,
+    site_root: Option<&str>,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = Settings {
@@ -101,7 +110,15 @@ async fn serve(
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let leptos_options = LeptosOptions::builder().output_name("portal").build();
+    let leptos_options = match site_root {
+        // A release build's site: hashed asset names.
+        Some(root) => LeptosOptions::builder()
+            .output_name("portal")
+            .site_root(root)
+            .hash_files(true)
+            .build(),
+        None => LeptosOptions::builder().output_name("portal").build(),
+    };
     let router = server::startup::build_router(state, leptos_options, mailbox);
     let db_for_test = db.clone();
     tokio::spawn(async move {

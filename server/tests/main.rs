@@ -7,6 +7,7 @@ mod abuse;
 mod account;
 mod api_keys;
 mod architecture;
+mod assets;
 mod audit;
 mod auth;
 mod billing;

@@ -2,6 +2,7 @@
 //! function errors, tracing) and endpoints that are not server functions.
 
 pub mod api_v1;
+pub mod assets;
 pub mod audit_export;
 pub mod csrf;
 pub mod headers;
