@@ -2,6 +2,10 @@
 //! parallel sign-ups and 50,000 requests with freshly minted (well-formed,
 //! unknown) API keys. Reports what the flood was answered, `/health` latency
 //! before and during it, and the server's RSS before and at its peak.
+//! "Before" is a working server, not a just-started one: it has rendered
+//! pages and hashed as many passwords at once as it ever will (its hashing
+//! turns), so the peak shows what the flood itself costs. The just-started
+//! size is printed too.
 //! Run by `scripts/bench-abuse` against a release server (`BENCH_BASE`,
 //! `BENCH_SERVER_PID`); `BENCH_SIGN_UPS`, `BENCH_KEYS` scale it.
 
@@ -83,6 +87,8 @@ async fn main() -> anyhow::Result<()> {
         floor_count += 1;
     }
     let floor_rps = floor_count as f64 / floor_started.elapsed().as_secs_f64();
+    let started_rss = rss_kib(&pid);
+    warm_up(&client, &base).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let idle = probe_for(&client, &base, Duration::from_secs(2)).await;
     let idle_rss = rss_kib(&pid);
@@ -176,11 +182,48 @@ async fn main() -> anyhow::Result<()> {
         println!("  {what}: {n}");
     }
     println!(
-        "server RSS: idle {} MiB, peak {} MiB ({:+.0}%)",
+        "server RSS: just started {} MiB; working (idle) {} MiB, peak in the flood {} MiB ({:+.0}%)",
+        started_rss / 1024,
         idle_rss / 1024,
         peak / 1024,
         (peak as f64 / idle_rss.max(1) as f64 - 1.0) * 100.0
     );
+    Ok(())
+}
+
+/// What a server does in its first minutes: a sign-up, pages, and wrong
+/// passwords for as many unknown accounts at once as the server has hashing
+/// turns (2 per core), so each turn's argon2 work area exists.
+async fn warm_up(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let email = format!("warm-{}@example.com", uuid::Uuid::new_v4().simple());
+    let form = [
+        ("organization_name", "Warm Inc"),
+        ("name", "Warm"),
+        ("email", email.as_str()),
+        ("password", "a warm-up passphrase"),
+    ];
+    client
+        .post(format!("{base}/api/auth/sign_up"))
+        .form(&form)
+        .send()
+        .await?;
+    for page in ["/sign-in", "/sign-up", "/forgot-password", "/"] {
+        client.get(format!("{base}{page}")).send().await?;
+    }
+    let turns = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sign_ins = (0..turns).map(|i| {
+        let email = format!("nobody-{i}@example.com");
+        async move {
+            client
+                .post(format!("{base}/api/auth/sign_in"))
+                .form(&[("email", email.as_str()), ("password", "not the password")])
+                .send()
+                .await
+        }
+    });
+    for answer in futures::future::join_all(sign_ins).await {
+        answer?;
+    }
     Ok(())
 }
 
