@@ -57,7 +57,7 @@ fn derive(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<()> {
-    let standard = params.block_count() == params_block_count();
+    let standard = params.block_count() == self::params().block_count();
     let reused = standard
         .then(|| WORK_AREAS.lock().ok().and_then(|mut areas| areas.pop()))
         .flatten();
@@ -69,11 +69,6 @@ fn derive(
         }
     }
     derived.map_err(|e| anyhow::anyhow!("argon2 failed: {e}").into())
-}
-
-fn params_block_count() -> usize {
-    static COUNT: LazyLock<usize> = LazyLock::new(|| params().block_count());
-    *COUNT
 }
 
 /// A new argon2id hash of `password` in PHC form (`$argon2id$v=19$m=…`).

@@ -31,20 +31,9 @@ pub(crate) const NO_SCRIPT_POLICY: &str =
     "default-src 'none'; style-src 'self' 'unsafe-inline'; frame-src 'self'; \
     img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// The nonce of this request's scripts (base64url of 128 random bits).
+/// The nonce of this request's scripts (`backend::tokens::new_token`).
 #[derive(Clone)]
 pub struct ScriptNonce(pub String);
-
-impl ScriptNonce {
-    fn new() -> Self {
-        use base64::Engine as _;
-        let mut bytes = [0u8; 16];
-        // The OS's random source failing is not something to serve through.
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut bytes).expect("OS random source");
-        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-    }
-}
 
 /// What the headers need besides the app's state.
 #[derive(Clone)]
@@ -91,8 +80,11 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let token_page = TOKEN_PAGES.contains(&request.uri().path());
-    let nonce = ScriptNonce::new();
-    request.extensions_mut().insert(nonce.clone());
+    // Without a nonce (the OS's random source failed), pages run no script.
+    let nonce = backend::tokens::new_token().ok().map(ScriptNonce);
+    if let Some(nonce) = &nonce {
+        request.extensions_mut().insert(nonce.clone());
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -115,13 +107,10 @@ pub async fn security_headers(
         );
     }
     if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        match HeaderValue::from_str(&app_policy(&nonce.0, &live_reload)) {
-            Ok(policy) => headers.insert(header::CONTENT_SECURITY_POLICY, policy),
-            Err(_) => headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(NO_SCRIPT_POLICY),
-            ),
-        };
+        let policy = nonce
+            .and_then(|n| HeaderValue::from_str(&app_policy(&n.0, &live_reload)).ok())
+            .unwrap_or(HeaderValue::from_static(NO_SCRIPT_POLICY));
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     if is_dynamic(headers) && !headers.contains_key(header::CACHE_CONTROL) {
         // Pages, data and documents belong to whoever is signed in: no shared
