@@ -605,6 +605,111 @@ async fn invoice_pdf_is_a_real_pdf_for_the_owning_organization_only(db: PgPool) 
     );
 }
 
+/// Sets the organization's billing address (the form's fields, valid).
+async fn set_address(app: &TestApp, client: &Client, company: &str, street: &str, city: &str) {
+    let response = app
+        .call(
+            client,
+            "billing/update_details",
+            &[
+                ("company_name", company),
+                ("address_line1", street),
+                ("address_line2", ""),
+                ("city", city),
+                ("postal_code", "10115"),
+                ("country", "DE"),
+                ("tax_id", "DE123456789"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_issued_invoice_prints_what_it_was_issued_with_for_ever(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Kept").await;
+    set_address(&app, &client, "Kept GmbH", "Hauptstr. 1", "Berlin").await;
+    app.call(
+        &client,
+        "account/billing_email",
+        &[("billing_email", "ap@kept.test")],
+    )
+    .await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+    let page = json(app.get(&client, "billing/invoices?page=1").await).await;
+    let id = page["invoices"][0]["id"].as_str().unwrap().to_owned();
+    let number = page["invoices"][0]["number"].as_str().unwrap().to_owned();
+
+    // The customer moves and renames everything after the invoice was issued.
+    set_address(&app, &client, "Moved AG", "Neue Allee 99", "Hamburg").await;
+    app.call(
+        &client,
+        "account/billing_email",
+        &[("billing_email", "new@moved.test")],
+    )
+    .await;
+    let pdf = client
+        .get(app.url(&format!("/billing/invoices/{id}/pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = lopdf::Document::load_mem(&pdf)
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap();
+    for issued in [
+        "Kept GmbH",
+        "Hauptstr. 1",
+        "Berlin",
+        "ap@kept.test",
+        "Portal Cloud Inc.",
+    ] {
+        assert!(text.contains(issued), "{issued} missing from {text}");
+    }
+    for later in ["Moved AG", "Neue Allee", "Hamburg", "new@moved.test"] {
+        assert!(
+            !text.contains(later),
+            "{later} reached an issued invoice: {text}"
+        );
+    }
+
+    // Nobody, not even the server's own role, can edit or remove it.
+    let runtime = server::startup::runtime_pool(db.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    for edit in [
+        "update invoice set total_cents = 1, subtotal_cents = 1, tax_cents = 0 where number = $1",
+        "update invoice set bill_to = bill_to || '{\"city\": \"Hamburg\"}' where number = $1",
+        "update invoice_line set description = 'Free' where invoice_id = (select id from invoice where number = $1)",
+        "delete from invoice_line where invoice_id = (select id from invoice where number = $1)",
+        "delete from invoice where number = $1",
+    ] {
+        let refused = sqlx::query(edit).bind(&number).execute(&runtime).await;
+        let error = refused.expect_err(edit).to_string();
+        assert!(error.contains("issued invoice") || error.contains("is issued"), "{edit}: {error}");
+    }
+    // Its payment state still moves, and it goes with its organization.
+    sqlx::query("update invoice set status = 'open', paid_at = null where number = $1")
+        .bind(&number)
+        .execute(&runtime)
+        .await
+        .unwrap();
+    sqlx::query("delete from organization where id = $1")
+        .bind(org)
+        .execute(&db)
+        .await
+        .unwrap();
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_billing_page_renders_plan_card_and_invoices_on_the_server(db: PgPool) {
     let app = spawn_app(db.clone()).await;

@@ -473,9 +473,10 @@ async fn the_dashboard_shows_writes_at_once_and_live_totals(db: PgPool) {
     for (number, issued) in [("INV-T-1", "2026-09-01"), ("INV-T-2", "2026-10-01")] {
         sqlx::query(
             "insert into invoice (organization_id, number, kind, status, period_start, period_end, issued_on,
-                                  due_on, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents)
+                                  due_on, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents,
+                                  seller, bill_to)
              values ($1, $2, 'period', 'paid', $3::date - interval '1 month', $3::date, $3::date,
-                     $3::date + 14, 'USD', 4900, 2000, 980, 5880)",
+                     $3::date + 14, 'USD', 4900, 2000, 980, 5880, '{}', invoice_bill_to($1))",
         )
         .bind(org)
         .bind(number)

@@ -2,8 +2,10 @@
 //! service takes from the session (or, for the period-end job, from the row it
 //! locked), never from the client.
 
+use super::issued::{BillTo, IssuedSeller};
 use domain::billing::{BillingDetails, InvoiceStatus};
 use domain::Currency;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -306,18 +308,22 @@ pub struct InsertedInvoice {
     pub number: String,
 }
 
-/// Inserts an invoice with the next number. A second period invoice for the
-/// same organization and period is silently not inserted (`None`).
+/// Inserts an invoice with the next number, printing `seller` and the
+/// organization's billing details as they are in this statement's snapshot.
+/// A second period invoice for the same organization and period is silently
+/// not inserted (`None`).
 pub async fn insert_invoice(
     conn: &mut PgConnection,
     inv: &NewInvoiceRow<'_>,
+    seller: &IssuedSeller,
 ) -> sqlx::Result<Option<InsertedInvoice>> {
     sqlx::query_as!(
         InsertedInvoice,
         r#"insert into invoice (organization_id, number, kind, status, period_start, period_end, issued_on, due_on,
-                                paid_at, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents)
+                                paid_at, currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents,
+                                seller, bill_to)
            values ($1, 'INV-' || to_char($6::date, 'YYYY') || '-' || lpad(nextval('invoice_number_seq')::text, 6, '0'),
-                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, invoice_bill_to($1))
            on conflict (organization_id, period_start) where kind = 'period' do nothing
            returning id, number"#,
         inv.organization_id,
@@ -333,6 +339,7 @@ pub async fn insert_invoice(
         inv.tax_rate_bp,
         inv.tax_cents,
         inv.total_cents,
+        Json(seller) as _,
     )
     .fetch_optional(conn)
     .await
@@ -423,6 +430,28 @@ pub async fn find_invoice(
         r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
                   paid_at, currency as "currency: Currency",
                   subtotal_cents, tax_rate_bp, tax_cents, total_cents
+           from invoice where organization_id = $1 and id = $2"#,
+        organization_id,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Who an invoice says sold and was billed, as issued.
+pub struct IssuedParties {
+    pub seller: Json<IssuedSeller>,
+    pub bill_to: Json<BillTo>,
+}
+
+pub async fn issued_parties(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<IssuedParties>> {
+    sqlx::query_as!(
+        IssuedParties,
+        r#"select seller as "seller: Json<IssuedSeller>", bill_to as "bill_to: Json<BillTo>"
            from invoice where organization_id = $1 and id = $2"#,
         organization_id,
         id,

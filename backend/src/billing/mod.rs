@@ -3,6 +3,7 @@
 //! job that issues the next invoice.
 
 pub mod db;
+pub mod issued;
 pub mod pdf;
 pub mod provider;
 pub mod service;

@@ -2,11 +2,12 @@
 //! 14 standard PDF fonts (Helvetica and Helvetica-Bold) in WinAnsi encoding, so
 //! no font file is embedded and the document stays a few kilobytes.
 
-use domain::billing::{BillingDetails, InvoiceStatus, SELLER};
+use super::issued::{BillTo, IssuedSeller};
+use domain::billing::InvoiceStatus;
 use domain::Money;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-/// Everything printed on an invoice.
+/// Everything printed on an invoice: the parties as it was issued with.
 pub struct InvoiceDocument {
     pub number: String,
     pub status: InvoiceStatus,
@@ -14,9 +15,8 @@ pub struct InvoiceDocument {
     pub due_on: String,
     pub period: String,
     pub paid_on: Option<String>,
-    pub buyer_name: String,
-    pub buyer_email: Option<String>,
-    pub buyer: BillingDetails,
+    pub seller: IssuedSeller,
+    pub bill_to: BillTo,
     pub lines: Vec<DocumentLine>,
     pub subtotal: Money,
     pub tax_rate_bp: i32,
@@ -68,7 +68,7 @@ pub fn render(doc: &InvoiceDocument) -> Vec<u8> {
         .encoding_predefined(Name(b"WinAnsiEncoding"));
     pdf.document_info(info_id)
         .title(TextStr(&format!("Invoice {}", doc.number)))
-        .author(TextStr(SELLER.name))
+        .author(TextStr(&doc.seller.name))
         .creator(TextStr("Portal"));
     pdf.stream(content_id, &content(doc).finish());
     pdf.finish()
@@ -92,13 +92,14 @@ fn content(doc: &InvoiceDocument) -> Content {
     y -= 50.0;
 
     // Seller (left) and buyer (right).
-    let mut seller = vec![SELLER.name.to_owned()];
-    seller.extend(SELLER.address.iter().map(|l| (*l).to_owned()));
-    seller.push(format!("Tax ID: {}", SELLER.tax_id));
-    seller.push(SELLER.email.to_owned());
-    let b = &doc.buyer;
+    let seller = &doc.seller;
+    let mut seller_lines = vec![seller.name.clone()];
+    seller_lines.extend(seller.address.iter().cloned());
+    seller_lines.push(format!("Tax ID: {}", seller.tax_id));
+    seller_lines.push(seller.email.clone());
+    let b = &doc.bill_to.details;
     let mut buyer = vec![if b.company_name.is_empty() {
-        doc.buyer_name.clone()
+        doc.bill_to.name.clone()
     } else {
         b.company_name.clone()
     }];
@@ -120,15 +121,15 @@ fn content(doc: &InvoiceDocument) -> Content {
     if !b.tax_id.is_empty() {
         buyer.push(format!("Tax ID: {}", b.tax_id));
     }
-    if let Some(email) = &doc.buyer_email {
+    if let Some(email) = &doc.bill_to.email {
         buyer.push(email.clone());
     }
     text(&mut c, BOLD, 9.0, MARGIN, y, "FROM");
     text(&mut c, BOLD, 9.0, 320.0, y, "BILL TO");
     y -= 14.0;
-    let rows = seller.len().max(buyer.len());
+    let rows = seller_lines.len().max(buyer.len());
     for i in 0..rows {
-        if let Some(line) = seller.get(i) {
+        if let Some(line) = seller_lines.get(i) {
             text(&mut c, REGULAR, 10.0, MARGIN, y, line);
         }
         if let Some(line) = buyer.get(i) {
@@ -229,7 +230,7 @@ fn content(doc: &InvoiceDocument) -> Content {
         8.0,
         MARGIN,
         MARGIN,
-        &format!("{} - {}", SELLER.name, SELLER.email),
+        &format!("{} - {}", seller.name, seller.email),
     );
     c
 }
@@ -319,9 +320,12 @@ mod tests {
             due_on: "2026-11-15".into(),
             period: "Nov 1, 2026 \u{2013} Dec 1, 2026".into(),
             paid_on: Some("2026-11-01".into()),
-            buyer_name: "Acme".into(),
-            buyer_email: Some("ap@acme.test".into()),
-            buyer: BillingDetails::default(),
+            seller: IssuedSeller::current(),
+            bill_to: BillTo {
+                name: "Acme".into(),
+                email: Some("ap@acme.test".into()),
+                ..BillTo::default()
+            },
             lines: vec![DocumentLine {
                 description: "Pro plan".into(),
                 quantity: 1,

@@ -4,6 +4,7 @@
 //! `ViewBilling` or `ManageBilling`.
 
 use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
+use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
 use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
 use crate::audit::AuditEntry;
@@ -378,10 +379,9 @@ pub async fn invoice_pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = db::invoice_lines(db, id).await?;
-    let sub = db::find_subscription(db, org)
+    let parties = db::issued_parties(db, org, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let buyer = db::find_billing_detail(db, org).await?.unwrap_or_default();
     let money = |minor| Money::new(minor, invoice.currency);
     let document = InvoiceDocument {
         number: invoice.number.clone(),
@@ -390,9 +390,8 @@ pub async fn invoice_pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(
         due_on: invoice.due_on.to_string(),
         period: period_label(invoice.period_start, invoice.period_end),
         paid_on: invoice.paid_at.map(day),
-        buyer_name: sub.organization_name,
-        buyer_email: sub.billing_email,
-        buyer,
+        seller: parties.seller.0,
+        bill_to: parties.bill_to.0,
         lines: lines
             .into_iter()
             .map(|l| DocumentLine {
@@ -580,7 +579,7 @@ async fn issue_invoice(
         tax_cents: totals.tax_minor,
         total_cents: totals.total_minor,
     };
-    let Some(inserted) = db::insert_invoice(tx, &row).await? else {
+    let Some(inserted) = db::insert_invoice(tx, &row, &IssuedSeller::current()).await? else {
         return Ok(None);
     };
     let kinds: Vec<String> = lines.iter().map(|l| l.kind.as_str().to_owned()).collect();
