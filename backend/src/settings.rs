@@ -84,6 +84,8 @@ pub struct Limits {
     /// Public API requests per client IP whose key is not one this instance
     /// verified recently (unknown, malformed or missing keys: the 401s).
     pub api_lookups_per_ip: Rule,
+    /// Invoice PDFs opened through emailed links, per client IP.
+    pub invoice_links_per_ip: Rule,
 }
 
 const MINUTE: u64 = 60;
@@ -109,6 +111,7 @@ impl Default for Limits {
             card_updates_per_org: rule(10, HOUR),
             invites_per_org: rule(50, HOUR),
             api_lookups_per_ip: rule(120, MINUTE),
+            invoice_links_per_ip: rule(60, HOUR),
         }
     }
 }
@@ -116,7 +119,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 13] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 14] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -131,6 +134,7 @@ impl Limits {
             ("card_updates_per_org", &mut self.card_updates_per_org),
             ("invites_per_org", &mut self.invites_per_org),
             ("api_lookups_per_ip", &mut self.api_lookups_per_ip),
+            ("invoice_links_per_ip", &mut self.invoice_links_per_ip),
         ]
     }
 }

@@ -316,6 +316,7 @@ pub fn build_router(
             state.clone(),
             http::session::resolve_session,
         ))
+        .route(paths::INVOICE_LINK, get(http::invoices::download_by_link))
         .route(paths::HEALTH, get(http::health::health))
         .route(paths::READY, get(http::health::ready))
         .route(paths::API_PING, get(http::api_v1::ping))

@@ -1,4 +1,5 @@
 use crate::helpers::*;
+use crate::notifications::{drain, Setup, BASE_URL};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -708,6 +709,124 @@ async fn an_issued_invoice_prints_what_it_was_issued_with_for_ever(db: PgPool) {
         .execute(&db)
         .await
         .unwrap();
+}
+
+/// Runs the period job at the organization's period end and sends what it
+/// queued; returns the emails whose subject starts with `subject`.
+async fn close_period_and_mail(
+    app: &TestApp,
+    setup: &Setup,
+    org: Uuid,
+    subject: &str,
+) -> Vec<server::dev::smtp_sink::CapturedMail> {
+    let end = period_end(&app.db, org).await;
+    for _ in 0..2 {
+        // Twice, as two instances might: still one invoice, one email each.
+        server::workers::billing::process_due(&app.db, end)
+            .await
+            .unwrap();
+    }
+    drain(&setup.live_worker(&app.db).await).await;
+    let mut mails: Vec<_> = setup
+        .sink
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject().starts_with(subject))
+        .collect();
+    mails.sort_by(|a, b| a.to.cmp(&b.to));
+    mails
+}
+
+/// The path and query of the invoice link in an email's text.
+fn invoice_link(mail: &server::dev::smtp_sink::CapturedMail) -> String {
+    let text = mail.text();
+    let start = text
+        .find(&format!("{BASE_URL}/invoices/pdf?token="))
+        .unwrap_or_else(|| panic!("no invoice link in {text}"));
+    let link = text[start + BASE_URL.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap();
+    link.to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let (client, owner_email, org) = owner(&app, "Mailed").await;
+    app.call(
+        &client,
+        "account/billing_email",
+        &[("billing_email", "ap@mailed.test")],
+    )
+    .await;
+    set_plan(&db, org, "pro").await;
+    let to = |mails: &[server::dev::smtp_sink::CapturedMail]| {
+        mails.iter().map(|m| m.to.join(",")).collect::<Vec<_>>()
+    };
+
+    // No card on file: the invoice, open, with its due date.
+    let issued = close_period_and_mail(&app, &setup, org, "Invoice INV-").await;
+    assert_eq!(to(&issued), ["ap@mailed.test".to_owned(), owner_email.clone()]);
+    let subject = issued[0].subject();
+    assert!(subject.contains("for $53.90, due "), "{subject}");
+    let number = subject.split_whitespace().nth(1).unwrap().to_owned();
+
+    // Its link opens that PDF without signing in, and nothing else.
+    let link = invoice_link(&issued[0]);
+    let pdf = browser().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert_eq!(pdf.headers()["referrer-policy"], "no-referrer");
+    let text = lopdf::Document::load_mem(&pdf.bytes().await.unwrap())
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap();
+    assert!(text.contains(&number), "{text}");
+    for wrong in [format!("{link}x"), "/invoices/pdf?token=".into(), "/invoices/pdf".into()] {
+        let response = browser().get(app.url(&wrong)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{wrong}");
+    }
+
+    // A card whose charges fail: why, and where to fix it.
+    add_card(&app, &client, "4000000000000341").await;
+    let failed = close_period_and_mail(&app, &setup, org, "Your payment of $53.90").await;
+    assert_eq!(to(&failed), ["ap@mailed.test".to_owned(), owner_email.clone()]);
+    assert!(failed[0].text().contains("declined"), "{}", failed[0].text());
+    assert!(failed[0].text().contains(&format!("{BASE_URL}/billing")));
+
+    // A good card: a receipt.
+    add_card(&app, &client, "4242424242424242").await;
+    let receipts = close_period_and_mail(&app, &setup, org, "Receipt for invoice").await;
+    assert_eq!(to(&receipts), ["ap@mailed.test".to_owned(), owner_email]);
+    assert!(receipts[0].subject().ends_with(": $53.90 paid"));
+    let receipt_link = invoice_link(&receipts[0]);
+    assert_eq!(
+        browser().get(app.url(&receipt_link)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // The database keeps only the tokens' hashes, and links expire.
+    let kept: i64 = sqlx::query_scalar(
+        "select count(*) from notification where data::text like '%' || $1 || '%'",
+    )
+    .bind(receipt_link.rsplit('=').next().unwrap())
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(kept, 0, "a sent email's token is not kept");
+    let expiry: OffsetDateTime =
+        sqlx::query_scalar("select max(expires_at) from invoice_link")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    app.clock
+        .advance(expiry - app.clock.now() + time::Duration::seconds(1));
+    assert_eq!(
+        browser().get(app.url(&receipt_link)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

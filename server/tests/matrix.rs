@@ -576,6 +576,8 @@ fn rows() -> Vec<Row> {
         Can(ViewBilling, 404, 200),
     );
     pdf.id = |b| b.invoice.clone();
+    // An emailed link's token, or nothing: no session opens an invoice here.
+    t.get("/invoices/pdf", none, Each([404; 7]));
     t.get("/health", none, Each([200; 7]));
     t.get("/ready", none, Each([200; 7]));
     // The public API: an API key or the operator token, never a session.

@@ -9,15 +9,15 @@ use server::workers::notifications::{Delivery, NotificationWorker, WorkerConfig}
 use sqlx::PgPool;
 use std::time::Duration;
 
-const BASE_URL: &str = "https://portal.test";
+pub(crate) const BASE_URL: &str = "https://portal.test";
 
-struct Setup {
-    sink: SmtpSink,
+pub(crate) struct Setup {
+    pub(crate) sink: SmtpSink,
     prefix: String,
 }
 
 impl Setup {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let sink = SmtpSink::start("127.0.0.1:0").await.unwrap();
         Self {
             sink,
@@ -43,7 +43,7 @@ impl Setup {
         )
     }
 
-    async fn live_worker(&self, db: &PgPool) -> NotificationWorker {
+    pub(crate) async fn live_worker(&self, db: &PgPool) -> NotificationWorker {
         self.worker(db, &redis_url(), |_| {}).await
     }
 
@@ -92,7 +92,7 @@ async fn queue_welcome(db: &PgPool, key: &str, to: &str) {
     tx.commit().await.unwrap();
 }
 
-async fn drain(worker: &NotificationWorker) -> Vec<Delivery> {
+pub(crate) async fn drain(worker: &NotificationWorker) -> Vec<Delivery> {
     worker.relay_once().await.unwrap();
     let mut deliveries = Vec::new();
     while let Some(delivery) = worker.process_one().await.unwrap() {

@@ -504,3 +504,44 @@ pub async fn mark_paid(conn: &mut PgConnection, id: Uuid, at: OffsetDateTime) ->
     .await?;
     Ok(())
 }
+
+/// A link that opens one invoice's PDF without signing in (its token's hash).
+pub async fn insert_invoice_link(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+    invoice_id: Uuid,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into invoice_link (token_hash, invoice_id, expires_at) values ($1, $2, $3)",
+        token_hash,
+        invoice_id,
+        expires_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct LinkedInvoice {
+    pub organization_id: Uuid,
+    pub invoice_id: Uuid,
+}
+
+/// The invoice a link opens, while it has not expired.
+pub async fn find_linked_invoice(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<LinkedInvoice>> {
+    sqlx::query_as!(
+        LinkedInvoice,
+        r#"select i.organization_id, i.id as invoice_id
+           from invoice_link l join invoice i on i.id = l.invoice_id
+           where l.token_hash = $1 and l.expires_at > $2"#,
+        token_hash,
+        now,
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -10,6 +10,8 @@ use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
 use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
+use crate::notifications::{self, Email};
+use crate::tokens;
 use crate::error::Result;
 use crate::rate_limit::{self, Limit};
 use crate::session::AuthSession;
@@ -23,7 +25,7 @@ use domain::pricing::{
     LineDraft, LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR,
     TAX_RATE_BP,
 };
-use domain::{AppError, Currency, FieldErrors, Money};
+use domain::{AppError, Currency, EmailAddress, FieldErrors, Money};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
@@ -373,8 +375,19 @@ async fn set_cancel(ctx: &Ctx, session: &AuthSession, cancel: bool) -> Result<()
 /// organization's invoice is `NotFound`, like a missing one. Returns the
 /// invoice number (for the file name) and the bytes.
 pub async fn invoice_pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(String, Vec<u8>)> {
-    let db = &ctx.db;
-    let org = session.organization_id;
+    render_invoice(&ctx.db, session.organization_id, id).await
+}
+
+/// The PDF an invoice email's link opens: that invoice only, for
+/// [`INVOICE_LINK_LIFETIME`]. An unknown or expired token is `NotFound`.
+pub async fn invoice_pdf_by_link(ctx: &Ctx, token: &str) -> Result<(String, Vec<u8>)> {
+    let linked = db::find_linked_invoice(&ctx.db, &tokens::hash_token(token), ctx.clock.now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_invoice(&ctx.db, linked.organization_id, linked.invoice_id).await
+}
+
+async fn render_invoice(db: &PgPool, org: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
     let invoice = db::find_invoice(db, org, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -605,11 +618,88 @@ async fn issue_invoice(
             }
         }
     }
-    Ok(Some(IssuedInvoice {
+    let issued = IssuedInvoice {
         number: inserted.number,
         status,
         payment_error,
-    }))
+    };
+    let total = Money::new(totals.total_minor, currency);
+    email_invoice(tx, sub.organization_id, inserted.id, &issued, total, row.due_on, now).await?;
+    Ok(Some(issued))
+}
+
+/// How long an invoice email's PDF link works.
+pub const INVOICE_LINK_LIFETIME: Duration = Duration::days(30);
+
+/// Tells the billing email and the owners, once each, in the issuing
+/// transaction: a receipt when the invoice was paid at once, why the charge
+/// failed when it did, else the invoice and its due date. Each email links
+/// to the PDF with a token of its own.
+async fn email_invoice(
+    tx: &mut PgConnection,
+    organization_id: Uuid,
+    invoice_id: Uuid,
+    issued: &IssuedInvoice,
+    total: Money,
+    due_on: Date,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let token = tokens::new_token()?;
+    db::insert_invoice_link(
+        tx,
+        &tokens::hash_token(&token),
+        invoice_id,
+        now + INVOICE_LINK_LIFETIME,
+    )
+    .await?;
+    let recipients = notifications::db::organization_recipients(&mut *tx, organization_id).await?;
+    let organization_name = recipients.organization_name;
+    let (number, total, due_on) = (
+        issued.number.clone(),
+        total.to_string(),
+        domain::format_date(due_on),
+    );
+    let (event, email) = match (&issued.status, &issued.payment_error) {
+        (InvoiceStatus::Paid, _) => (
+            "invoice-paid",
+            Email::PaymentReceipt {
+                organization_name,
+                number,
+                total,
+                paid_on: domain::format_date(now.date()),
+                token,
+            },
+        ),
+        (_, Some(failure)) => (
+            "payment-failed",
+            Email::PaymentFailed {
+                organization_name,
+                number,
+                total,
+                due_on,
+                reason: failure.to_string(),
+                token,
+            },
+        ),
+        (_, None) => (
+            "invoice-issued",
+            Email::InvoiceIssued {
+                organization_name,
+                number,
+                total,
+                due_on,
+                token,
+            },
+        ),
+    };
+    for address in recipients.emails {
+        let Ok(recipient) = EmailAddress::parse(&address) else {
+            continue;
+        };
+        let key = format!("{event}:{invoice_id}:{address}");
+        notifications::service::notify(tx, &key, Some(organization_id), &recipient, &email).await?;
+    }
+    Ok(())
 }
 
 struct Evaluated {

@@ -158,3 +158,30 @@ pub async fn find_status(
     .fetch_optional(db)
     .await
 }
+
+pub struct Recipients {
+    pub organization_name: String,
+    pub emails: Vec<String>,
+}
+
+/// Who hears about the organization's usage and billing: the billing email
+/// and every owner, once each.
+pub async fn organization_recipients(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Recipients> {
+    sqlx::query_as!(
+        Recipients,
+        r#"select o.name as organization_name,
+                  array(select distinct e from (
+                      select o.billing_email as e where o.billing_email is not null
+                      union
+                      select u.email from member m join app_user u on u.id = m.user_id
+                       where m.organization_id = o.id and m.role = 'owner'
+                  ) r order by e) as "emails!"
+           from organization o where o.id = $1"#,
+        organization_id,
+    )
+    .fetch_one(db)
+    .await
+}

@@ -62,6 +62,37 @@ pub enum Email {
         /// What happened, as a sentence.
         event: String,
     },
+    /// To the billing email and the owners: an invoice was issued and waits
+    /// to be paid (there was no card on file to charge).
+    InvoiceIssued {
+        organization_name: String,
+        number: String,
+        /// Formatted: "$58.80".
+        total: String,
+        /// "Dec 15, 2026".
+        due_on: String,
+        /// Secret: opens this invoice's PDF without signing in, for 30 days.
+        token: String,
+    },
+    /// To the billing email and the owners: an invoice was paid.
+    PaymentReceipt {
+        organization_name: String,
+        number: String,
+        total: String,
+        paid_on: String,
+        token: String,
+    },
+    /// To the billing email and the owners: charging the card on file for an
+    /// invoice failed, which stays open.
+    PaymentFailed {
+        organization_name: String,
+        number: String,
+        total: String,
+        due_on: String,
+        /// Why, as the payment provider said it (a sentence).
+        reason: String,
+        token: String,
+    },
     /// To a ticket's requester: support staff replied (never for internal notes).
     TicketReply {
         name: String,
@@ -276,6 +307,55 @@ impl Email {
                 ("Review security", &format!("{base_url}/settings/security")),
                 "If this was not you, reset your password and end your other sessions now.",
             ),
+            Email::InvoiceIssued {
+                organization_name,
+                number,
+                total,
+                due_on,
+                token,
+            } => action_email(
+                &format!("Invoice {number} for {total}, due {due_on}"),
+                &format!("{organization_name} team"),
+                &format!(
+                    "Invoice {number} for {total} is due on {due_on}. Pay it by adding a card on the \
+                     billing page: {base_url}/billing"
+                ),
+                ("Download the invoice (PDF)", &invoice_link(base_url, token)),
+                "The download link works for 30 days without signing in; every invoice stays on your billing page.",
+            ),
+            Email::PaymentReceipt {
+                organization_name,
+                number,
+                total,
+                paid_on,
+                token,
+            } => action_email(
+                &format!("Receipt for invoice {number}: {total} paid"),
+                &format!("{organization_name} team"),
+                &format!("We received {total} for invoice {number} on {paid_on}. Thank you."),
+                ("Download the invoice (PDF)", &invoice_link(base_url, token)),
+                "The download link works for 30 days without signing in; every invoice stays on your billing page.",
+            ),
+            Email::PaymentFailed {
+                organization_name,
+                number,
+                total,
+                due_on,
+                reason,
+                token,
+            } => action_email(
+                &format!("Your payment of {total} for invoice {number} failed"),
+                &format!("{organization_name} team"),
+                &format!(
+                    "We could not charge your card on file {total} for invoice {number}: {reason} \
+                     The invoice stays open, due on {due_on}. Update your card on the billing page."
+                ),
+                ("Update your card", &format!("{base_url}/billing")),
+                &format!(
+                    "The invoice as a PDF, for 30 days without signing in: {}",
+                    invoice_link(base_url, token)
+                ),
+            ),
             Email::TicketReply {
                 name,
                 staff_name,
@@ -312,6 +392,11 @@ impl Email {
             }
         }
     }
+}
+
+/// An invoice's PDF through its emailed token (`server::http::invoices`).
+fn invoice_link(base_url: &str, token: &str) -> String {
+    format!("{base_url}/invoices/pdf?token={token}")
 }
 
 const BUTTON: &str =

@@ -188,32 +188,6 @@ pub async fn insert_alerts(
     .await
 }
 
-pub struct AlertRecipients {
-    pub organization_name: String,
-    pub emails: Vec<String>,
-}
-
-/// Who hears about a crossing: the billing email and every owner, once each.
-pub async fn alert_recipients(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-) -> sqlx::Result<AlertRecipients> {
-    sqlx::query_as!(
-        AlertRecipients,
-        r#"select o.name as organization_name,
-                  array(select distinct e from (
-                      select o.billing_email as e where o.billing_email is not null
-                      union
-                      select u.email from member m join app_user u on u.id = m.user_id
-                       where m.organization_id = o.id and m.role = 'owner'
-                  ) r order by e) as "emails!"
-           from organization o where o.id = $1"#,
-        organization_id,
-    )
-    .fetch_one(db)
-    .await
-}
-
 pub struct AlertRow {
     pub metric: Metric,
     pub threshold: i32,

@@ -242,7 +242,8 @@ async fn record_alerts(state: &Ctx, rows: &[TotalsRow]) -> Result<()> {
         let Some(metric) = Metric::parse_reported(&alert.metric) else {
             continue;
         };
-        let recipients = db::alert_recipients(&mut *tx, organization_id).await?;
+        let recipients =
+            crate::notifications::db::organization_recipients(&mut *tx, organization_id).await?;
         let period = period_of
             .get(&organization_id)
             .map_or_else(String::new, |p| p.unix_timestamp().to_string());

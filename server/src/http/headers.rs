@@ -18,13 +18,14 @@ use backend::AppState;
 use leptos::config::{Env, LeptosOptions};
 use std::sync::Arc;
 
-/// Pages whose URL carries a one-time token (verification, reset, invitation,
-/// email change): the token must not leave in a `Referer` header.
+/// Pages whose URL carries a token (verification, reset, invitation, email
+/// change, an emailed invoice): the token must not leave in a `Referer` header.
 const TOKEN_PAGES: &[&str] = &[
     "/verify-email",
     "/reset-password",
     "/invitations/accept",
     "/account/confirm-email",
+    "/invoices/pdf",
 ];
 
 pub(crate) const NO_SCRIPT_POLICY: &str =

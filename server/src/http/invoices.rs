@@ -2,13 +2,19 @@
 //! members of the invoice's organization who may view billing. Another
 //! organization's invoice answers 404, exactly like one that does not exist,
 //! so ids cannot be probed.
+//!
+//! `GET /invoices/pdf?token=…`: the same download from an invoice email's
+//! link, without signing in; the token opens that one invoice for 30 days.
 
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use backend::{AppState, AuthSession};
+use backend::auth::service::client_ip;
+use backend::rate_limit::{self, Limit};
+use backend::{AppState, AuthSession, ClientMeta};
 use domain::{AppError, Permission};
+use std::net::SocketAddr;
 use uuid::Uuid;
 
 pub async fn download_invoice(
@@ -20,13 +26,45 @@ pub async fn download_invoice(
     session.require(Permission::ViewBilling)?;
     let id = id.parse::<Uuid>().map_err(|_| AppError::NotFound)?;
     let (number, bytes) = backend::billing::service::invoice_pdf(&state, &session, id).await?;
+    Ok(pdf_download(&number, bytes))
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    token: Option<String>,
+}
+
+pub async fn download_by_link(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<LinkQuery>,
+) -> Result<Response, backend::Error> {
+    let client =
+        ClientMeta::from_headers(&headers, Some(peer.ip()), state.settings.trusted_proxy_hops);
+    let limit = Limit::fixed(
+        &state,
+        "invoice_link",
+        client_ip(&client),
+        state.settings.limits.invoice_links_per_ip,
+    );
+    rate_limit::attempt(&state, &[limit]).await?;
+    let token = query
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::NotFound)?;
+    let (number, bytes) = backend::billing::service::invoice_pdf_by_link(&state, &token).await?;
+    Ok(pdf_download(&number, bytes))
+}
+
+fn pdf_download(number: &str, bytes: Vec<u8>) -> Response {
     // Invoice numbers are [A-Z0-9-] by construction; filter anyway, as this
     // lands inside a header.
     let safe: String = number
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
@@ -37,5 +75,5 @@ pub async fn download_invoice(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

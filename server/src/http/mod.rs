@@ -25,6 +25,7 @@ pub mod paths {
     pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
     pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
     pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
+    pub const INVOICE_LINK: &str = "/invoices/pdf";
     pub const HEALTH: &str = "/health";
     pub const READY: &str = "/ready";
     pub const API_PING: &str = "/api/v1/ping";
@@ -40,6 +41,7 @@ pub mod paths {
         RECOVERY_CODES,
         STAFF_TWO_FACTOR_CONFIRM,
         INVOICE_PDF,
+        INVOICE_LINK,
         HEALTH,
         READY,
         API_PING,
