@@ -132,6 +132,9 @@ pub struct InvoiceSummary {
     /// "Nov 1, 2026 – Dec 1, 2026".
     pub period: String,
     pub total: Money,
+    /// For an invoice that can be paid now: the key of one payment attempt,
+    /// new with every listing, so a double submit charges once.
+    pub pay_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -210,6 +210,12 @@ fn mutations() -> Vec<Mutation> {
                 ("cvc", "123".into()),
             ]
         }),
+        m("/api/billing/pay_invoice", Owner, |f| {
+            vec![
+                ("id", f.open_invoice.0.clone()),
+                ("key", f.open_invoice.1.clone()),
+            ]
+        }),
         m("/api/billing/change_plan", Owner, |_| {
             vec![("plan", "enterprise".into())]
         }),
@@ -304,6 +310,8 @@ struct Fixture {
     key_to_rotate: String,
     other_owner_email: String,
     other_owner_email_token: String,
+    /// An open invoice of the owner's organization and a key to pay it.
+    open_invoice: (String, String),
     team: TeamFixture,
     support: SupportFixture,
 }
@@ -609,7 +617,9 @@ async fn fixture(app: &TestApp) -> Fixture {
     let team = team_fixture(app, &owner, &org.email).await;
     let support = support_fixture(app, &owner).await;
     let identity = identity_fixture(app, &owner, &org.email, &other_org.email).await;
+    let open_invoice = open_invoice(app, &owner).await;
     Fixture {
+        open_invoice,
         clock: app.clock.clone(),
         identity,
         owner,
@@ -622,6 +632,36 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_owner_email: other_org.email,
         other_owner_email_token: token,
     }
+}
+
+/// A Pro period ends with no card on file: its invoice stays open.
+async fn open_invoice(app: &TestApp, owner: &Client) -> (String, String) {
+    let organization = json(app.get(owner, "auth/current_user").await).await["organization_id"]
+        .as_str()
+        .unwrap()
+        .parse::<Uuid>()
+        .unwrap();
+    sqlx::query("update organization set plan_id = 'pro' where id = $1")
+        .bind(organization)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let end: time::OffsetDateTime = sqlx::query_scalar(
+        "select current_period_end from subscription where organization_id = $1",
+    )
+    .bind(organization)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    server::workers::billing::process_due(&app.db, end)
+        .await
+        .unwrap();
+    let page = json(app.get(owner, "billing/invoices?page=1").await).await;
+    let invoice = &page["invoices"][0];
+    (
+        invoice["id"].as_str().unwrap().to_owned(),
+        invoice["pay_key"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn audit_count_except_refusals(db: &PgPool) -> i64 {

@@ -768,7 +768,10 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
 
     // No card on file: the invoice, open, with its due date.
     let issued = close_period_and_mail(&app, &setup, org, "Invoice INV-").await;
-    assert_eq!(to(&issued), ["ap@mailed.test".to_owned(), owner_email.clone()]);
+    assert_eq!(
+        to(&issued),
+        ["ap@mailed.test".to_owned(), owner_email.clone()]
+    );
     let subject = issued[0].subject();
     assert!(subject.contains("for $53.90, due "), "{subject}");
     let number = subject.split_whitespace().nth(1).unwrap().to_owned();
@@ -784,7 +787,11 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
         .extract_text(&[1])
         .unwrap();
     assert!(text.contains(&number), "{text}");
-    for wrong in [format!("{link}x"), "/invoices/pdf?token=".into(), "/invoices/pdf".into()] {
+    for wrong in [
+        format!("{link}x"),
+        "/invoices/pdf?token=".into(),
+        "/invoices/pdf".into(),
+    ] {
         let response = browser().get(app.url(&wrong)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{wrong}");
     }
@@ -792,8 +799,15 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     // A card whose charges fail: why, and where to fix it.
     add_card(&app, &client, "4000000000000341").await;
     let failed = close_period_and_mail(&app, &setup, org, "Your payment of $53.90").await;
-    assert_eq!(to(&failed), ["ap@mailed.test".to_owned(), owner_email.clone()]);
-    assert!(failed[0].text().contains("declined"), "{}", failed[0].text());
+    assert_eq!(
+        to(&failed),
+        ["ap@mailed.test".to_owned(), owner_email.clone()]
+    );
+    assert!(
+        failed[0].text().contains("declined"),
+        "{}",
+        failed[0].text()
+    );
     assert!(failed[0].text().contains(&format!("{BASE_URL}/billing")));
 
     // A good card: a receipt.
@@ -803,7 +817,12 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     assert!(receipts[0].subject().ends_with(": $53.90 paid"));
     let receipt_link = invoice_link(&receipts[0]);
     assert_eq!(
-        browser().get(app.url(&receipt_link)).send().await.unwrap().status(),
+        browser()
+            .get(app.url(&receipt_link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
 
@@ -816,16 +835,134 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     .await
     .unwrap();
     assert_eq!(kept, 0, "a sent email's token is not kept");
-    let expiry: OffsetDateTime =
-        sqlx::query_scalar("select max(expires_at) from invoice_link")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let expiry: OffsetDateTime = sqlx::query_scalar("select max(expires_at) from invoice_link")
+        .fetch_one(&db)
+        .await
+        .unwrap();
     app.clock
         .advance(expiry - app.clock.now() + time::Duration::seconds(1));
     assert_eq!(
-        browser().get(app.url(&receipt_link)).send().await.unwrap().status(),
+        browser()
+            .get(app.url(&receipt_link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+/// The newest invoice's id, status and pay key, as the billing page lists it.
+async fn newest_invoice(app: &TestApp, client: &Client) -> (String, String, Option<String>) {
+    let page = json(app.get(client, "billing/invoices?page=1").await).await;
+    let invoice = &page["invoices"][0];
+    (
+        invoice["id"].as_str().unwrap().to_owned(),
+        invoice["status"].as_str().unwrap().to_owned(),
+        invoice["pay_key"].as_str().map(str::to_owned),
+    )
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let (client, owner_email, org) = owner(&app, "Payer").await;
+    set_plan(&db, org, "pro").await;
+    let end = period_end(&db, org).await;
+    server::workers::billing::process_due(&db, end)
+        .await
+        .unwrap();
+    let (id, status, key) = newest_invoice(&app, &client).await;
+    assert_eq!(status, "open", "no card at period end");
+    let pay = |key: String| {
+        let (app, client, id) = (&app, &client, id.clone());
+        async move {
+            app.call(client, "billing/pay_invoice", &[("id", &id), ("key", &key)])
+                .await
+        }
+    };
+
+    // The page offers it, as a form that works without JavaScript.
+    let html = client
+        .get(app.url("/billing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("action=\"/api/billing/pay_invoice\""),
+        "no Pay now form"
+    );
+    assert!(html.contains(">Pay now<"));
+
+    let no_card = pay(key.unwrap()).await;
+    assert_eq!(no_card.status(), StatusCode::CONFLICT);
+    assert!(no_card.text().await.unwrap().contains("Add a card"));
+
+    // A card whose charges are declined: the reason, and still open.
+    add_card(&app, &client, "4000000000000341").await;
+    let key = newest_invoice(&app, &client).await.2.unwrap();
+    for _ in 0..2 {
+        // The same attempt sent again is answered the same, not charged again.
+        let declined = pay(key.clone()).await;
+        assert_eq!(declined.status(), StatusCode::CONFLICT);
+        assert!(declined.text().await.unwrap().contains("declined"));
+    }
+    assert_eq!(newest_invoice(&app, &client).await.1, "open");
+    assert_eq!(audit_count(&db, org, "invoice.payment_failed").await, 1);
+
+    // A good card; a double click and a second tab pay at the same moment.
+    add_card(&app, &client, "4242424242424242").await;
+    let first_tab = newest_invoice(&app, &client).await.2.unwrap();
+    let second_tab = newest_invoice(&app, &client).await.2.unwrap();
+    assert_ne!(
+        first_tab, second_tab,
+        "every listing gives a new attempt key"
+    );
+    let answers =
+        futures::future::join_all([pay(first_tab.clone()), pay(first_tab), pay(second_tab)]).await;
+    for answer in answers {
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    let charges: i64 = sqlx::query_scalar(
+        "select count(*) from invoice_payment where invoice_id = $1::uuid and status = 'succeeded'",
+    )
+    .bind(&id)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(charges, 1, "one charge, however often it was sent");
+    let (_, status, key) = newest_invoice(&app, &client).await;
+    assert_eq!((status.as_str(), key), ("paid", None));
+    let html = client
+        .get(app.url("/billing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains(">Pay now<"),
+        "a paid invoice offers no Pay now"
+    );
+    assert_eq!(audit_count(&db, org, "invoice.paid").await, 1);
+
+    drain(&setup.live_worker(&db).await).await;
+    let receipts: Vec<_> = setup
+        .sink
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject().starts_with("Receipt for invoice"))
+        .map(|m| m.to.join(","))
+        .collect();
+    assert_eq!(
+        receipts,
+        [owner_email],
+        "one receipt, to the owner (no billing email set)"
     );
 }
 

@@ -408,6 +408,16 @@ fn rows() -> Vec<Row> {
         Can(ManageBilling, 200, 403),
     );
     t.post(
+        "/api/billing/pay_invoice",
+        |b| {
+            vec![
+                ("id", b.invoice.clone()),
+                ("key", "matrix-attempt-key-0001".into()),
+            ]
+        },
+        Can(ManageBilling, 404, 403),
+    );
+    t.post(
         "/api/billing/update_payment_method",
         |_| {
             vec![

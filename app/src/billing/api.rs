@@ -93,6 +93,25 @@ pub async fn update_payment_method(
     Ok(service::update_payment_method(&state, &session, card).await?)
 }
 
+/// Owner, billing: pays an open or overdue invoice with the card on file.
+/// `key` is the invoice's `pay_key` from the listing; sending it again
+/// charges nothing more.
+/// Errors: `Conflict` (declined, with the reason; no card; voided),
+/// `NotFound` (not this organization's), `BadRequest` (a malformed key),
+/// `Forbidden`.
+#[server(endpoint = "billing/pay_invoice")]
+pub async fn pay_invoice(id: uuid::Uuid, key: String) -> Result<(), AppError> {
+    let session = require_permission(Permission::ManageBilling)?;
+    let well_formed = (16..=100).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(AppError::BadRequest);
+    }
+    Ok(service::pay_invoice(&ctx()?, &session, id, &key).await?)
+}
+
 /// Owner, billing: what moving to `plan` would cost now, when it takes effect,
 /// and which limits stand in the way. Changes nothing.
 /// Errors: `Validation` (`plan`), `Forbidden`.

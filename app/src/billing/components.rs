@@ -1,5 +1,6 @@
 //! Widgets of the billing page. They hold no business logic: values in, markup out.
 
+use super::api::PayInvoice;
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
 use crate::ui::{Badge, Card, DataTable, Pager, Tone};
 use domain::billing::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview};
@@ -17,9 +18,10 @@ pub fn InvoiceStatusBadge(status: InvoiceStatus) -> impl IntoView {
     view! { <Badge tone label=status.label()/> }
 }
 
-/// The invoice history with download links and page links.
+/// The invoice history with download links and page links. With `pay`
+/// (owners and billing), an open or overdue invoice has "Pay now".
 #[component]
-pub fn InvoiceTable(page: InvoicePage) -> impl IntoView {
+pub fn InvoiceTable(page: InvoicePage, pay: Option<ServerAction<PayInvoice>>) -> impl IntoView {
     let InvoicePage {
         invoices,
         page,
@@ -41,9 +43,12 @@ pub fn InvoiceTable(page: InvoicePage) -> impl IntoView {
                         <td class=CELL_NOWRAP>{invoice.due_on}</td>
                         <td class=format!("{CELL_NOWRAP} text-right tabular-nums")>{invoice.total.display()}</td>
                         <td class=CELL><InvoiceStatusBadge status=invoice.status/></td>
-                        <td class=CELL>
+                        <td class=format!("{CELL} flex flex-wrap items-center gap-3")>
                             <a href=href download="" rel="external" aria-label=label
                                class="font-medium text-indigo-700 underline dark:text-indigo-300">"PDF"</a>
+                            {pay.zip(invoice.pay_key.clone()).map(|(pay, key)| view! {
+                                <PayNowButton action=pay id=invoice.id.to_string() key number=invoice.number.clone()/>
+                            })}
                         </td>
                     </tr>
                 }
@@ -53,6 +58,30 @@ pub fn InvoiceTable(page: InvoicePage) -> impl IntoView {
             <Pager current=page page_count=pages total href items="invoices" label="Invoice pages"
                 previous="Newer" next="Older"/>
         </div>
+    }
+}
+
+/// One invoice's "Pay now": a form, so it works without JavaScript.
+#[component]
+fn PayNowButton(
+    action: ServerAction<PayInvoice>,
+    id: String,
+    key: String,
+    number: String,
+) -> impl IntoView {
+    let pending = action.pending();
+    view! {
+        <ActionForm action attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="key" value=key/>
+            <button type="submit" disabled=move || pending.get()
+                aria-label=format!("Pay now: invoice {number} with the card on file")
+                class="rounded-md bg-indigo-600 px-3 py-1 text-sm font-semibold text-white hover:bg-indigo-500 \
+                       focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 \
+                       focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70">
+                "Pay now"
+            </button>
+        </ActionForm>
     }
 }
 

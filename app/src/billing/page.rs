@@ -1,6 +1,6 @@
 use super::api::{
     get_billing_overview, list_invoices, preview_plan_change, CancelSubscription, ChangePlan,
-    ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
+    PayInvoice, ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
 };
 use super::components::{InvoiceTable, PreviewSummary};
 use crate::auth::use_permission;
@@ -27,6 +27,7 @@ pub fn BillingPage() -> impl IntoView {
     let change = ServerAction::<ChangePlan>::new();
     let cancel = ServerAction::<CancelSubscription>::new();
     let resume = ServerAction::<ResumeSubscription>::new();
+    let pay = ServerAction::<PayInvoice>::new();
     let query = use_query_map();
     let page = move || {
         query
@@ -42,6 +43,8 @@ pub fn BillingPage() -> impl IntoView {
     let saved_change = saved_count(change);
     let saved_cancel = saved_count(cancel);
     let saved_resume = saved_count(resume);
+    // A payment, declined or not, changes what can be paid and with which key.
+    let attempted_pay = Signal::derive(move || pay.version().get());
     let overview = Resource::new(
         move || {
             (
@@ -56,8 +59,8 @@ pub fn BillingPage() -> impl IntoView {
         |_| get_billing_overview(),
     );
     let invoices = Resource::new(
-        move || (page(), saved_change.get()),
-        |(page, _)| list_invoices(page),
+        move || (page(), saved_change.get(), attempted_pay.get()),
+        |(page, _, _)| list_invoices(page),
     );
     let can_manage = use_permission(Permission::ManageBilling);
     view! {
@@ -93,7 +96,17 @@ pub fn BillingPage() -> impl IntoView {
                                 <EmptyState title="No invoices yet">"Your first invoice arrives at the end of a paid period."</EmptyState>
                             }
                             .into_any(),
-                            Ok(page) => view! { <InvoiceTable page/> }.into_any(),
+                            Ok(page) => view! {
+                                <FormAlert error=form_error(pay.value())/>
+                                {move || pay.value().get().and_then(Result::ok).map(|()| view! {
+                                    <p role="status" class="rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 \
+                                                            dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+                                        "Paid. The receipt is on its way to your billing email and the owners."
+                                    </p>
+                                })}
+                                <InvoiceTable page pay=can_manage.get_untracked().then_some(pay)/>
+                            }
+                            .into_any(),
                             Err(error) => view! { <ErrorView error/> }.into_any(),
                         }
                     })}

@@ -419,6 +419,68 @@ pub async fn list_invoices(
     .await
 }
 
+/// An invoice of this organization, locked until the transaction ends.
+pub async fn lock_invoice(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<InvoiceRow>> {
+    sqlx::query_as!(
+        InvoiceRow,
+        r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
+                  paid_at, currency as "currency: Currency",
+                  subtotal_cents, tax_rate_bp, tax_cents, total_cents
+           from invoice where organization_id = $1 and id = $2
+           for update"#,
+        organization_id,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct PaymentRow {
+    /// `None` when the attempt succeeded.
+    pub error: Option<String>,
+}
+
+/// The attempt to pay `invoice_id` with this key, if it was made.
+pub async fn find_payment(
+    db: impl PgExecutor<'_>,
+    invoice_id: Uuid,
+    idempotency_key: &str,
+) -> sqlx::Result<Option<PaymentRow>> {
+    sqlx::query_as!(
+        PaymentRow,
+        "select error from invoice_payment where invoice_id = $1 and idempotency_key = $2",
+        invoice_id,
+        idempotency_key,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records an attempt: its charge when it succeeded, else why it failed.
+pub async fn insert_payment(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    idempotency_key: &str,
+    provider_charge: Option<&str>,
+    error: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into invoice_payment (invoice_id, idempotency_key, status, provider_charge, error)
+           values ($1, $2, case when $3::text is null then 'failed' else 'succeeded' end, $3, $4)"#,
+        invoice_id,
+        idempotency_key,
+        provider_charge,
+        error,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// An invoice of this organization; another organization's id finds nothing.
 pub async fn find_invoice(
     db: impl PgExecutor<'_>,

@@ -10,11 +10,11 @@ use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
 use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
-use crate::notifications::{self, Email};
-use crate::tokens;
 use crate::error::Result;
+use crate::notifications::{self, Email};
 use crate::rate_limit::{self, Limit};
 use crate::session::AuthSession;
+use crate::tokens;
 use domain::billing::{
     BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
     InvoiceSummary, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
@@ -95,12 +95,94 @@ pub async fn invoices(ctx: &Ctx, session: &AuthSession, page: u32) -> Result<Inv
         .max(1);
     let page = page.clamp(1, pages);
     let rows = db::list_invoices(&ctx.db, org, per_page, i64::from(page - 1) * per_page).await?;
+    let mut invoices = Vec::with_capacity(rows.len());
+    for row in rows {
+        let payable = matches!(row.status, InvoiceStatus::Open | InvoiceStatus::Overdue);
+        let mut summary = invoice_summary(row);
+        if payable {
+            summary.pay_key = Some(tokens::new_token()?);
+        }
+        invoices.push(summary);
+    }
     Ok(InvoicePage {
-        invoices: rows.into_iter().map(invoice_summary).collect(),
+        invoices,
         page,
         pages,
         total,
     })
+}
+
+/// Pays an open or overdue invoice of the session's organization with the
+/// card on file. `attempt` is the key the page gave this payment: the same key
+/// again (double click, second tab, retry after a timeout) gets the first
+/// attempt's result and charges nothing; the invoice row's lock makes
+/// concurrent attempts take turns, and the database lets one payment of an
+/// invoice succeed. A paid invoice is a receipt email; a declined one stays
+/// open, with the provider's reason.
+pub async fn pay_invoice(ctx: &Ctx, session: &AuthSession, id: Uuid, attempt: &str) -> Result<()> {
+    let org = session.organization_id;
+    let mut tx = ctx.db.begin().await?;
+    let invoice = db::lock_invoice(&mut *tx, org, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(earlier) = db::find_payment(&mut *tx, id, attempt).await? {
+        return match earlier.error {
+            None => Ok(()),
+            Some(reason) => Err(AppError::Conflict(reason).into()),
+        };
+    }
+    match invoice.status {
+        // Paid meanwhile (another tab, the billing job): nothing to charge.
+        InvoiceStatus::Paid => return Ok(()),
+        InvoiceStatus::Void => {
+            return Err(AppError::Conflict(
+                "This invoice was voided: there is nothing to pay.".into(),
+            )
+            .into())
+        }
+        InvoiceStatus::Open | InvoiceStatus::Overdue => {}
+    }
+    let card = db::find_payment_method(&mut *tx, org)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Add a card above first, then pay.".into()))?;
+    let total = Money::new(invoice.total_cents, invoice.currency);
+    let now = ctx.clock.now();
+    let charged = provider()
+        .charge(&card.provider_ref, total, &format!("pay:{id}:{attempt}"))
+        .await;
+    let audit = json!({ "number": invoice.number, "total": total.display_ascii() });
+    match charged {
+        Ok(charge) => {
+            db::insert_payment(&mut tx, id, attempt, Some(&charge), None).await?;
+            db::mark_paid(&mut tx, id, now).await?;
+            session
+                .audit("invoice.paid")
+                .target("invoice", id)
+                .after(audit)
+                .record(&mut tx)
+                .await?;
+            let paid = IssuedInvoice {
+                number: invoice.number,
+                status: InvoiceStatus::Paid,
+                payment_error: None,
+            };
+            email_invoice(&mut tx, org, id, &paid, total, invoice.due_on, now).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(declined) => {
+            let reason = declined.to_string();
+            db::insert_payment(&mut tx, id, attempt, None, Some(&reason)).await?;
+            session
+                .audit("invoice.payment_failed")
+                .target("invoice", id)
+                .after(json!({ "number": invoice.number, "reason": reason }))
+                .record(&mut tx)
+                .await?;
+            tx.commit().await?;
+            Err(AppError::Conflict(reason).into())
+        }
+    }
 }
 
 /// The address and tax ID printed on invoices.
@@ -624,7 +706,16 @@ async fn issue_invoice(
         payment_error,
     };
     let total = Money::new(totals.total_minor, currency);
-    email_invoice(tx, sub.organization_id, inserted.id, &issued, total, row.due_on, now).await?;
+    email_invoice(
+        tx,
+        sub.organization_id,
+        inserted.id,
+        &issued,
+        total,
+        row.due_on,
+        now,
+    )
+    .await?;
     Ok(Some(issued))
 }
 
@@ -811,6 +902,7 @@ fn invoice_summary(row: InvoiceRow) -> InvoiceSummary {
         due_on: row.due_on.to_string(),
         period: period_label(row.period_start, row.period_end),
         total: Money::new(row.total_cents, row.currency),
+        pay_key: None,
     }
 }
 
