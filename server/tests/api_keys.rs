@@ -440,6 +440,11 @@ async fn the_saas_backend_verifies_keys_with_its_operator_token(db: PgPool) {
         verify("wrong-token", secret_of(&created)).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(
+        app.verifier.flush_calls(&app.db).await.unwrap().calls,
+        1,
+        "the valid verification is metered like a ping; the unknown and refused ones are not"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

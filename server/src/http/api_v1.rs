@@ -135,7 +135,8 @@ pub struct VerifyRequest {
 
 /// `POST /api/v1/keys/verify` for the SaaS's own backend, authenticated with
 /// the operator token (`PORTAL_OPERATOR_TOKEN`): is this customer key valid,
-/// and whose is it? Answers 200 either way; `valid` and `reason` tell.
+/// and whose is it? Answers 200 either way; `valid` and `reason` tell. A
+/// valid key's verification counts as one API call of its organization.
 pub async fn verify_key(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -146,14 +147,19 @@ pub async fn verify_key(
         return refused;
     }
     match state.api_keys.verify(&state.db, &request.key).await {
-        Ok(Ok(key)) => Json(json!({
+        // A verification is the customer's call reaching the SaaS: metered
+        // exactly like `/ping`, or plan limits could be sidestepped.
+        Ok(Ok(key)) => {
+            state.api_keys.count_call(key.organization_id);
+            Json(json!({
             "valid": true,
             "organization_id": key.organization_id,
             "key_id": key.key_id,
             "scope": key.scope,
             "plan": key.plan,
-        }))
-        .into_response(),
+            }))
+            .into_response()
+        }
         Ok(Err(reason)) => Json(json!({ "valid": false, "reason": reason })).into_response(),
         Err(error) => unavailable(&error),
     }
