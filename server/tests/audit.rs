@@ -202,18 +202,18 @@ fn mutations() -> Vec<Mutation> {
                 ("tax_id", "DE123456789".into()),
             ]
         }),
+        m("/api/billing/pay_invoice", Owner, |f| {
+            vec![
+                ("id", f.open_invoice.0.clone()),
+                ("key", f.open_invoice.1.clone()),
+            ]
+        }),
         m("/api/billing/update_payment_method", Owner, |_| {
             vec![
                 ("card_number", "4242424242424242".into()),
                 ("exp_month", "12".into()),
                 ("exp_year", "2040".into()),
                 ("cvc", "123".into()),
-            ]
-        }),
-        m("/api/billing/pay_invoice", Owner, |f| {
-            vec![
-                ("id", f.open_invoice.0.clone()),
-                ("key", f.open_invoice.1.clone()),
             ]
         }),
         m("/api/billing/change_plan", Owner, |_| {
@@ -634,7 +634,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
-/// A Pro period ends with no card on file: its invoice stays open.
+/// A Pro period ends with its card declined: its invoice stays open.
 async fn open_invoice(app: &TestApp, owner: &Client) -> (String, String) {
     let organization = json(app.get(owner, "auth/current_user").await).await["organization_id"]
         .as_str()
@@ -653,9 +653,30 @@ async fn open_invoice(app: &TestApp, owner: &Client) -> (String, String) {
     .fetch_one(&app.db)
     .await
     .unwrap();
+    // Its card is declined at period end, then accepted (a new card would pay at once).
+    let card = app
+        .call(
+            owner,
+            "billing/update_payment_method",
+            &[
+                ("card_number", "4000000000000341"),
+                ("exp_month", "12"),
+                ("exp_year", "2040"),
+                ("cvc", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(card.status(), StatusCode::OK);
     server::workers::billing::process_due(&app.db, end)
         .await
         .unwrap();
+    sqlx::query(
+        "update payment_method set provider_ref = 'sandbox_ok_fixture' where organization_id = $1",
+    )
+    .bind(organization)
+    .execute(&app.db)
+    .await
+    .unwrap();
     let page = json(app.get(owner, "billing/invoices?page=1").await).await;
     let invoice = &page["invoices"][0];
     (

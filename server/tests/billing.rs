@@ -810,10 +810,16 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     );
     assert!(failed[0].text().contains(&format!("{BASE_URL}/billing")));
 
-    // A good card: a receipt.
+    // A good card pays the two waiting invoices at once, then the next one
+    // at issue: a receipt for each.
     add_card(&app, &client, "4242424242424242").await;
     let receipts = close_period_and_mail(&app, &setup, org, "Receipt for invoice").await;
-    assert_eq!(to(&receipts), ["ap@mailed.test".to_owned(), owner_email]);
+    let each_thrice = ["ap@mailed.test", "ap@mailed.test", "ap@mailed.test"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(std::iter::repeat_n(owner_email, 3))
+        .collect::<Vec<_>>();
+    assert_eq!(to(&receipts), each_thrice);
     assert!(receipts[0].subject().ends_with(": $53.90 paid"));
     let receipt_link = invoice_link(&receipts[0]);
     assert_eq!(
@@ -912,10 +918,19 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
         assert!(declined.text().await.unwrap().contains("declined"));
     }
     assert_eq!(newest_invoice(&app, &client).await.1, "open");
-    assert_eq!(audit_count(&db, org, "invoice.payment_failed").await, 1);
+    assert_eq!(
+        audit_count(&db, org, "invoice.payment_failed").await,
+        2,
+        "saving the card tried it once, Pay now once"
+    );
 
-    // A good card; a double click and a second tab pay at the same moment.
-    add_card(&app, &client, "4242424242424242").await;
+    // The bank now accepts the card on file (saving a new card would pay at
+    // once); a double click and a second tab pay at the same moment.
+    sqlx::query("update payment_method set provider_ref = 'sandbox_ok_bank_relented' where organization_id = $1")
+        .bind(org)
+        .execute(&db)
+        .await
+        .unwrap();
     let first_tab = newest_invoice(&app, &client).await.2.unwrap();
     let second_tab = newest_invoice(&app, &client).await.2.unwrap();
     assert_ne!(
@@ -964,6 +979,52 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
         [owner_email],
         "one receipt, to the owner (no billing email set)"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_card_pays_every_waiting_invoice_at_once(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Waiting").await;
+    set_plan(&db, org, "pro").await;
+    for _ in 0..2 {
+        let end = period_end(&db, org).await;
+        server::workers::billing::process_due(&db, end)
+            .await
+            .unwrap();
+    }
+    // The first is overdue by the second's issue.
+    let open =
+        "select count(*) from invoice where organization_id = $1 and status in ('open', 'overdue')";
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(org)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(open).await, 2);
+
+    // A card whose charges fail is saved; the invoices stay open, declines audited.
+    assert_eq!(
+        add_card(&app, &client, "4000000000000341").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(count(open).await, 2);
+    assert_eq!(audit_count(&db, org, "invoice.payment_failed").await, 2);
+
+    assert_eq!(
+        add_card(&app, &client, "4242424242424242").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        count(open).await,
+        0,
+        "both paid as soon as the card was saved"
+    );
+    assert_eq!(audit_count(&db, org, "invoice.paid").await, 2);
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -59,8 +59,15 @@ pub fn BillingPage() -> impl IntoView {
         |_| get_billing_overview(),
     );
     let invoices = Resource::new(
-        move || (page(), saved_change.get(), attempted_pay.get()),
-        |(page, _, _)| list_invoices(page),
+        move || {
+            (
+                page(),
+                saved_change.get(),
+                saved_update_card.get(),
+                attempted_pay.get(),
+            )
+        },
+        |(page, ..)| list_invoices(page),
     );
     let can_manage = use_permission(Permission::ManageBilling);
     view! {

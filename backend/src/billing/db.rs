@@ -439,6 +439,21 @@ pub async fn lock_invoice(
     .await
 }
 
+/// The organization's open and overdue invoices, oldest first.
+pub async fn payable_invoices(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select id from invoice
+           where organization_id = $1 and status in ('open', 'overdue')
+           order by issued_on, number"#,
+        organization_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub struct PaymentRow {
     /// `None` when the attempt succeeded.
     pub error: Option<String>,

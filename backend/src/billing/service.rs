@@ -185,6 +185,19 @@ pub async fn pay_invoice(ctx: &Ctx, session: &AuthSession, id: Uuid, attempt: &s
     }
 }
 
+/// A new card is the customer's answer to a failed payment: it is tried at
+/// once on every invoice still waiting, each attempt under a key of its own.
+/// A decline leaves that invoice open (audited, shown in the list).
+async fn settle_open_invoices(ctx: &Ctx, session: &AuthSession) -> Result<()> {
+    for id in db::payable_invoices(&ctx.db, session.organization_id).await? {
+        match pay_invoice(ctx, session, id, &tokens::new_token()?).await {
+            Err(e) if !matches!(e.app(), AppError::Conflict(_)) => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The address and tax ID printed on invoices.
 pub async fn update_details(
     ctx: &Ctx,
@@ -261,6 +274,7 @@ pub async fn update_payment_method(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
+    settle_open_invoices(ctx, session).await?;
     Ok(PaymentMethod {
         brand: row.brand,
         last4: row.last4,
