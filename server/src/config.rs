@@ -1,5 +1,6 @@
 //! Configuration from the environment. Every variable is listed in README.md.
 
+use crate::http::serve::ConnectionLimits;
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
 use backend::rate_limit::Rule;
@@ -32,6 +33,7 @@ pub struct Config {
     /// Run the notification worker inside this process (`PORTAL_WORKER=inline`,
     /// the default) or not (`off`, when separate `server --worker` processes do).
     pub inline_worker: bool,
+    pub connections: ConnectionLimits,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -127,8 +129,24 @@ impl Config {
             settings,
             demo_data: flag("PORTAL_DEMO_DATA", false)?,
             json_logs: flag("PORTAL_JSON_LOGS", production)?,
+            connections: connection_limits()?,
         })
     }
+}
+
+fn connection_limits() -> anyhow::Result<ConnectionLimits> {
+    let default = ConnectionLimits::default();
+    let limits = ConnectionLimits {
+        max_connections: parse_var("PORTAL_MAX_CONNECTIONS", default.max_connections)?,
+        header_read_timeout: Duration::from_secs(parse_var(
+            "PORTAL_HEADER_READ_TIMEOUT_SECONDS",
+            default.header_read_timeout.as_secs(),
+        )?),
+    };
+    if limits.max_connections == 0 || limits.header_read_timeout.is_zero() {
+        bail!("PORTAL_MAX_CONNECTIONS and PORTAL_HEADER_READ_TIMEOUT_SECONDS must be above 0");
+    }
+    Ok(limits)
 }
 
 /// Secure cookies are the default in production and cannot be turned off there.

@@ -11,7 +11,6 @@ use app::{shell, App};
 use axum::extract::FromRef;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use backend::{AppState, Ctx};
 use fred::prelude::*;
@@ -22,7 +21,6 @@ use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::Executor;
 use sqlx::PgPool;
-use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -47,6 +45,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     worker: Option<NotificationWorker>,
+    connections: http::serve::ConnectionLimits,
 }
 
 impl Application {
@@ -68,6 +67,7 @@ impl Application {
             router: build_router(state.clone(), config.leptos_options.clone(), sink),
             state,
             worker: config.inline_worker.then_some(worker),
+            connections: config.connections,
         })
     }
 
@@ -87,22 +87,13 @@ impl Application {
             stopped.clone(),
         ));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
-        // Server-rendered pages stream in several writes; with Nagle's
-        // algorithm on, a write waiting for the client's delayed ACK stalled
-        // one page in a hundred by ~40 ms (scripts/bench-team's p99).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+        http::serve::serve(
+            self.listener,
+            self.router,
+            self.connections,
+            shutdown_signal(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP");
+        .await;
         let _ = stop_worker.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
@@ -110,7 +101,7 @@ impl Application {
         let _ = flusher.await;
         let _ = billing.await;
         let _ = housekeeping.await;
-        served
+        Ok(())
     }
 }
 

@@ -5,8 +5,8 @@ use leptos::config::LeptosOptions;
 use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
+use server::http::serve::ConnectionLimits;
 use sqlx::PgPool;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -122,12 +122,13 @@ async fn serve(
     let router = server::startup::build_router(state, leptos_options, mailbox);
     let db_for_test = db.clone();
     tokio::spawn(async move {
-        axum::serve(
+        server::http::serve::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            ConnectionLimits::default(),
+            std::future::pending(),
         )
-        .await
-        .expect("serve");
+        .await;
     });
     TestApp {
         address,

@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod auth;
 mod billing;
+mod connections;
 mod health;
 mod helpers;
 mod identity;

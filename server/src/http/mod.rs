@@ -9,6 +9,7 @@ pub mod headers;
 pub mod health;
 pub mod invoices;
 pub mod live;
+pub mod serve;
 pub mod server_fns;
 pub mod session;
 pub mod two_factor;
