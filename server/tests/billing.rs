@@ -553,19 +553,28 @@ async fn the_period_job_issues_one_invoice_per_period_with_exact_totals(db: PgPo
     assert_eq!(drift, 0);
 }
 
+/// Puts the organization on Pro with a good card and closes its period:
+/// the paid invoice's id and number.
+async fn paid_period_invoice(app: &TestApp, client: &Client, org: Uuid) -> (String, String) {
+    set_plan(&app.db, org, "pro").await;
+    add_card(app, client, "4242424242424242").await;
+    let end = period_end(&app.db, org).await;
+    server::workers::billing::process_due(&app.db, end)
+        .await
+        .unwrap();
+    let page = json(app.get(client, "billing/invoices?page=1").await).await;
+    let invoice = &page["invoices"][0];
+    (
+        invoice["id"].as_str().unwrap().to_owned(),
+        invoice["number"].as_str().unwrap().to_owned(),
+    )
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn invoice_pdf_is_a_real_pdf_for_the_owning_organization_only(db: PgPool) {
     let app = spawn_app(db.clone()).await;
     let (client, email, org) = owner(&app, "Pdf").await;
-    set_plan(&db, org, "pro").await;
-    add_card(&app, &client, "4242424242424242").await;
-    let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end)
-        .await
-        .unwrap();
-    let page = json(app.get(&client, "billing/invoices?page=1").await).await;
-    let id = page["invoices"][0]["id"].as_str().unwrap().to_owned();
-    let number = page["invoices"][0]["number"].as_str().unwrap().to_owned();
+    let (id, number) = paid_period_invoice(&app, &client, org).await;
     let path = format!("/billing/invoices/{id}/pdf");
 
     let response = client.get(app.url(&path)).send().await.unwrap();
@@ -637,15 +646,7 @@ async fn an_issued_invoice_prints_what_it_was_issued_with_for_ever(db: PgPool) {
         &[("billing_email", "ap@kept.test")],
     )
     .await;
-    set_plan(&db, org, "pro").await;
-    add_card(&app, &client, "4242424242424242").await;
-    let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end)
-        .await
-        .unwrap();
-    let page = json(app.get(&client, "billing/invoices?page=1").await).await;
-    let id = page["invoices"][0]["id"].as_str().unwrap().to_owned();
-    let number = page["invoices"][0]["number"].as_str().unwrap().to_owned();
+    let (id, number) = paid_period_invoice(&app, &client, org).await;
 
     // The customer moves and renames everything after the invoice was issued.
     set_address(&app, &client, "Moved AG", "Neue Allee 99", "Hamburg").await;

@@ -421,22 +421,21 @@ pub async fn list_invoices(
 
 /// An invoice of this organization, locked until the transaction ends.
 pub async fn lock_invoice(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     organization_id: Uuid,
     id: Uuid,
 ) -> sqlx::Result<Option<InvoiceRow>> {
-    sqlx::query_as!(
-        InvoiceRow,
-        r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
-                  paid_at, currency as "currency: Currency",
-                  subtotal_cents, tax_rate_bp, tax_cents, total_cents
-           from invoice where organization_id = $1 and id = $2
-           for update"#,
+    let locked = sqlx::query_scalar!(
+        "select id from invoice where organization_id = $1 and id = $2 for update",
         organization_id,
         id,
     )
-    .fetch_optional(db)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    match locked {
+        Some(_) => find_invoice(conn, organization_id, id).await,
+        None => Ok(None),
+    }
 }
 
 /// The organization's open and overdue invoices, oldest first.

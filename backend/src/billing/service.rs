@@ -122,7 +122,7 @@ pub async fn invoices(ctx: &Ctx, session: &AuthSession, page: u32) -> Result<Inv
 pub async fn pay_invoice(ctx: &Ctx, session: &AuthSession, id: Uuid, attempt: &str) -> Result<()> {
     let org = session.organization_id;
     let mut tx = ctx.db.begin().await?;
-    let invoice = db::lock_invoice(&mut *tx, org, id)
+    let invoice = db::lock_invoice(&mut tx, org, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(earlier) = db::find_payment(&mut *tx, id, attempt).await? {
