@@ -859,6 +859,11 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     );
 }
 
+/// A page's server-rendered HTML, as a browser without JavaScript gets it.
+async fn page_html(client: &Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// The newest invoice's id, status and pay key, as the billing page lists it.
 async fn newest_invoice(app: &TestApp, client: &Client) -> (String, String, Option<String>) {
     let page = json(app.get(client, "billing/invoices?page=1").await).await;
@@ -891,14 +896,7 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
     };
 
     // The page offers it, as a form that works without JavaScript.
-    let html = client
-        .get(app.url("/billing"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&client, &app.url("/billing")).await;
     assert!(
         html.contains("action=\"/api/billing/pay_invoice\""),
         "no Pay now form"
@@ -953,14 +951,7 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
     assert_eq!(charges, 1, "one charge, however often it was sent");
     let (_, status, key) = newest_invoice(&app, &client).await;
     assert_eq!((status.as_str(), key), ("paid", None));
-    let html = client
-        .get(app.url("/billing"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&client, &app.url("/billing")).await;
     assert!(
         !html.contains(">Pay now<"),
         "a paid invoice offers no Pay now"
