@@ -494,3 +494,111 @@ async fn each_successful_ping_counts_as_one_api_call(db: PgPool) {
         .unwrap();
     assert_eq!(calls, 3, "refused calls are not metered");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_free_organization_at_its_limit_is_refused_until_its_period_resets(db: PgPool) {
+    let app = spawn_app_with(db.clone(), |s| {
+        s.operator_token = Some("op-secret-token".to_owned().into())
+    })
+    .await;
+    let owner = browser();
+    let org = Org::new("Limited");
+    app.sign_up(&owner, &org).await;
+    let secret = secret_of(&create_key(&app, &owner, "Limited").await);
+    // 9,999 of the Free plan's 10,000 calls are already used this period.
+    let (organization_id, period_end): (uuid::Uuid, time::OffsetDateTime) = sqlx::query_as(
+        "select organization_id, current_period_end from subscription s
+         join member m using (organization_id) join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(&org.email)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into api_call_usage (organization_id, period_start, calls)
+         select $1, current_period_start, 9999 from subscription where organization_id = $1",
+    )
+    .bind(organization_id)
+    .execute(&db)
+    .await
+    .unwrap();
+    let verify = || {
+        let (url, key) = (app.url("/api/v1/keys/verify"), secret.clone());
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth("op-secret-token")
+                .json(&serde_json::json!({ "key": key }))
+                .send()
+                .await
+                .unwrap();
+            json(response).await
+        }
+    };
+
+    assert_eq!(
+        ping(&app, &secret).await.0,
+        StatusCode::OK,
+        "the 10,000th call"
+    );
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/ping"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    let refused: Value = response.json().await.unwrap();
+    let resets_at = period_end
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert_eq!(
+        (refused["error"].as_str(), refused["resets_at"].as_str()),
+        (Some("plan_limit"), Some(resets_at.as_str()))
+    );
+    let verified = verify().await;
+    assert_eq!(
+        (
+            verified["valid"].as_bool(),
+            verified["allowed"].as_bool(),
+            verified["reason"].as_str()
+        ),
+        (Some(true), Some(false), Some("plan_limit"))
+    );
+    assert_eq!(
+        app.verifier.flush_calls(&db).await.unwrap().calls,
+        1,
+        "refused calls are not metered"
+    );
+
+    // The next period starts: allowed again, before the billing job has run.
+    app.clock
+        .advance(period_end - app.clock.now() + time::Duration::seconds(1));
+    assert_eq!(ping(&app, &secret).await.0, StatusCode::OK);
+    assert_eq!(verify().await["allowed"].as_bool(), Some(true));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn paid_plans_keep_working_over_their_limit(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    let org = Org::new("Overage");
+    app.sign_up(&owner, &org).await;
+    let secret = secret_of(&create_key(&app, &owner, "Overage").await);
+    sqlx::query(
+        "with o as (select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1),
+              p as (update organization set plan_id = 'pro' where id = (select organization_id from o))
+         insert into api_call_usage (organization_id, period_start, calls)
+         select organization_id, current_period_start, 600000 from subscription where organization_id = (select organization_id from o)",
+    )
+    .bind(&org.email)
+    .execute(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        ping(&app, &secret).await.0,
+        StatusCode::OK,
+        "Pro bills calls over its limit as overage"
+    );
+}

@@ -196,3 +196,37 @@ pub async fn add_api_calls(
     .await?;
     Ok(())
 }
+
+pub struct AllowanceRow {
+    pub api_calls_limit: i64,
+    /// Free plans and unpaid subscriptions refuse calls over the limit;
+    /// paid plans bill them as overage.
+    pub hard: bool,
+    pub period_end: OffsetDateTime,
+    pub used: i64,
+}
+
+/// The organization's API calls this period against the limit in force (the
+/// Free plan's while its subscription is unpaid).
+pub async fn find_allowance(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<AllowanceRow>> {
+    sqlx::query_as!(
+        AllowanceRow,
+        r#"select case when s.status = 'unpaid' then f.api_calls_limit else p.api_calls_limit end
+                      as "api_calls_limit!",
+                  (p.price_cents = 0 or s.status = 'unpaid') as "hard!",
+                  s.current_period_end as period_end,
+                  coalesce((select sum(u.calls) from api_call_usage u
+                            where u.organization_id = o.id and u.period_start >= s.current_period_start
+                              and u.period_start < s.current_period_end), 0)::bigint as "used!"
+           from organization o join plan p on p.id = o.plan_id
+           join subscription s on s.organization_id = o.id
+           join plan f on f.id = 'free'
+           where o.id = $1"#,
+        organization_id,
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -12,6 +12,12 @@
 //! thousand (the checksum is public) cannot grow the server's memory. The
 //! public API also limits, per IP, requests whose key is not in the known
 //! cache (`knows`), before any lookup.
+//!
+//! Plan limits are decided here too (`admit`): each organization's calls this
+//! period and its limit are read from Postgres once per `ALLOWANCE_TTL` and
+//! counted in memory in between, so a hot key costs no query. Several
+//! instances each add their own calls to what the others flushed: an
+//! organization may go over by what the others counted since their last flush.
 
 use super::db;
 use crate::clock::Clock;
@@ -23,6 +29,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -43,6 +50,28 @@ pub struct FlushedCalls {
     pub calls: i64,
     /// The organizations whose usage changed.
     pub organizations: Vec<Uuid>,
+}
+
+/// Whether an organization may make one more metered call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    Allowed,
+    /// A hard-limited plan (Free, or an unpaid subscription) used every call
+    /// of its period; the next period starts at `resets_at`.
+    Exhausted {
+        resets_at: OffsetDateTime,
+    },
+}
+
+/// How long an organization's calls and limit are trusted before Postgres
+/// is read again (other instances' calls, plan changes, a payment).
+pub const ALLOWANCE_TTL: Duration = Duration::from_secs(30);
+
+struct Allowance {
+    limit: i64,
+    hard: bool,
+    resets_at: OffsetDateTime,
+    used: AtomicI64,
 }
 
 /// Why a key was refused.
@@ -73,6 +102,8 @@ struct Inner {
     last_used: Mutex<HashMap<Uuid, OffsetDateTime>>,
     /// Metered calls not yet written, per (organization, hour).
     calls: Mutex<HashMap<(Uuid, OffsetDateTime), i64>>,
+    /// Each organization's calls this period against its limit.
+    allowances: Cache<Uuid, Arc<Allowance>>,
     /// The server's clock (expiry and grace periods; tests move it).
     clock: Clock,
 }
@@ -108,6 +139,10 @@ impl ApiKeyVerifier {
                     .build(),
                 last_used: Mutex::default(),
                 calls: Mutex::default(),
+                allowances: Cache::builder()
+                    .max_capacity(capacity)
+                    .time_to_live(ALLOWANCE_TTL)
+                    .build(),
                 clock,
             }),
         }
@@ -204,6 +239,60 @@ impl ApiKeyVerifier {
             .last_used
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the organization may make one more call now, counting it
+    /// against a hard limit when it may. Reads Postgres only when this
+    /// instance has not looked at the organization for `ALLOWANCE_TTL`.
+    pub async fn admit(&self, db: &PgPool, organization_id: Uuid) -> Result<Quota> {
+        let allowance = match self.inner.allowances.get(&organization_id) {
+            Some(allowance) => allowance,
+            None => self.load_allowance(db, organization_id).await?,
+        };
+        // The period ended; the billing job starts the next within a minute.
+        if !allowance.hard || self.now() >= allowance.resets_at {
+            return Ok(Quota::Allowed);
+        }
+        // Each concurrent call takes its own unit: exactly `limit` get through.
+        if allowance.used.fetch_add(1, Ordering::Relaxed) < allowance.limit {
+            return Ok(Quota::Allowed);
+        }
+        allowance.used.fetch_sub(1, Ordering::Relaxed);
+        Ok(Quota::Exhausted {
+            resets_at: allowance.resets_at,
+        })
+    }
+
+    async fn load_allowance(&self, db: &PgPool, organization_id: Uuid) -> Result<Arc<Allowance>> {
+        let row = db::find_allowance(db, organization_id)
+            .await?
+            .ok_or(domain::AppError::NotFound)?;
+        // Calls counted here but not yet written are not in Postgres's total.
+        let unflushed: i64 = self
+            .inner
+            .calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|((org, _), _)| *org == organization_id)
+            .map(|(_, n)| n)
+            .sum();
+        let allowance = Arc::new(Allowance {
+            limit: row.api_calls_limit,
+            hard: row.hard,
+            resets_at: row.period_end,
+            used: AtomicI64::new(row.used + unflushed),
+        });
+        self.inner
+            .allowances
+            .insert(organization_id, allowance.clone());
+        Ok(allowance)
+    }
+
+    /// Forgets every organization's allowance (tests, after changing a plan
+    /// or the usage behind the cache's back).
+    pub fn forget_allowances(&self) {
+        self.inner.allowances.invalidate_all();
     }
 
     /// Counts one metered API call for the organization (written by `flush_calls`).

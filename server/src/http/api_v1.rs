@@ -6,7 +6,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use backend::api_keys::verifier::Rejection;
+use backend::api_keys::verifier::{Quota, Rejection};
 use backend::auth::service::client_ip;
 use backend::rate_limit::{self, Limit};
 use backend::usage::ingest::{self, RawBatch};
@@ -16,6 +16,7 @@ use domain::AppError;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use std::net::SocketAddr;
+use time::OffsetDateTime;
 
 /// `GET /api/v1/ping` with `Authorization: Bearer sk_live_…`.
 pub async fn ping(
@@ -50,6 +51,13 @@ pub async fn ping(
     };
     match state.api_keys.verify(&state.db, presented).await {
         Ok(Ok(key)) => {
+            match state.api_keys.admit(&state.db, key.organization_id).await {
+                Ok(Quota::Allowed) => {}
+                Ok(Quota::Exhausted { resets_at }) => {
+                    return plan_limit_reached(resets_at, state.now())
+                }
+                Err(error) => return unavailable(&error),
+            }
             state.api_keys.count_call(key.organization_id);
             Json(json!({
             "ok": true,
@@ -98,6 +106,34 @@ async fn limit_unknown_caller(
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
     Some(response)
+}
+
+const PLAN_LIMIT_MESSAGE: &str =
+    "Your plan's API calls for this period are used up. Upgrade the plan, or wait until the period resets.";
+
+/// 429 for an organization at its hard plan limit, with when it lifts.
+fn plan_limit_reached(resets_at: OffsetDateTime, now: OffsetDateTime) -> Response {
+    let retry_after = (resets_at - now).whole_seconds().max(1);
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({
+            "error": "plan_limit",
+            "allowed": false,
+            "reason": "plan_limit",
+            "message": PLAN_LIMIT_MESSAGE,
+            "resets_at": rfc3339(resets_at),
+        })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -150,9 +186,26 @@ pub async fn verify_key(
         // A verification is the customer's call reaching the SaaS: metered
         // exactly like `/ping`, or plan limits could be sidestepped.
         Ok(Ok(key)) => {
+            let refused = match state.api_keys.admit(&state.db, key.organization_id).await {
+                Ok(Quota::Allowed) => None,
+                Ok(Quota::Exhausted { resets_at }) => Some(resets_at),
+                Err(error) => return unavailable(&error),
+            };
+            if let Some(resets_at) = refused {
+                return Json(json!({
+                    "valid": true,
+                    "allowed": false,
+                    "reason": "plan_limit",
+                    "message": PLAN_LIMIT_MESSAGE,
+                    "resets_at": rfc3339(resets_at),
+                    "organization_id": key.organization_id,
+                }))
+                .into_response();
+            }
             state.api_keys.count_call(key.organization_id);
             Json(json!({
             "valid": true,
+            "allowed": true,
             "organization_id": key.organization_id,
             "key_id": key.key_id,
             "scope": key.scope,
