@@ -30,6 +30,8 @@ pub struct Settings {
     /// connection while its client reads), and the longest one may take.
     pub export_slots: usize,
     pub export_time_limit: Duration,
+    /// When a failed period charge is retried.
+    pub dunning: crate::billing::dunning::RetrySchedule,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             api_key_cache_capacity: 100_000,
             export_slots: 3,
             export_time_limit: Duration::from_secs(120),
+            dunning: Default::default(),
         }
     }
 }

@@ -60,7 +60,8 @@ pub struct BillingDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingOverview {
     pub plan: PlanSummary,
-    /// "active" or "canceled".
+    /// "active", "past_due" (a charge failed, retries are scheduled),
+    /// "unpaid" (every retry failed: Free plan limits apply) or "canceled".
     pub status: String,
     /// "2026-11-01".
     pub period_start: String,
@@ -75,6 +76,32 @@ pub struct BillingOverview {
     pub billing_email: Option<String>,
     pub details: BillingDetails,
     pub plans: Vec<PlanSummary>,
+}
+
+/// A failed payment that owners and the billing role must act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentAlert {
+    /// Every retry failed: the organization is held to the Free plan's limits.
+    pub unpaid: bool,
+    /// When the earliest unpaid charge failed: "Nov 3, 2026".
+    pub failed_on: String,
+}
+
+impl PaymentAlert {
+    /// The banner's sentence.
+    pub fn message(&self) -> String {
+        if self.unpaid {
+            format!(
+                "Your payment failed on {} and every retry failed: the Free plan's limits apply until an invoice is paid.",
+                self.failed_on
+            )
+        } else {
+            format!(
+                "Your payment failed on {}. Update your card to keep your plan.",
+                self.failed_on
+            )
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 use crate::http::serve::ConnectionLimits;
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
+use backend::billing::dunning::RetrySchedule;
 use backend::rate_limit::Rule;
 use backend::settings::Limits;
 use backend::Settings;
@@ -109,6 +110,11 @@ impl Config {
                 "PORTAL_EXPORT_TIME_LIMIT_SECONDS",
                 120u64,
             )?),
+            dunning: match var("PORTAL_DUNNING_RETRY_DAYS") {
+                None => RetrySchedule::default(),
+                Some(days) => RetrySchedule::parse(&days)
+                    .map_err(|e| anyhow::anyhow!("PORTAL_DUNNING_RETRY_DAYS: {e}"))?,
+            },
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

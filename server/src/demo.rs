@@ -390,7 +390,12 @@ async fn seed_billing_history(db: &PgPool) -> anyhow::Result<()> {
         .await?;
         tx.commit().await?;
     }
-    let closed = crate::workers::billing::process_due(db, time::OffsetDateTime::now_utc()).await?;
+    let closed = crate::workers::billing::process_due(
+        db,
+        &Default::default(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
     if closed > 0 {
         // The newest Globex invoice waits for payment, so the history shows both states.
         sqlx::query!(

@@ -80,6 +80,7 @@ impl Application {
         ));
         let billing = tokio::spawn(crate::workers::billing::run(
             self.state.db.clone(),
+            self.state.settings.dunning.clone(),
             stopped.clone(),
         ));
         let housekeeping = tokio::spawn(crate::workers::housekeeping::run(

@@ -423,9 +423,13 @@ async fn a_downgrade_is_blocked_by_conflicts_then_scheduled_after_removing_membe
 
     // The period-end job applies it.
     let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end + time::Duration::minutes(1))
-        .await
-        .unwrap();
+    server::workers::billing::process_due(
+        &db,
+        &Default::default(),
+        end + time::Duration::minutes(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(plan_of(&db, org).await, "free");
     assert_eq!(audit_count(&db, org, "subscription.downgraded").await, 1);
 }
@@ -458,7 +462,7 @@ async fn cancel_at_period_end_and_resume(db: PgPool) {
     assert_eq!(audit_count(&db, org, "subscription.resumed").await, 1);
 
     let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end)
+    server::workers::billing::process_due(&db, &Default::default(), end)
         .await
         .unwrap();
     assert_eq!(plan_of(&db, org).await, "free");
@@ -497,19 +501,23 @@ async fn the_period_job_issues_one_invoice_per_period_with_exact_totals(db: PgPo
     let end = period_end(&db, org).await;
     let at = end + time::Duration::hours(1);
     assert_eq!(
-        server::workers::billing::process_due(&db, end - time::Duration::seconds(1))
-            .await
-            .unwrap(),
+        server::workers::billing::process_due(
+            &db,
+            &Default::default(),
+            end - time::Duration::seconds(1)
+        )
+        .await
+        .unwrap(),
         0
     );
     assert_eq!(
-        server::workers::billing::process_due(&db, at)
+        server::workers::billing::process_due(&db, &Default::default(), at)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        server::workers::billing::process_due(&db, at)
+        server::workers::billing::process_due(&db, &Default::default(), at)
             .await
             .unwrap(),
         0,
@@ -533,7 +541,7 @@ async fn the_period_job_issues_one_invoice_per_period_with_exact_totals(db: PgPo
     // Three missed periods are caught up, one invoice each.
     let later = at + time::Duration::days(95);
     assert_eq!(
-        server::workers::billing::process_due(&db, later)
+        server::workers::billing::process_due(&db, &Default::default(), later)
             .await
             .unwrap(),
         3
@@ -559,7 +567,7 @@ async fn paid_period_invoice(app: &TestApp, client: &Client, org: Uuid) -> (Stri
     set_plan(&app.db, org, "pro").await;
     add_card(app, client, "4242424242424242").await;
     let end = period_end(&app.db, org).await;
-    server::workers::billing::process_due(&app.db, end)
+    server::workers::billing::process_due(&app.db, &Default::default(), end)
         .await
         .unwrap();
     let page = json(app.get(client, "billing/invoices?page=1").await).await;
@@ -723,7 +731,7 @@ async fn close_period_and_mail(
     let end = period_end(&app.db, org).await;
     for _ in 0..2 {
         // Twice, as two instances might: still one invoice, one email each.
-        server::workers::billing::process_due(&app.db, end)
+        server::workers::billing::process_due(&app.db, &Default::default(), end)
             .await
             .unwrap();
     }
@@ -799,7 +807,13 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
 
     // A card whose charges fail: why, and where to fix it.
     add_card(&app, &client, "4000000000000341").await;
-    let failed = close_period_and_mail(&app, &setup, org, "Your payment of $53.90").await;
+    let mut failed = close_period_and_mail(&app, &setup, org, "Your payment of $53.90").await;
+    // The same run retried the first invoice, which failed too: its own email.
+    let (retried, new): (Vec<_>, Vec<_>) = failed
+        .drain(..)
+        .partition(|m| m.subject().contains(&number));
+    assert_eq!(retried.len(), 2, "the retry's email, to each");
+    let failed = new;
     assert_eq!(
         to(&failed),
         ["ap@mailed.test".to_owned(), owner_email.clone()]
@@ -882,7 +896,7 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
     let (client, owner_email, org) = owner(&app, "Payer").await;
     set_plan(&db, org, "pro").await;
     let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end)
+    server::workers::billing::process_due(&db, &Default::default(), end)
         .await
         .unwrap();
     let (id, status, key) = newest_invoice(&app, &client).await;
@@ -980,7 +994,7 @@ async fn a_new_card_pays_every_waiting_invoice_at_once(db: PgPool) {
     set_plan(&db, org, "pro").await;
     for _ in 0..2 {
         let end = period_end(&db, org).await;
-        server::workers::billing::process_due(&db, end)
+        server::workers::billing::process_due(&db, &Default::default(), end)
             .await
             .unwrap();
     }
@@ -1005,7 +1019,11 @@ async fn a_new_card_pays_every_waiting_invoice_at_once(db: PgPool) {
         StatusCode::OK
     );
     assert_eq!(count(open).await, 2);
-    assert_eq!(audit_count(&db, org, "invoice.payment_failed").await, 2);
+    assert_eq!(
+        audit_count(&db, org, "invoice.payment_failed").await,
+        3,
+        "the first invoice's first retry (no card yet), then one decline each"
+    );
 
     assert_eq!(
         add_card(&app, &client, "4242424242424242").await.status(),
@@ -1026,7 +1044,7 @@ async fn the_billing_page_renders_plan_card_and_invoices_on_the_server(db: PgPoo
     set_plan(&db, org, "pro").await;
     add_card(&app, &client, "4242424242424242").await;
     let end = period_end(&db, org).await;
-    server::workers::billing::process_due(&db, end)
+    server::workers::billing::process_due(&db, &Default::default(), end)
         .await
         .unwrap();
 
@@ -1094,4 +1112,181 @@ async fn demo_organizations_get_a_year_of_invoices_once(db: PgPool) {
             .await
             .unwrap();
     assert_eq!(overage, 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_period_charge_is_retried_on_schedule_then_free_limits_apply_until_paid(
+    db: PgPool,
+) {
+    use time::Duration;
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let (client, _, org) = owner(&app, "Dunned").await;
+    set_plan(&db, org, "pro").await;
+    // A card the bank accepts but whose charges it declines.
+    add_card(&app, &client, "4000000000000341").await;
+    let end = period_end(&db, org).await;
+    let run = |at: OffsetDateTime| {
+        let db = db.clone();
+        async move {
+            server::workers::billing::process_due(&db, &Default::default(), at)
+                .await
+                .unwrap();
+        }
+    };
+    let status = || async {
+        json(app.get(&client, "billing/overview").await).await["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let failure_mails = || async {
+        drain(&setup.live_worker(&db).await).await;
+        setup
+            .sink
+            .mails()
+            .iter()
+            .filter(|m| m.subject().starts_with("Your payment of"))
+            .count()
+    };
+    let attempts = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from invoice_payment p join invoice i on i.id = p.invoice_id
+             where i.organization_id = $1 and p.idempotency_key like 'dunning-retry-%'",
+        )
+        .bind(org)
+        .fetch_one(&db)
+        .await
+        .unwrap()
+    };
+
+    run(end).await;
+    assert_eq!(status().await, "past_due");
+    assert_eq!(failure_mails().await, 1, "the period charge's failure");
+    let alert = json(app.get(&client, "billing/payment_alert").await).await;
+    assert!(alert["failed_on"].is_string(), "{alert}");
+    let html = page_html(&client, &app.url("/usage")).await;
+    assert!(
+        html.contains("Your payment failed on") && html.contains("Update your card"),
+        "the banner is on every page"
+    );
+
+    run(end + Duration::hours(23)).await;
+    assert_eq!(attempts().await, 0, "the first retry waits a day");
+    for (done, day) in [1, 3, 5, 7].into_iter().enumerate() {
+        for _ in 0..2 {
+            // Twice, as two instances might: one attempt, one email.
+            run(end + Duration::days(day)).await;
+        }
+        assert_eq!(attempts().await, done as i64 + 1, "retry on day {day}");
+        assert_eq!(failure_mails().await, done + 2, "one email per retry");
+    }
+    assert_eq!(status().await, "unpaid", "every retry failed");
+    run(end + Duration::days(20)).await;
+    assert_eq!(attempts().await, 4, "no retry after the last");
+
+    // Unpaid: the Free plan's 3 seats, though the plan is still Pro.
+    for (n, email) in ["a@dunned.test", "b@dunned.test", "c@dunned.test"]
+        .into_iter()
+        .enumerate()
+    {
+        let invited = app
+            .call(
+                &client,
+                "team/invite",
+                &[("email", email), ("role", "member")],
+            )
+            .await;
+        let expected = if n < 2 {
+            StatusCode::OK
+        } else {
+            StatusCode::CONFLICT
+        };
+        assert_eq!(invited.status(), expected, "invitation {email}");
+    }
+    assert_eq!(plan_of(&db, org).await, "pro", "the plan and data are kept");
+
+    // A card that pays lifts it all at once.
+    assert_eq!(
+        add_card(&app, &client, "4242424242424242").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(status().await, "active");
+    assert_eq!(
+        json(app.get(&client, "billing/payment_alert").await).await,
+        Value::Null
+    );
+    let html = page_html(&client, &app.url("/usage")).await;
+    assert!(
+        !html.contains("Your payment failed on"),
+        "the banner is gone"
+    );
+    assert_eq!(
+        audit_count(&db, org, "subscription.status_changed").await,
+        3,
+        "past_due, unpaid, active"
+    );
+    let dunned: i64 = sqlx::query_scalar("select count(*) from invoice_dunning")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(dunned, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn cancel_and_invites_respect_the_plan_in_force_after_a_scheduled_downgrade(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Shrinking").await;
+    set_plan(&db, org, "pro").await;
+    for email in ["a@shrinking.test", "b@shrinking.test", "c@shrinking.test"] {
+        let invited = app
+            .call(
+                &client,
+                "team/invite",
+                &[("email", email), ("role", "member")],
+            )
+            .await;
+        assert_eq!(invited.status(), StatusCode::OK, "Pro has 50 seats");
+    }
+    // 1 member and 3 pending invitations: seats Free (3) would not have.
+    sqlx::query("update subscription set cancel_at_period_end = true where organization_id = $1")
+        .bind(org)
+        .execute(&db)
+        .await
+        .unwrap();
+    let fourth = app
+        .call(
+            &client,
+            "team/invite",
+            &[("email", "d@shrinking.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(fourth.status(), StatusCode::CONFLICT);
+    assert!(fourth.text().await.unwrap().contains("Free"));
+
+    // Cancel is a move to Free at the period end: refused while members exceed it.
+    sqlx::query("update subscription set cancel_at_period_end = false where organization_id = $1")
+        .bind(org)
+        .execute(&db)
+        .await
+        .unwrap();
+    for n in 0..3 {
+        sqlx::query(
+            "with u as (insert into app_user (email, name, password_hash)
+                        values ($2, 'Extra', 'x') returning id)
+             insert into member (organization_id, user_id, role) select $1, id, 'member' from u",
+        )
+        .bind(org)
+        .bind(format!("extra{n}@shrinking.test"))
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let cancel = app.call(&client, "billing/cancel", &[]).await;
+    assert_eq!(cancel.status(), StatusCode::CONFLICT);
+    assert!(cancel
+        .text()
+        .await
+        .unwrap()
+        .contains("You can't cancel yet"));
 }

@@ -185,6 +185,11 @@ fn rows() -> Vec<Row> {
     t.get("/api/audit/entries", none, Can(ViewAuditLog, 200, 200));
     t.get("/api/billing/overview", none, Can(ViewBilling, 200, 200));
     t.get(
+        "/api/billing/payment_alert",
+        none,
+        Can(ViewBilling, 200, 200),
+    );
+    t.get(
         "/api/billing/invoices",
         |_| vec![("page", "1".into())],
         Can(ViewBilling, 200, 200),

@@ -2,6 +2,7 @@
 //! around every customer page.
 
 use super::AuthContext;
+use crate::billing::alert::{PaymentAlertBanner, PaymentAlertRefresh};
 use crate::ui::layout::{SessionGate, WithSession};
 use crate::ui::{
     render_errors_boundary, Badge, Frame, FrameAccount, FrameContext, FrameNav, NavLinks,
@@ -32,6 +33,7 @@ const NAV: &[(&str, &str)] = &[
 pub fn AppLayout() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
     let user = auth.user;
+    let payment_alert = PaymentAlertRefresh::provide();
     view! {
         <Frame brand="Portal" home="/">
             <FrameNav slot><NavLinks label="Main" links=NAV/></FrameNav>
@@ -41,6 +43,7 @@ pub fn AppLayout() -> impl IntoView {
                 <ActionForm action=auth.sign_out><SignOutButton/></ActionForm>
             </FrameAccount>
             <SessionGate session=user sign_in="/sign-in"/>
+            <PaymentAlertBanner refresh=payment_alert/>
             <ErrorBoundary fallback=render_errors_boundary>
                 <Outlet/>
             </ErrorBoundary>

@@ -13,6 +13,7 @@ use domain::card::{CardExpiry, CardNumber};
 use domain::error::AppError;
 use domain::Permission;
 // One server function owns the billing email; Settings shows it too.
+use super::alert::PaymentAlertRefresh;
 use crate::account::api::UpdateBillingEmail;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,6 +29,8 @@ pub fn BillingPage() -> impl IntoView {
     let cancel = ServerAction::<CancelSubscription>::new();
     let resume = ServerAction::<ResumeSubscription>::new();
     let pay = ServerAction::<PayInvoice>::new();
+    PaymentAlertRefresh::after(pay);
+    PaymentAlertRefresh::after(update_card);
     let query = use_query_map();
     let page = move || {
         query
@@ -138,6 +141,11 @@ fn Overview(overview: BillingOverview) -> impl IntoView {
         .scheduled_plan
         .as_ref()
         .map(|p| format!("Changes to {} on {}.", p.name, o.period_end));
+    let standing = match o.status.as_str() {
+        "past_due" => Some("Payment past due: we retry your card, or pay an invoice below."),
+        "unpaid" => Some("Unpaid: the Free plan's limits apply until an invoice is paid."),
+        _ => None,
+    };
     let card = o.payment_method.as_ref().map_or_else(
         || "No card on file".to_owned(),
         |m| {
@@ -165,6 +173,7 @@ fn Overview(overview: BillingOverview) -> impl IntoView {
                 <p class="text-sm">{format!("{} a month", o.plan.price.display())}</p>
                 <p class="mt-1 text-xs text-slate-600 dark:text-slate-300">{format!("Current period: {} to {}", o.period_start, o.period_end)}</p>
                 {scheduled.map(|s| view! { <p class="mt-1 text-sm font-medium text-amber-800 dark:text-amber-300" data-testid="scheduled-change">{s}</p> })}
+                {standing.map(|s| view! { <p class="mt-1 text-sm font-medium text-red-700 dark:text-red-400" data-testid="subscription-standing">{s}</p> })}
             </Card>
             <Card title="Next payment">
                 <p data-testid="next-payment">{next}</p>

@@ -165,22 +165,25 @@ pub async fn set_schedule(
     Ok(())
 }
 
-/// Starts the next period, with the schedule applied and cleared.
+/// Starts the next period, with the schedule applied and cleared. `ended`:
+/// the subscription was canceled with the period that ended. A past-due or
+/// unpaid subscription stays so until its invoices are paid.
 pub async fn advance_period(
     conn: &mut PgConnection,
     organization_id: Uuid,
     start: OffsetDateTime,
     end: OffsetDateTime,
-    status: &str,
+    ended: bool,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"update subscription set current_period_start = $2, current_period_end = $3, status = $4,
+        r#"update subscription set current_period_start = $2, current_period_end = $3,
+                  status = case when $4 then 'canceled' when status = 'canceled' then 'active' else status end,
                   scheduled_plan_id = null, cancel_at_period_end = false, updated_at = now()
            where organization_id = $1"#,
         organization_id,
         start,
         end,
-        status,
+        ended,
     )
     .execute(conn)
     .await?;
@@ -617,6 +620,153 @@ pub async fn find_linked_invoice(
            where l.token_hash = $1 and l.expires_at > $2"#,
         token_hash,
         now,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Starts dunning an invoice whose charge failed (once: a second call for
+/// the same invoice changes nothing).
+pub async fn start_dunning(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    organization_id: Uuid,
+    failed_at: OffsetDateTime,
+    next_retry_at: Option<OffsetDateTime>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into invoice_dunning (invoice_id, organization_id, failed_at, next_retry_at)
+           values ($1, $2, $3, $4) on conflict (invoice_id) do nothing"#,
+        invoice_id,
+        organization_id,
+        failed_at,
+        next_retry_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Invoices whose next retry is due by `now`, earliest first.
+pub async fn due_retries(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select invoice_id from invoice_dunning where next_retry_at <= $1
+           order by next_retry_at, invoice_id limit $2"#,
+        now,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub struct DunningRow {
+    pub invoice_id: Uuid,
+    pub organization_id: Uuid,
+    pub failed_at: OffsetDateTime,
+    pub retries_done: i32,
+}
+
+/// Locks one invoice's dunning while its retry is due, skipping it when
+/// another worker holds it.
+pub async fn lock_due_retry(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<DunningRow>> {
+    sqlx::query_as!(
+        DunningRow,
+        r#"select invoice_id, organization_id, failed_at, retries_done from invoice_dunning
+           where invoice_id = $1 and next_retry_at <= $2
+           for update skip locked"#,
+        invoice_id,
+        now,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// After a failed retry: how many were made, and when the next is (`None`:
+/// none is left).
+pub async fn record_retry(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    retries_done: i32,
+    next_retry_at: Option<OffsetDateTime>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update invoice_dunning set retries_done = $2, next_retry_at = $3, updated_at = now()
+           where invoice_id = $1"#,
+        invoice_id,
+        retries_done,
+        next_retry_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stops dunning a paid invoice.
+pub async fn end_dunning(conn: &mut PgConnection, invoice_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from invoice_dunning where invoice_id = $1",
+        invoice_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the subscription's status from its invoices in dunning: `unpaid`
+/// when one has run out of retries, `past_due` while one is being retried,
+/// else `active`. A canceled subscription stays canceled. Returns the
+/// status before and after.
+pub async fn refresh_payment_status(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+) -> sqlx::Result<(String, String)> {
+    let row = sqlx::query!(
+        r#"with old as (select status from subscription where organization_id = $1 for update)
+           update subscription s set status = case
+                   when s.status = 'canceled' then 'canceled'
+                   when exists (select 1 from invoice_dunning d
+                                where d.organization_id = s.organization_id and d.next_retry_at is null)
+                       then 'unpaid'
+                   when exists (select 1 from invoice_dunning d where d.organization_id = s.organization_id)
+                       then 'past_due'
+                   else 'active' end,
+               updated_at = now()
+           from old
+           where s.organization_id = $1
+           returning old.status as "before!", s.status as "after!""#,
+        organization_id,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.before, row.after))
+}
+
+pub struct PaymentAlertRow {
+    pub status: String,
+    pub failed_at: OffsetDateTime,
+}
+
+/// Why the organization's payments need attention, if they do: its status
+/// and when the earliest unpaid charge failed.
+pub async fn payment_alert(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<PaymentAlertRow>> {
+    sqlx::query_as!(
+        PaymentAlertRow,
+        r#"select s.status, min(d.failed_at) as "failed_at!"
+           from subscription s join invoice_dunning d on d.organization_id = s.organization_id
+           where s.organization_id = $1 and s.status in ('past_due', 'unpaid')
+           group by s.status"#,
+        organization_id,
     )
     .fetch_optional(db)
     .await

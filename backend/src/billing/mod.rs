@@ -3,6 +3,7 @@
 //! job that issues the next invoice.
 
 pub mod db;
+pub mod dunning;
 pub mod issued;
 pub mod pdf;
 pub mod provider;

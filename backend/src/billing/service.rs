@@ -4,6 +4,7 @@
 //! `ViewBilling` or `ManageBilling`.
 
 use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
+use super::dunning::RetrySchedule;
 use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
 use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
@@ -17,7 +18,7 @@ use crate::session::AuthSession;
 use crate::tokens;
 use domain::billing::{
     BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
-    InvoiceSummary, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
+    InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
     INVOICES_PER_PAGE,
 };
 use domain::pricing::{
@@ -25,7 +26,7 @@ use domain::pricing::{
     LineDraft, LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR,
     TAX_RATE_BP,
 };
-use domain::{AppError, Currency, EmailAddress, FieldErrors, Money};
+use domain::{AppError, Currency, EmailAddress, FieldErrors, Money, Permission};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
@@ -51,7 +52,7 @@ pub async fn overview(ctx: &Ctx, session: &AuthSession) -> Result<BillingOvervie
         scheduled_plan.clone().or_else(|| Some(plan.clone()))
     };
     let next_billing = next_plan
-        .filter(|p| p.price.minor > 0 && sub.status == "active")
+        .filter(|p| p.price.minor > 0 && sub.status != "canceled")
         .map(|p| {
             let tax = pricing::tax_on(p.price.minor, TAX_RATE_BP).unwrap_or(0);
             (
@@ -145,34 +146,20 @@ pub async fn pay_invoice(ctx: &Ctx, session: &AuthSession, id: Uuid, attempt: &s
     let card = db::find_payment_method(&mut *tx, org)
         .await?
         .ok_or_else(|| AppError::Conflict("Add a card above first, then pay.".into()))?;
-    let total = Money::new(invoice.total_cents, invoice.currency);
     let now = ctx.clock.now();
-    let charged = provider()
-        .charge(&card.provider_ref, total, &format!("pay:{id}:{attempt}"))
-        .await;
-    let audit = json!({ "number": invoice.number, "total": total.display_ascii() });
-    match charged {
-        Ok(charge) => {
-            db::insert_payment(&mut tx, id, attempt, Some(&charge), None).await?;
-            db::mark_paid(&mut tx, id, now).await?;
+    match charge_invoice(&mut tx, org, &invoice, Some(&card), attempt, now).await? {
+        Ok(()) => {
+            let total = Money::new(invoice.total_cents, invoice.currency);
             session
                 .audit("invoice.paid")
                 .target("invoice", id)
-                .after(audit)
+                .after(json!({ "number": invoice.number, "total": total.display_ascii() }))
                 .record(&mut tx)
                 .await?;
-            let paid = IssuedInvoice {
-                number: invoice.number,
-                status: InvoiceStatus::Paid,
-                payment_error: None,
-            };
-            email_invoice(&mut tx, org, id, &paid, total, invoice.due_on, now).await?;
             tx.commit().await?;
             Ok(())
         }
-        Err(declined) => {
-            let reason = declined.to_string();
-            db::insert_payment(&mut tx, id, attempt, None, Some(&reason)).await?;
+        Err(reason) => {
             session
                 .audit("invoice.payment_failed")
                 .target("invoice", id)
@@ -183,6 +170,83 @@ pub async fn pay_invoice(ctx: &Ctx, session: &AuthSession, id: Uuid, attempt: &s
             Err(AppError::Conflict(reason).into())
         }
     }
+}
+
+/// Charges a locked, payable invoice under the key `attempt` and records the
+/// attempt. Paid: the invoice is marked so, its dunning ends (which may lift
+/// `past_due` or `unpaid`) and the receipt goes out. Else the reason, for the
+/// customer. Without a card the attempt fails without reaching the provider.
+pub(super) async fn charge_invoice(
+    tx: &mut PgConnection,
+    org: Uuid,
+    invoice: &InvoiceRow,
+    card: Option<&PaymentMethodRow>,
+    attempt: &str,
+    now: OffsetDateTime,
+) -> Result<std::result::Result<(), String>> {
+    let total = Money::new(invoice.total_cents, invoice.currency);
+    let charged = match card {
+        Some(card) => provider()
+            .charge(
+                &card.provider_ref,
+                total,
+                &format!("pay:{}:{attempt}", invoice.id),
+            )
+            .await
+            .map_err(|declined| declined.to_string()),
+        None => Err("There is no card on file: add one on the billing page.".to_owned()),
+    };
+    let charge = match charged {
+        Ok(charge) => charge,
+        Err(reason) => {
+            db::insert_payment(tx, invoice.id, attempt, None, Some(&reason)).await?;
+            return Ok(Err(reason));
+        }
+    };
+    db::insert_payment(tx, invoice.id, attempt, Some(&charge), None).await?;
+    db::mark_paid(tx, invoice.id, now).await?;
+    db::end_dunning(tx, invoice.id).await?;
+    refresh_payment_status(tx, org).await?;
+    let paid = IssuedInvoice {
+        id: invoice.id,
+        number: invoice.number.clone(),
+        status: InvoiceStatus::Paid,
+        payment_error: None,
+        retry: None,
+    };
+    email_invoice(tx, org, &paid, total, invoice.due_on, now).await?;
+    Ok(Ok(()))
+}
+
+/// Brings the subscription's status in line with its invoices in dunning
+/// (`db::refresh_payment_status`), auditing a change.
+pub(super) async fn refresh_payment_status(tx: &mut PgConnection, org: Uuid) -> Result<()> {
+    let (before, after) = db::refresh_payment_status(tx, org).await?;
+    if before != after {
+        // A consequence of a payment or of the billing job, not anyone's act.
+        let system = ClientMeta::default();
+        AuditEntry::new("subscription.status_changed", &system)
+            .organization(org)
+            .target("subscription", org)
+            .before(json!({ "status": before }))
+            .after(json!({ "status": after }))
+            .record(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Why owners and the billing role must act on payments (a banner on every
+/// page), if they must; `None` for the other roles.
+pub async fn payment_alert(ctx: &Ctx, session: &AuthSession) -> Result<Option<PaymentAlert>> {
+    if !session.role.can(Permission::ManageBilling) {
+        return Ok(None);
+    }
+    let alert = db::payment_alert(&ctx.db, session.organization_id).await?;
+    Ok(alert.map(|a| PaymentAlert {
+        unpaid: a.status == "unpaid",
+        failed_on: domain::format_date(a.failed_at.to_offset(time::UtcOffset::UTC).date()),
+    }))
 }
 
 /// A new card is the customer's answer to a failed payment: it is tried at
@@ -415,8 +479,7 @@ async fn charge_proration(
         return Err(AppError::Conflict(
             invoice
                 .payment_error
-                .unwrap_or(PaymentError::Declined)
-                .to_string(),
+                .unwrap_or_else(|| PaymentError::Declined.to_string()),
         )
         .into());
     }
@@ -446,6 +509,19 @@ async fn set_cancel(ctx: &Ctx, session: &AuthSession, cancel: bool) -> Result<()
             "You are on the Free plan: there is nothing to cancel.".into(),
         )
         .into());
+    }
+    if cancel {
+        // Canceling is a downgrade to Free at the period end: the same limits
+        // stand in its way.
+        let free = find_plan(&mut tx, "free").await?;
+        let conflicts = conflicts_with(&mut tx, sub.organization_id, &free).await?;
+        if !conflicts.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "You can't cancel yet. {}",
+                conflicts.join(" ")
+            ))
+            .into());
+        }
     }
     if cancel == sub.cancel_at_period_end {
         return Err(AppError::Conflict(if cancel {
@@ -527,7 +603,11 @@ async fn render_invoice(db: &PgPool, org: Uuid, id: Uuid) -> Result<(String, Vec
 /// subscription is locked (`skip locked`) and only processed while its period
 /// is due, and the unique (organization, period) index refuses a second
 /// invoice. Catches up several missed periods. Returns the periods closed.
-pub async fn close_due_periods(db: &PgPool, now: OffsetDateTime) -> Result<usize> {
+pub async fn close_due_periods(
+    db: &PgPool,
+    schedule: &RetrySchedule,
+    now: OffsetDateTime,
+) -> Result<usize> {
     let mut closed = 0;
     // One organization whose period cannot be closed (logged) must not hold
     // up the others; it is retried on the next run.
@@ -541,7 +621,7 @@ pub async fn close_due_periods(db: &PgPool, now: OffsetDateTime) -> Result<usize
             let Some(sub) = db::lock_due_subscription(&mut tx, org, now).await? else {
                 continue;
             };
-            match close_period(&mut tx, &sub, now).await {
+            match close_period(&mut tx, &sub, schedule, now).await {
                 Ok(()) => {
                     tx.commit().await?;
                     closed += 1;
@@ -564,6 +644,7 @@ pub async fn close_due_periods(db: &PgPool, now: OffsetDateTime) -> Result<usize
 async fn close_period(
     tx: &mut PgConnection,
     sub: &SubscriptionRow,
+    schedule: &RetrySchedule,
     now: OffsetDateTime,
 ) -> Result<()> {
     let current = find_plan(&mut *tx, &sub.plan_id).await?;
@@ -608,7 +689,7 @@ async fn close_period(
         });
     }
     let card = db::find_payment_method(&mut *tx, sub.organization_id).await?;
-    issue_invoice(
+    let issued = issue_invoice(
         tx,
         sub,
         "period",
@@ -619,15 +700,23 @@ async fn close_period(
         now,
     )
     .await?;
-    let status = if sub.cancel_at_period_end {
-        "canceled"
-    } else {
-        "active"
-    };
     if next.id != current.id {
         db::set_plan(tx, sub.organization_id, &next.id).await?;
     }
-    db::advance_period(tx, sub.organization_id, start, end, status).await?;
+    db::advance_period(
+        tx,
+        sub.organization_id,
+        start,
+        end,
+        sub.cancel_at_period_end,
+    )
+    .await?;
+    // A charge that failed (or a paid plan without a card) starts dunning.
+    if let Some(unpaid) = issued.filter(|i| i.status != InvoiceStatus::Paid) {
+        let next_retry = schedule.next_retry(0, now);
+        db::start_dunning(tx, unpaid.id, sub.organization_id, now, next_retry).await?;
+    }
+    refresh_payment_status(tx, sub.organization_id).await?;
     if next.id != current.id || sub.cancel_at_period_end {
         let action = if sub.cancel_at_period_end {
             "subscription.ended"
@@ -647,10 +736,15 @@ async fn close_period(
     Ok(())
 }
 
-struct IssuedInvoice {
-    number: String,
-    status: InvoiceStatus,
-    payment_error: Option<PaymentError>,
+/// An invoice as its email describes it.
+pub(super) struct IssuedInvoice {
+    pub id: Uuid,
+    pub number: String,
+    pub status: InvoiceStatus,
+    /// Why the charge failed, for the customer.
+    pub payment_error: Option<String>,
+    /// The dunning retry that failed (each retry's email is sent once).
+    pub retry: Option<i32>,
 }
 
 /// Stores an invoice with its lines and charges the card on file, if any.
@@ -710,26 +804,19 @@ async fn issue_invoice(
             }
             Err(e) => {
                 tracing::warn!(invoice = %inserted.number, error = %e, "charging the card on file failed");
-                payment_error = Some(e);
+                payment_error = Some(e.to_string());
             }
         }
     }
     let issued = IssuedInvoice {
+        id: inserted.id,
         number: inserted.number,
         status,
         payment_error,
+        retry: None,
     };
     let total = Money::new(totals.total_minor, currency);
-    email_invoice(
-        tx,
-        sub.organization_id,
-        inserted.id,
-        &issued,
-        total,
-        row.due_on,
-        now,
-    )
-    .await?;
+    email_invoice(tx, sub.organization_id, &issued, total, row.due_on, now).await?;
     Ok(Some(issued))
 }
 
@@ -740,15 +827,15 @@ pub const INVOICE_LINK_LIFETIME: Duration = Duration::days(30);
 /// transaction: a receipt when the invoice was paid at once, why the charge
 /// failed when it did, else the invoice and its due date. Each email links
 /// to the PDF with a token of its own.
-async fn email_invoice(
+pub(super) async fn email_invoice(
     tx: &mut PgConnection,
     organization_id: Uuid,
-    invoice_id: Uuid,
     issued: &IssuedInvoice,
     total: Money,
     due_on: Date,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let invoice_id = issued.id;
     let token = tokens::new_token()?;
     db::insert_invoice_link(
         tx,
@@ -766,7 +853,7 @@ async fn email_invoice(
     );
     let (event, email) = match (&issued.status, &issued.payment_error) {
         (InvoiceStatus::Paid, _) => (
-            "invoice-paid",
+            "invoice-paid".to_owned(),
             Email::PaymentReceipt {
                 organization_name,
                 number,
@@ -776,18 +863,21 @@ async fn email_invoice(
             },
         ),
         (_, Some(failure)) => (
-            "payment-failed",
+            match issued.retry {
+                None => "payment-failed".to_owned(),
+                Some(retry) => format!("payment-failed-retry-{retry}"),
+            },
             Email::PaymentFailed {
                 organization_name,
                 number,
                 total,
                 due_on,
-                reason: failure.to_string(),
+                reason: failure.clone(),
                 token,
             },
         ),
         (_, None) => (
-            "invoice-issued",
+            "invoice-issued".to_owned(),
             Email::InvoiceIssued {
                 organization_name,
                 number,
@@ -854,19 +944,7 @@ async fn evaluate(
         Money::zero(currency)
     };
     let tax = pricing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::Internal)?;
-    let members = db::count_members(&mut *conn, sub.organization_id).await?;
-    let storage_mb = crate::usage::db::current_storage_mb(&mut *conn, sub.organization_id).await?;
-    let conflicts = limit_conflicts(
-        &target.name,
-        PlanLimits {
-            seats: i64::from(target.seats_limit),
-            storage_mb: target.storage_mb_limit,
-        },
-        CurrentUsage {
-            members,
-            storage_mb: Some(storage_mb),
-        },
-    );
+    let conflicts = conflicts_with(conn, sub.organization_id, &target).await?;
     let preview = PlanChangePreview {
         from: plan_summary(&current),
         to: plan_summary(&target),
@@ -885,6 +963,23 @@ async fn evaluate(
         current,
         target,
     })
+}
+
+/// What in the organization's current use `plan`'s limits would not allow.
+async fn conflicts_with(conn: &mut PgConnection, org: Uuid, plan: &PlanRow) -> Result<Vec<String>> {
+    let members = db::count_members(&mut *conn, org).await?;
+    let storage_mb = crate::usage::db::current_storage_mb(&mut *conn, org).await?;
+    Ok(limit_conflicts(
+        &plan.name,
+        PlanLimits {
+            seats: i64::from(plan.seats_limit),
+            storage_mb: plan.storage_mb_limit,
+        },
+        CurrentUsage {
+            members,
+            storage_mb: Some(storage_mb),
+        },
+    ))
 }
 
 async fn find_plan(conn: &mut PgConnection, id: &str) -> Result<PlanRow> {

@@ -74,7 +74,10 @@ pub struct SeatRow {
     pub organization_name: String,
 }
 
-/// Seats in use: members plus invitations that can still be accepted.
+/// Seats in use: members plus invitations that can still be accepted, and
+/// the seats of the plan that allows fewest among the plan in force, a
+/// scheduled downgrade, and Free when the subscription is canceled at the
+/// period end or unpaid: a seat taken now must still exist then.
 pub async fn seat_usage(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
@@ -87,7 +90,13 @@ pub async fn seat_usage(
                    where i.organization_id = o.id and i.accepted_at is null and i.revoked_at is null
                      and i.expires_at > $2) as "pending_invitations!",
                   p.seats_limit::bigint as "seats_limit!", p.name as plan_name, o.name as organization_name
-           from organization o join plan p on p.id = o.plan_id
+           from organization o join subscription s on s.organization_id = o.id
+           cross join lateral (
+               select seats_limit, name from plan
+               where id = o.plan_id or id = s.scheduled_plan_id
+                  or (id = 'free' and (s.cancel_at_period_end or s.status = 'unpaid'))
+               order by seats_limit, id = o.plan_id desc
+               limit 1) p
            where o.id = $1"#,
         organization_id,
         now,

@@ -1,9 +1,12 @@
-//! The period-end billing job: once a minute it closes every billing period
-//! that has ended (`backend::billing::service::close_due_periods`): issues the
-//! next period's invoice, charges the card on file, applies scheduled
-//! downgrades and cancellations. It is idempotent per (organization, period)
-//! and safe on every instance at once (rows are locked with `skip locked`).
+//! The billing job: once a minute it closes every billing period that has
+//! ended (`backend::billing::service::close_due_periods`): issues the next
+//! period's invoice, charges the card on file, applies scheduled downgrades
+//! and cancellations; then it retries the failed charges that are due
+//! (`backend::billing::dunning`). It is idempotent per (organization, period)
+//! and per retry, and safe on every instance at once (rows are locked with
+//! `skip locked`).
 
+use backend::billing::dunning::{self, RetrySchedule};
 use sqlx::PgPool;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -12,19 +15,30 @@ use tokio::sync::watch;
 pub const INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs one pass; tests call this with a clock of their choosing.
-pub async fn process_due(db: &PgPool, now: OffsetDateTime) -> anyhow::Result<usize> {
+pub async fn process_due(
+    db: &PgPool,
+    schedule: &RetrySchedule,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
     // Reported calls still queued belong on the invoices about to be issued.
     backend::usage::service::apply_pending_calls(db)
         .await
         .map_err(|e| anyhow::anyhow!("adding reported API calls to the rollup failed: {e}"))?;
-    backend::billing::service::close_due_periods(db, now)
+    let closed = backend::billing::service::close_due_periods(db, schedule, now)
         .await
-        .map_err(|e| anyhow::anyhow!("closing billing periods failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("closing billing periods failed: {e}"))?;
+    let retried = dunning::retry_due_payments(db, schedule, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("retrying failed payments failed: {e}"))?;
+    if retried > 0 {
+        tracing::info!(retried, "retried failed payments");
+    }
+    Ok(closed)
 }
 
-pub async fn run(db: PgPool, mut stopped: watch::Receiver<bool>) {
+pub async fn run(db: PgPool, schedule: RetrySchedule, mut stopped: watch::Receiver<bool>) {
     loop {
-        match process_due(&db, OffsetDateTime::now_utc()).await {
+        match process_due(&db, &schedule, OffsetDateTime::now_utc()).await {
             Ok(0) => {}
             Ok(closed) => tracing::info!(closed, "closed billing periods"),
             Err(e) => tracing::warn!(error = %e, "billing job failed; retrying next interval"),
