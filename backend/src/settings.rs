@@ -31,7 +31,7 @@ pub struct Settings {
     pub export_slots: usize,
     pub export_time_limit: Duration,
     /// When a failed period charge is retried.
-    pub dunning: crate::billing::dunning::RetrySchedule,
+    pub dunning: domain::billing::RetrySchedule,
 }
 
 impl Default for Settings {

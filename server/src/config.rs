@@ -3,10 +3,10 @@
 use crate::http::serve::ConnectionLimits;
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
-use backend::billing::dunning::RetrySchedule;
 use backend::rate_limit::Rule;
 use backend::settings::Limits;
 use backend::Settings;
+use domain::billing::RetrySchedule;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use std::time::Duration;

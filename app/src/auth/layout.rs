@@ -1,8 +1,8 @@
 //! The signed-in customer frame: navigation, the organization and the user
 //! around every customer page.
 
+use super::alert::{PaymentAlertBanner, PaymentAlertRefresh};
 use super::AuthContext;
-use crate::billing::alert::{PaymentAlertBanner, PaymentAlertRefresh};
 use crate::ui::layout::{SessionGate, WithSession};
 use crate::ui::{
     render_errors_boundary, Badge, Frame, FrameAccount, FrameContext, FrameNav, NavLinks,

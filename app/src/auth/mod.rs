@@ -7,6 +7,7 @@
 //! `AuthContext` (the signed-in user, for every page) and `use_permission`
 //! live here too.
 
+pub mod alert;
 pub mod api;
 pub mod context;
 pub mod layout;

@@ -1,8 +1,6 @@
 //! Server functions of billing: thin adapters over `backend::billing::service`.
 
-use domain::billing::{
-    BillingOverview, InvoicePage, PaymentAlert, PaymentMethod, PlanChangePreview,
-};
+use domain::billing::{BillingOverview, InvoicePage, PaymentMethod, PlanChangePreview};
 use domain::AppError;
 use leptos::prelude::*;
 
@@ -19,15 +17,6 @@ use {
 pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
     let session = require_permission(Permission::ViewBilling)?;
     Ok(service::overview(&ctx()?, &session).await?)
-}
-
-/// Every member; answered for owners and the billing role only, `None` for
-/// the others: the failed payment they must act on, for the banner on every
-/// page. Errors: `Unauthorized`.
-#[server(endpoint = "billing/payment_alert", input = server_fn::codec::GetUrl)]
-pub async fn get_payment_alert() -> Result<Option<PaymentAlert>, AppError> {
-    let session = require_permission(Permission::ViewBilling)?;
-    Ok(service::payment_alert(&ctx()?, &session).await?)
 }
 
 /// Every member: one page (1-based) of the invoice history, newest first.

@@ -2,7 +2,6 @@
 //! changes. `api.rs` calls `backend::billing::service`; PDFs are an HTTP route
 //! of the server (`server/src/http/invoices.rs`).
 
-pub mod alert;
 pub mod api;
 pub mod components;
 pub mod page;

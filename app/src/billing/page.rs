@@ -13,7 +13,7 @@ use domain::card::{CardExpiry, CardNumber};
 use domain::error::AppError;
 use domain::Permission;
 // One server function owns the billing email; Settings shows it too.
-use super::alert::PaymentAlertRefresh;
+use crate::auth::alert::PaymentAlertRefresh;
 use crate::account::api::UpdateBillingEmail;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -9,56 +9,13 @@ use super::service::{charge_invoice, email_invoice, refresh_payment_status, Issu
 use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
 use crate::error::Result;
-use domain::billing::InvoiceStatus;
+use domain::billing::{InvoiceStatus, RetrySchedule};
 use domain::Money;
 use serde_json::json;
 use sqlx::PgPool;
 use std::collections::HashSet;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// The days, counted from the first failed charge, on which it is retried
-/// (`PORTAL_DUNNING_RETRY_DAYS`, default `1,3,5,7`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetrySchedule(Vec<u16>);
-
-impl Default for RetrySchedule {
-    fn default() -> Self {
-        Self(vec![1, 3, 5, 7])
-    }
-}
-
-impl RetrySchedule {
-    /// `"1,3,5,7"`: at least one day, each later than the one before.
-    pub fn parse(text: &str) -> std::result::Result<Self, String> {
-        let days = text
-            .split(',')
-            .map(|d| d.trim().parse::<u16>())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|_| format!("{text:?} is not a list of days such as 1,3,5,7"))?;
-        let increasing = days.windows(2).all(|w| w[0] < w[1]);
-        if days.is_empty() || days[0] == 0 || !increasing {
-            return Err(format!(
-                "{text:?}: retry days must start above 0 and increase, such as 1,3,5,7"
-            ));
-        }
-        Ok(Self(days))
-    }
-
-    /// When retry number `retries_done + 1` is due, given when the charge
-    /// before it failed; `None` once every retry was made. The gaps of the
-    /// schedule are kept from the actual attempt, so a job that was down for
-    /// days does not spend every retry in one run.
-    pub fn next_retry(
-        &self,
-        retries_done: usize,
-        last_failed_at: OffsetDateTime,
-    ) -> Option<OffsetDateTime> {
-        let day = *self.0.get(retries_done)?;
-        let previous = retries_done.checked_sub(1).map_or(0, |i| self.0[i]);
-        Some(last_failed_at + Duration::days(i64::from(day - previous)))
-    }
-}
 
 /// Makes every retry that is due by `now`. Safe to run on several instances
 /// at once (each invoice's dunning row is locked with `skip locked`) and
@@ -159,38 +116,4 @@ async fn retry(
     }
     tx.commit().await?;
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn retries_keep_the_schedules_gaps_from_the_last_attempt() {
-        let schedule = RetrySchedule::default();
-        let failed = datetime!(2026-11-01 0:00 UTC);
-        assert_eq!(
-            schedule.next_retry(0, failed),
-            Some(datetime!(2026-11-02 0:00 UTC))
-        );
-        // The second retry is two days after the first, even if the first ran late.
-        let late = datetime!(2026-11-04 9:00 UTC);
-        assert_eq!(
-            schedule.next_retry(1, late),
-            Some(datetime!(2026-11-06 9:00 UTC))
-        );
-        assert_eq!(schedule.next_retry(4, late), None);
-    }
-
-    #[test]
-    fn a_schedule_must_start_above_zero_and_increase() {
-        assert_eq!(
-            RetrySchedule::parse(" 2, 4 "),
-            Ok(RetrySchedule(vec![2, 4]))
-        );
-        for bad in ["", "0,1", "3,2", "1,1", "a", "1,,2"] {
-            assert!(RetrySchedule::parse(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
 }

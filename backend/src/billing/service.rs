@@ -4,7 +4,6 @@
 //! `ViewBilling` or `ManageBilling`.
 
 use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
-use super::dunning::RetrySchedule;
 use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
 use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
@@ -19,6 +18,7 @@ use crate::tokens;
 use domain::billing::{
     BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
     InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
+    RetrySchedule,
     INVOICES_PER_PAGE,
 };
 use domain::pricing::{

@@ -6,7 +6,8 @@
 //! and per retry, and safe on every instance at once (rows are locked with
 //! `skip locked`).
 
-use backend::billing::dunning::{self, RetrySchedule};
+use backend::billing::dunning;
+use domain::billing::RetrySchedule;
 use sqlx::PgPool;
 use std::time::Duration;
 use time::OffsetDateTime;

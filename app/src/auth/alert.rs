@@ -1,9 +1,25 @@
 //! The banner every page shows owners and the billing role while a payment
 //! has failed ("Your payment failed on Nov 3 …"), with the way to fix it.
 
-use super::api::get_payment_alert;
+use domain::billing::PaymentAlert;
+use domain::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::request::{ctx, require_permission},
+    domain::Permission,
+};
+
+/// Every member; answered for owners and the billing role only, `None` for
+/// the others: the failed payment they must act on, for the banner on every
+/// page. Errors: `Unauthorized`.
+#[server(endpoint = "billing/payment_alert", input = server_fn::codec::GetUrl)]
+pub async fn get_payment_alert() -> Result<Option<PaymentAlert>, AppError> {
+    let session = require_permission(Permission::ViewBilling)?;
+    Ok(backend::billing::service::payment_alert(&ctx()?, &session).await?)
+}
 
 /// Lets billing actions that can settle a failed payment (Pay now, a new
 /// card) tell the banner to read again. `AppLayout` provides it.
@@ -20,7 +36,7 @@ impl PaymentAlertRefresh {
     /// Re-reads the alert each time `action` has run.
     pub fn after<S>(action: ServerAction<S>)
     where
-        S: server_fn::ServerFn<Error = domain::AppError> + Clone + Send + Sync + 'static,
+        S: server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
         S::Output: Clone + Send + Sync + 'static,
     {
         let Some(Self(refresh)) = use_context::<Self>() else {
