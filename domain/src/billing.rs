@@ -1,4 +1,4 @@
-use crate::Money;
+use crate::{FieldErrors, Money};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -170,7 +170,172 @@ pub struct InvoicePage {
     /// 1-based.
     pub page: u32,
     pub pages: u32,
+    /// Invoices the filter keeps.
     pub total: i64,
+    /// The years with invoices, newest first (the year filter's choices).
+    pub years: Vec<i32>,
+}
+
+/// Which invoices the billing page lists and exports: a number (or part of
+/// one), a status and a year of issue, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceFilter {
+    /// Upper-case letters, digits and dashes: "INV-2026", "0042".
+    pub number: Option<String>,
+    pub status: Option<InvoiceStatus>,
+    pub year: Option<i32>,
+}
+
+impl InvoiceFilter {
+    /// The query's three fields, as the page's form sends them; an empty
+    /// field filters nothing. Errors name the field.
+    pub fn parse(number: &str, status: &str, year: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let number = number.trim().to_ascii_uppercase();
+        if number.len() > 40
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            errors.add(
+                "number",
+                "Search by an invoice number, such as INV-2026-0001 or part of one.",
+            );
+        }
+        let status = match status.trim() {
+            "" => None,
+            other => InvoiceStatus::parse(other).or_else(|| {
+                errors.add("status", "Choose paid, open, overdue or void.");
+                None
+            }),
+        };
+        let year = match year.trim() {
+            "" => None,
+            other => other
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .or_else(|| {
+                    errors.add("year", "Choose a year such as 2026.");
+                    None
+                }),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            number: (!number.is_empty()).then_some(number),
+            status,
+            year,
+        })
+    }
+
+    /// The filter as query pairs (empty ones left out), for links that keep it.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(number) = &self.number {
+            pairs.push(("number", number.clone()));
+        }
+        if let Some(status) = self.status {
+            pairs.push(("status", status.as_str().to_owned()));
+        }
+        if let Some(year) = self.year {
+            pairs.push(("year", year.to_string()));
+        }
+        pairs
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// A credit note as the billing page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditNoteSummary {
+    pub id: Uuid,
+    /// "CN-2026-000001".
+    pub number: String,
+    /// The invoice it corrects.
+    pub invoice_number: String,
+    pub issued_on: String,
+    /// Credited, tax included.
+    pub total: Money,
+    pub reason: String,
+}
+
+/// What support staff fill in to credit part or all of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditNoteDraft {
+    pub invoice_id: Uuid,
+    /// Tax included, in `currency`'s minor units; above zero.
+    pub amount_minor: i64,
+    pub currency: crate::Currency,
+    pub reason: String,
+}
+
+impl CreditNoteDraft {
+    /// Errors name the field: `invoice_id`, `amount` ("12.50"), `currency`,
+    /// `reason` (3 to 500 characters, said to the customer on the PDF).
+    pub fn parse(
+        invoice_id: &str,
+        amount: &str,
+        currency: &str,
+        reason: &str,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let invoice_id = Uuid::parse_str(invoice_id.trim()).ok();
+        if invoice_id.is_none() {
+            errors.add("invoice_id", "Choose the invoice to credit.");
+        }
+        let amount_minor = parse_amount(amount);
+        if amount_minor.is_none() {
+            errors.add("amount", "Enter an amount above zero, such as 12.50.");
+        }
+        let currency = crate::Currency::parse(currency).ok();
+        if currency.is_none() {
+            errors.add("currency", "Choose USD, EUR or GBP.");
+        }
+        let reason = reason.trim().to_owned();
+        if !(3..=500).contains(&reason.chars().count()) {
+            errors.add(
+                "reason",
+                "Say why, in 3 to 500 characters: the customer reads it on the credit note.",
+            );
+        }
+        match (invoice_id, amount_minor, currency) {
+            (Some(invoice_id), Some(amount_minor), Some(currency)) if errors.is_empty() => {
+                Ok(Self {
+                    invoice_id,
+                    amount_minor,
+                    currency,
+                    reason,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// "12.50", "12.5", "1,234" to minor units (above zero); `None` otherwise.
+fn parse_amount(text: &str) -> Option<i64> {
+    let text: String = text.trim().chars().filter(|c| *c != ',').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (units, cents) = match text.split_once('.') {
+        Some((units, cents)) if digits(cents) && cents.len() <= 2 => (units, cents),
+        Some(_) => return None,
+        None => (text.as_str(), ""),
+    };
+    if !digits(units) || units.len() > 12 {
+        return None;
+    }
+    let cents = format!("{cents:0<2}").parse::<i64>().ok()?;
+    let minor = units
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)?;
+    (minor > 0).then_some(minor)
 }
 
 /// The days, counted from the first failed charge, on which it is retried
@@ -319,6 +484,49 @@ mod tests {
         .unwrap_err();
         assert!(errors.get("country").is_some());
         assert!(errors.get("tax_id").is_some());
+    }
+}
+
+#[cfg(test)]
+mod invoice_filter_tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_form_filters_nothing_and_fields_are_normalised() {
+        assert!(InvoiceFilter::parse("", "", "").unwrap().is_empty());
+        let filter = InvoiceFilter::parse(" inv-2026 ", "overdue", "2026").unwrap();
+        assert_eq!(filter.number.as_deref(), Some("INV-2026"));
+        assert_eq!(filter.status, Some(InvoiceStatus::Overdue));
+        assert_eq!(
+            filter.query_pairs(),
+            [
+                ("number", "INV-2026".to_owned()),
+                ("status", "overdue".to_owned()),
+                ("year", "2026".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let errors = InvoiceFilter::parse("INV%'", "late", "26").unwrap_err();
+        for field in ["number", "status", "year"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn credit_note_amounts_are_read_as_money_above_zero() {
+        assert_eq!(parse_amount("12.50"), Some(1250));
+        assert_eq!(parse_amount(" 1,234.5 "), Some(123_450));
+        assert_eq!(parse_amount("7"), Some(700));
+        for bad in ["", "0", "0.00", "-3", "1.234", "12.", ".5", "abc", "1e3"] {
+            assert_eq!(parse_amount(bad), None, "{bad:?}");
+        }
+        let errors = CreditNoteDraft::parse("not-an-id", "0", "XYZ", "no").unwrap_err();
+        for field in ["invoice_id", "amount", "currency", "reason"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
     }
 
     #[test]

@@ -94,6 +94,16 @@ impl Money {
     }
 }
 
+impl Money {
+    /// "1234.50", "-3.00": no symbol, no grouping, a dot; for CSV and other
+    /// files a program reads (the currency goes in a column of its own).
+    pub fn decimal(self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
@@ -162,6 +172,11 @@ mod tests {
             Money::new(1_000_000, Currency::Gbp).display_ascii(),
             "10,000.00 GBP"
         );
+        assert_eq!(
+            Money::new(123_456_705, Currency::Usd).decimal(),
+            "1234567.05"
+        );
+        assert_eq!(Money::new(-5, Currency::Eur).decimal(), "-0.05");
     }
 
     #[test]

@@ -95,6 +95,16 @@ pub fn tax_on(amount_minor: i64, rate_bp: i32) -> Option<i64> {
     i64::try_from(tax).ok()
 }
 
+/// A tax-inclusive amount split at `rate_bp` into (net, tax), the net
+/// rounded half away from zero and the tax what is left, so the two always
+/// add up to `total_minor` (a credit note of $11.00 at 10 %: $10.00 + $1.00).
+pub fn split_tax_included(total_minor: i64, rate_bp: i32) -> Option<(i64, i64)> {
+    let divisor = 10_000 + i128::from(rate_bp);
+    let net = div_round_half_away(i128::from(total_minor) * 10_000, divisor);
+    let net = i64::try_from(net).ok()?;
+    Some((net, total_minor.checked_sub(net)?))
+}
+
 /// A billing period, in Unix seconds, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -366,5 +376,13 @@ mod tests {
             month_start(datetime!(2026-11-27 13:45 UTC)),
             datetime!(2026-11-01 0:00 UTC)
         );
+    }
+
+    #[test]
+    fn a_tax_inclusive_amount_splits_into_parts_that_add_up() {
+        assert_eq!(split_tax_included(1100, 1000), Some((1000, 100)));
+        assert_eq!(split_tax_included(1, 1000), Some((1, 0)));
+        assert_eq!(split_tax_included(999, 1900), Some((839, 160)));
+        assert_eq!(split_tax_included(5390, 0), Some((5390, 0)));
     }
 }

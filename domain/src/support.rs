@@ -395,13 +395,17 @@ pub struct UsageLine {
     pub percent: u32,
 }
 
-/// The latest invoice of the customer.
+/// One of the customer's invoices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceLine {
+    pub id: Uuid,
     pub number: String,
     pub status: String,
     pub issued_on: String,
     pub total: String,
+    /// What a credit note may still credit: "$53.90"; "$0.00" when all is.
+    pub creditable: String,
+    pub currency: String,
 }
 
 /// What staff need to know about the customer without asking.
@@ -413,7 +417,8 @@ pub struct CustomerContext {
     pub member_count: i64,
     pub seats_limit: i64,
     pub usage: Vec<UsageLine>,
-    pub last_invoice: Option<InvoiceLine>,
+    /// Newest first (the first is the last invoice).
+    pub invoices: Vec<InvoiceLine>,
     /// The organization's other recent tickets (this one excluded).
     pub recent_tickets: Vec<TicketSummary>,
 }

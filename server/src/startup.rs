@@ -298,6 +298,11 @@ pub fn build_router(
             axum::routing::post(http::two_factor::confirm_staff),
         )
         .route(paths::INVOICE_PDF, get(http::invoices::download_invoice))
+        .route(paths::INVOICES_CSV, get(http::invoices::export_csv))
+        .route(
+            paths::CREDIT_NOTE_PDF,
+            get(http::invoices::download_credit_note),
+        )
         // Inside the session layer: it needs the session to know whose data changed.
         .route_layer(from_fn_with_state(
             state.clone(),

@@ -27,6 +27,7 @@ const READ_ONLY: &[&str] = &[
     "/api/audit/entries",
     "/api/billing/overview",
     "/api/billing/payment_alert",
+    "/api/billing/credit_notes",
     "/api/billing/invoices",
     "/api/billing/preview_plan_change",
     "/api/usage/overview",
@@ -246,6 +247,15 @@ fn mutations() -> Vec<Mutation> {
             vec![
                 ("ticket_id", f.support.ticket.clone()),
                 ("body", "Internal.".into()),
+            ]
+        }),
+        m("/api/staff/credit_note", Staff, |f| {
+            vec![
+                ("ticket_id", f.support.ticket.clone()),
+                ("invoice_id", f.open_invoice.0.clone()),
+                ("amount", "1.00".into()),
+                ("currency", "USD".into()),
+                ("reason", "Audited credit.".into()),
             ]
         }),
         m("/api/staff/status", Staff, |f| {

@@ -1290,3 +1290,255 @@ async fn cancel_and_invites_respect_the_plan_in_force_after_a_scheduled_downgrad
         .unwrap()
         .contains("You can't cancel yet"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invoices_are_searched_filtered_and_exported_as_csv(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Ledger").await;
+    set_plan(&db, org, "pro").await;
+    add_card(&app, &client, "4242424242424242").await;
+    for _ in 0..3 {
+        let end = period_end(&db, org).await;
+        server::workers::billing::process_due(&db, &Default::default(), end)
+            .await
+            .unwrap();
+    }
+    let numbers: Vec<String> = sqlx::query_scalar(
+        "select number from invoice where organization_id = $1 order by issued_on desc, number desc",
+    )
+    .bind(org)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(numbers.len(), 3);
+    sqlx::query("update invoice set status = 'overdue' where number = $1")
+        .bind(&numbers[1])
+        .execute(&db)
+        .await
+        .unwrap();
+    let listed = |query: String| {
+        let (app, client) = (&app, &client);
+        async move {
+            let page = json(
+                app.get(client, &format!("billing/invoices?page=1{query}"))
+                    .await,
+            )
+            .await;
+            page["invoices"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{page}"))
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    assert_eq!(
+        listed(String::new()).await,
+        numbers,
+        "no filter: all, newest first"
+    );
+    assert_eq!(listed("&status=overdue".into()).await, [numbers[1].clone()]);
+    let tail = &numbers[2][numbers[2].len() - 4..];
+    assert_eq!(
+        listed(format!("&number={}", tail.to_lowercase())).await,
+        [numbers[2].clone()],
+        "part of a number, any case"
+    );
+    let years: Vec<i64> = json(app.get(&client, "billing/invoices?page=1").await).await["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y.as_i64().unwrap())
+        .collect();
+    let in_years: usize = {
+        let mut n = 0;
+        for year in &years {
+            n += listed(format!("&year={year}")).await.len();
+        }
+        n
+    };
+    assert_eq!(
+        in_years, 3,
+        "each invoice in exactly one of the listed years"
+    );
+    assert!(listed("&year=2001".into()).await.is_empty());
+
+    let bad = app
+        .get(&client, "billing/invoices?page=1&status=late&number=%25")
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = bad.text().await.unwrap();
+    assert!(
+        errors.contains("status") && errors.contains("number"),
+        "{errors}"
+    );
+
+    // The page: filters in a GET form, an empty result said so.
+    let html = page_html(&client, &app.url("/billing?status=void")).await;
+    assert!(html.contains("role=\"search\"") && html.contains("No invoices match"));
+
+    // The CSV holds what the filter keeps, and only this organization's.
+    let csv = client
+        .get(app.url("/billing/invoices.csv?status=paid"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("number,status,issued_on"));
+    assert_eq!(lines.len(), 3, "the header and two paid invoices: {csv}");
+    assert!(lines[1].starts_with(&format!("{},paid,", numbers[0])));
+    assert!(lines[1].contains(",USD,"), "{}", lines[1]);
+    let (other, _, _) = owner(&app, "Stranger").await;
+    let theirs = other
+        .get(app.url("/billing/invoices.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(theirs.lines().count(), 1, "only the header: {theirs}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_correct_an_issued_invoice_with_a_credit_note_never_above_it(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Credited").await;
+    let (invoice, number) = paid_period_invoice(&app, &client, org).await;
+    let ticket = crate::support::open_ticket(
+        &app,
+        &client,
+        "Charged for a plan we did not use",
+        "Please refund part of the last invoice.",
+    )
+    .await;
+    let (staff, _) = crate::support::staff_client(&app, "Credit Clerk").await;
+    let credit = |invoice: String, amount: &'static str, currency: &'static str| {
+        let (app, staff, ticket) = (&app, &staff, ticket.clone());
+        async move {
+            app.call(
+                staff,
+                "staff/credit_note",
+                &[
+                    ("ticket_id", ticket.as_str()),
+                    ("invoice_id", invoice.as_str()),
+                    ("amount", amount),
+                    ("currency", currency),
+                    ("reason", "Plan unused for ten days"),
+                ],
+            )
+            .await
+        }
+    };
+
+    // Never more than the invoice ($53.90), never in another currency.
+    let too_much = credit(invoice.clone(), "53.91", "USD").await;
+    assert_eq!(too_much.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_much.text().await.unwrap().contains("At most $53.90"));
+    let euros = credit(invoice.clone(), "10.00", "EUR").await;
+    assert_eq!(euros.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(euros.text().await.unwrap().contains("credit it in USD"));
+    // The organization comes from the ticket: another's invoice is not found.
+    let (stranger, _, stranger_org) = owner(&app, "Stranger").await;
+    let (theirs, _) = paid_period_invoice(&app, &stranger, stranger_org).await;
+    assert_eq!(
+        credit(theirs, "1.00", "USD").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let issued = credit(invoice.clone(), "11.00", "USD").await;
+    assert_eq!(issued.status(), StatusCode::OK);
+    let credit_number = json(issued).await.as_str().unwrap().to_owned();
+    assert!(credit_number.starts_with("CN-"), "{credit_number}");
+    // Two at once for more than is left ($42.90): one is refused.
+    let both = futures::future::join_all([
+        credit(invoice.clone(), "30.00", "USD"),
+        credit(invoice.clone(), "30.00", "USD"),
+    ])
+    .await;
+    let mut statuses: Vec<u16> = both.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422]);
+
+    // The customer sees both, each with its own PDF; the invoice names them.
+    let notes = json(app.get(&client, "billing/credit_notes").await).await;
+    let notes = notes.as_array().unwrap();
+    assert_eq!(notes.len(), 2);
+    let first = notes
+        .iter()
+        .find(|n| n["number"] == credit_number.as_str())
+        .unwrap();
+    assert_eq!(
+        (
+            first["invoice_number"].as_str(),
+            first["total"]["minor"].as_i64()
+        ),
+        (Some(number.as_str()), Some(1100))
+    );
+    let pdf_text = |path: String| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            assert_eq!(response.headers()["content-type"], "application/pdf");
+            let bytes = response.bytes().await.unwrap();
+            lopdf::Document::load_mem(&bytes)
+                .unwrap()
+                .extract_text(&[1])
+                .unwrap()
+        }
+    };
+    let note_pdf = pdf_text(format!(
+        "/billing/credit-notes/{}/pdf",
+        first["id"].as_str().unwrap()
+    ))
+    .await;
+    for printed in [
+        credit_number.as_str(),
+        number.as_str(),
+        "Plan unused for ten days",
+        "11.00 USD",
+        "Credit note",
+    ] {
+        assert!(
+            note_pdf.contains(printed),
+            "{printed} missing from {note_pdf}"
+        );
+    }
+    let invoice_pdf = pdf_text(format!("/billing/invoices/{invoice}/pdf")).await;
+    assert!(invoice_pdf.contains(&credit_number), "{invoice_pdf}");
+    assert_eq!(
+        stranger
+            .get(app.url(&format!(
+                "/billing/credit-notes/{}/pdf",
+                first["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Staff see what was done on the ticket; nobody can edit a credit note.
+    let view = json(app.get(&staff, &format!("staff/ticket?id={ticket}")).await).await;
+    assert!(view
+        .to_string()
+        .contains(&format!("Credit note {credit_number} issued")));
+    let runtime = server::startup::runtime_pool(db.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let edit = sqlx::query("update credit_note set reason = 'changed' where number = $1")
+        .bind(&credit_number)
+        .execute(&runtime)
+        .await;
+    assert!(edit.is_err(), "an issued credit note changed");
+}

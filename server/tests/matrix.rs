@@ -190,6 +190,11 @@ fn rows() -> Vec<Row> {
         Can(ViewBilling, 200, 200),
     );
     t.get(
+        "/api/billing/credit_notes",
+        none,
+        Can(ViewBilling, 200, 200),
+    );
+    t.get(
         "/api/billing/invoices",
         |_| vec![("page", "1".into())],
         Can(ViewBilling, 200, 200),
@@ -301,6 +306,20 @@ fn rows() -> Vec<Row> {
             vec![
                 ("ticket_id", b.ticket.clone()),
                 ("body", "Staff probe.".into()),
+            ]
+        },
+        Staff(200),
+    )
+    .console = true;
+    t.post(
+        "/api/staff/credit_note",
+        |b| {
+            vec![
+                ("ticket_id", b.ticket.clone()),
+                ("invoice_id", b.invoice.clone()),
+                ("amount", "0.01".into()),
+                ("currency", "USD".into()),
+                ("reason", "Matrix probe.".into()),
             ]
         },
         Staff(200),
@@ -591,6 +610,14 @@ fn rows() -> Vec<Row> {
         Can(ViewBilling, 404, 200),
     );
     pdf.id = |b| b.invoice.clone();
+    let credit_note = t.get(
+        "/billing/credit-notes/{id}/pdf",
+        none,
+        Can(ViewBilling, 404, 200),
+    );
+    credit_note.id = |b| b.credit_note.clone();
+    // Always the caller's own organization's invoices: B's member and others alike get a CSV.
+    t.get("/billing/invoices.csv", none, Can(ViewBilling, 200, 200));
     // An emailed link's token, or nothing: no session opens an invoice here.
     t.get("/invoices/pdf", none, Each([404; 7]));
     t.get("/health", none, Each([200; 7]));
@@ -698,6 +725,7 @@ struct OrgB {
     api_key: String,
     invitation: String,
     invoice: String,
+    credit_note: String,
     /// Strings that appear nowhere but in B's data.
     markers: Vec<String>,
 }
@@ -768,6 +796,18 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
     .await;
     let invoices = json(app.get(owner, "billing/invoices?page=1").await).await;
     let invoice = invoices["invoices"][0]["id"].as_str().unwrap().to_owned();
+    // A credit note on it (staff issue them; written directly here).
+    let credit_note: Uuid = sqlx::query_scalar(
+        "insert into credit_note (number, invoice_id, organization_id, issued_on, currency, subtotal_cents,
+                                  tax_rate_bp, tax_cents, total_cents, reason, seller, bill_to)
+         select 'CN-B-' || left(md5(random()::text), 10), id, organization_id, issued_on, currency, 100,
+                0, 0, 100, 'Matrix credit', seller, bill_to
+         from invoice where id = $1::uuid returning id",
+    )
+    .bind(&invoice)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
 
     OrgB {
         organization: owner_user["organization_id"].as_str().unwrap().to_owned(),
@@ -778,6 +818,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         api_key: key["id"].as_str().unwrap().to_owned(),
         invitation,
         invoice: invoice.clone(),
+        credit_note: credit_note.to_string(),
         markers: vec![
             org.name.clone(),
             org.email.clone(),

@@ -82,7 +82,12 @@ async fn customer(app: &TestApp, label: &str) -> (Client, Org) {
     (client, org)
 }
 
-async fn open_ticket(app: &TestApp, client: &Client, subject: &str, body: &str) -> String {
+pub(crate) async fn open_ticket(
+    app: &TestApp,
+    client: &Client,
+    subject: &str,
+    body: &str,
+) -> String {
     let response = app
         .call(
             client,

@@ -1,6 +1,8 @@
 //! Server functions of billing: thin adapters over `backend::billing::service`.
 
-use domain::billing::{BillingOverview, InvoicePage, PaymentMethod, PlanChangePreview};
+use domain::billing::{
+    BillingOverview, CreditNoteSummary, InvoicePage, PaymentMethod, PlanChangePreview,
+};
 use domain::AppError;
 use leptos::prelude::*;
 
@@ -19,12 +21,32 @@ pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
     Ok(service::overview(&ctx()?, &session).await?)
 }
 
-/// Every member: one page (1-based) of the invoice history, newest first.
-/// Errors: `Unauthorized`.
+/// Every member: one page (1-based) of the invoice history, newest first,
+/// narrowed by number (or part of one), status and year when given.
+/// Errors: `Validation` (`number`, `status`, `year`), `Unauthorized`.
 #[server(endpoint = "billing/invoices", input = server_fn::codec::GetUrl)]
-pub async fn list_invoices(page: u32) -> Result<InvoicePage, AppError> {
+pub async fn list_invoices(
+    page: u32,
+    number: Option<String>,
+    status: Option<String>,
+    year: Option<String>,
+) -> Result<InvoicePage, AppError> {
     let session = require_permission(Permission::ViewBilling)?;
-    Ok(service::invoices(&ctx()?, &session, page).await?)
+    let filter = domain::billing::InvoiceFilter::parse(
+        number.as_deref().unwrap_or_default(),
+        status.as_deref().unwrap_or_default(),
+        year.as_deref().unwrap_or_default(),
+    )
+    .map_err(AppError::Validation)?;
+    Ok(service::invoices(&ctx()?, &session, &filter, page).await?)
+}
+
+/// Every member: the organization's credit notes, newest first.
+/// Errors: `Unauthorized`.
+#[server(endpoint = "billing/credit_notes", input = server_fn::codec::GetUrl)]
+pub async fn list_credit_notes() -> Result<Vec<CreditNoteSummary>, AppError> {
+    let session = require_permission(Permission::ViewBilling)?;
+    Ok(backend::billing::credit_notes::list(&ctx()?, &session).await?)
 }
 
 /// Owner, billing: the address and tax ID printed on invoices.

@@ -2,8 +2,10 @@
 
 use super::api::PayInvoice;
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
-use crate::ui::{Badge, Card, DataTable, Pager, Tone};
-use domain::billing::{InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview};
+use crate::ui::{page_links, Badge, Card, DataTable, Pager, Tone};
+use domain::billing::{
+    CreditNoteSummary, InvoicePage, InvoiceStatus, PlanChangeKind, PlanChangePreview,
+};
 use leptos::prelude::*;
 
 /// Paid / Open / Overdue / Void as a badge.
@@ -27,8 +29,11 @@ pub fn InvoiceTable(page: InvoicePage, pay: Option<ServerAction<PayInvoice>>) ->
         page,
         pages,
         total,
+        ..
     } = page;
-    let href = Callback::new(|p: u32| format!("/billing?page={p}#invoices"));
+    // Page links keep the filters.
+    let links = page_links("/billing", &["number", "status", "year"]);
+    let href = Callback::new(move |p: u32| format!("{}#invoices", links.run(p)));
     view! {
         <DataTable caption="Your invoices, newest first"
             columns=&["Invoice", "Issued", "Period", "Due", "Total", "Status", ""]>
@@ -58,6 +63,36 @@ pub fn InvoiceTable(page: InvoicePage, pay: Option<ServerAction<PayInvoice>>) ->
             <Pager current=page page_count=pages total href items="invoices" label="Invoice pages"
                 previous="Newer" next="Older"/>
         </div>
+    }
+}
+
+/// The corrections of issued invoices, each with its own PDF.
+#[component]
+pub fn CreditNoteTable(notes: Vec<CreditNoteSummary>) -> impl IntoView {
+    view! {
+        <section id="credit-notes" aria-labelledby="credit-notes-heading" class="space-y-3">
+            <h2 id="credit-notes-heading" class="text-lg font-semibold">"Credit notes"</h2>
+            <DataTable caption="Credits on your invoices, newest first"
+                columns=&["Credit note", "Issued", "Invoice", "Reason", "Amount", ""]>
+                {notes.into_iter().map(|note| {
+                    let href = format!("/billing/credit-notes/{}/pdf", note.id);
+                    let label = format!("Download credit note {} (PDF)", note.number);
+                    view! {
+                        <tr>
+                            <th scope="row" class=format!("{ROW_HEADER} whitespace-nowrap font-mono")>{note.number}</th>
+                            <td class=CELL_NOWRAP>{note.issued_on}</td>
+                            <td class=format!("{CELL_NOWRAP} font-mono")>{note.invoice_number}</td>
+                            <td class=CELL>{note.reason}</td>
+                            <td class=format!("{CELL_NOWRAP} text-right tabular-nums")>{format!("\u{2212}{}", note.total.display())}</td>
+                            <td class=CELL>
+                                <a href=href download="" rel="external" aria-label=label
+                                   class="font-medium text-indigo-700 underline dark:text-indigo-300">"PDF"</a>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </DataTable>
+        </section>
     }
 }
 

@@ -1,20 +1,23 @@
 use super::api::{
-    get_billing_overview, list_invoices, preview_plan_change, CancelSubscription, ChangePlan,
-    PayInvoice, ResumeSubscription, UpdateBillingDetails, UpdatePaymentMethod,
+    get_billing_overview, list_credit_notes, list_invoices, preview_plan_change,
+    CancelSubscription, ChangePlan, PayInvoice, ResumeSubscription, UpdateBillingDetails,
+    UpdatePaymentMethod,
 };
-use super::components::{InvoiceTable, PreviewSummary};
+use super::components::{CreditNoteTable, InvoiceTable, PreviewSummary};
 use crate::auth::use_permission;
-use crate::ui::form::{field_error, form_error, saved_count};
+use crate::ui::form::{choices, field_error, form_error, saved_count, FilterSelect};
+use crate::ui::style::{FILTER_INPUT, SECONDARY_BUTTON};
 use crate::ui::{
     Card, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton,
 };
-use domain::billing::{BillingOverview, PlanChangeKind};
+use domain::billing::{BillingOverview, InvoiceStatus, PlanChangeKind};
 use domain::card::{CardExpiry, CardNumber};
 use domain::error::AppError;
+use domain::FieldErrors;
 use domain::Permission;
 // One server function owns the billing email; Settings shows it too.
-use crate::auth::alert::PaymentAlertRefresh;
 use crate::account::api::UpdateBillingEmail;
+use crate::auth::alert::PaymentAlertRefresh;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -61,17 +64,29 @@ pub fn BillingPage() -> impl IntoView {
         },
         |_| get_billing_overview(),
     );
+    let filter_field = move |name: &str| query.read().get(name);
     let invoices = Resource::new(
         move || {
             (
                 page(),
+                [
+                    filter_field("number"),
+                    filter_field("status"),
+                    filter_field("year"),
+                ],
                 saved_change.get(),
                 saved_update_card.get(),
                 attempted_pay.get(),
             )
         },
-        |(page, ..)| list_invoices(page),
+        |(page, [number, status, year], ..)| list_invoices(page, number, status, year),
     );
+    let filtered = move || {
+        ["number", "status", "year"]
+            .iter()
+            .any(|name| filter_field(name).is_some_and(|v| !v.is_empty()))
+    };
+    let credit_notes = Resource::new(|| (), |()| list_credit_notes());
     let can_manage = use_permission(Permission::ManageBilling);
     view! {
         <Title text="Billing · Portal"/>
@@ -102,11 +117,23 @@ pub fn BillingPage() -> impl IntoView {
                 <Transition fallback=|| view! { <Loading label="Loading invoices…"/> }>
                     {move || Suspend::new(async move {
                         match invoices.await {
-                            Ok(page) if page.invoices.is_empty() => view! {
+                            Ok(page) if page.total == 0 && !filtered() => view! {
                                 <EmptyState title="No invoices yet">"Your first invoice arrives at the end of a paid period."</EmptyState>
                             }
                             .into_any(),
+                            Ok(page) if page.invoices.is_empty() => view! {
+                                <InvoiceFilters years=page.years.clone() errors=None/>
+                                <EmptyState title="No invoices match">
+                                    "Change the filters, or "<a href="/billing#invoices" class="underline">"show every invoice"</a>"."
+                                </EmptyState>
+                            }
+                            .into_any(),
+                            Err(AppError::Validation(errors)) => view! {
+                                <InvoiceFilters years=Vec::new() errors=Some(errors)/>
+                            }
+                            .into_any(),
                             Ok(page) => view! {
+                                <InvoiceFilters years=page.years.clone() errors=None/>
                                 <FormAlert error=form_error(pay.value())/>
                                 {move || pay.value().get().and_then(Result::ok).map(|()| view! {
                                     <p role="status" class="rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 \
@@ -122,6 +149,15 @@ pub fn BillingPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match credit_notes.await {
+                        Ok(notes) if notes.is_empty() => ().into_any(),
+                        Ok(notes) => view! { <CreditNoteTable notes/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    }
+                })}
+            </Transition>
         </div>
     }
 }
@@ -455,5 +491,58 @@ fn DetailsForm(
                 <div class="md:col-span-2"><FormAlert error/></div>
             </ActionForm>
         </section>
+    }
+}
+
+/// Search by number, filter by status and year, and the CSV of what is
+/// shown: a GET form, so it works without JavaScript and the URL can be shared.
+#[component]
+fn InvoiceFilters(years: Vec<i32>, errors: Option<FieldErrors>) -> impl IntoView {
+    let query = use_query_map();
+    let current = move |name: &str| query.read().get(name).unwrap_or_default();
+    let statuses = [
+        InvoiceStatus::Open,
+        InvoiceStatus::Overdue,
+        InvoiceStatus::Paid,
+        InvoiceStatus::Void,
+    ]
+    .map(|s| (s.as_str(), s.label()));
+    let years = years
+        .into_iter()
+        .map(|y| (y.to_string(), y.to_string()))
+        .collect();
+    let error = move |field: &str| {
+        errors
+            .as_ref()
+            .and_then(|e| e.get(field))
+            .map(str::to_owned)
+    };
+    let (number_error, status_error, year_error) =
+        (error("number"), error("status"), error("year"));
+    let csv = move || {
+        domain::query::url(
+            "/billing/invoices.csv",
+            &["number", "status", "year"].map(|name| (name, current(name))),
+        )
+    };
+    view! {
+        <Form method="GET" action="/billing" attr:role="search" attr:aria-label="Filter invoices"
+            attr:class="grid gap-3 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
+            <div>
+                <label for="filter-number" class="block text-sm font-medium">"Invoice number"</label>
+                <input id="filter-number" type="search" name="number" placeholder="INV-2026-0001" maxlength=40
+                    class=FILTER_INPUT value=move || current("number")
+                    aria-invalid=number_error.is_some().then_some("true")
+                    aria-describedby="filter-number-message"/>
+                <p id="filter-number-message" class="text-sm text-red-700 dark:text-red-400">{number_error}</p>
+            </div>
+            <FilterSelect label="Status" name="status" any="Any status" choices=choices(statuses)/>
+            <FilterSelect label="Year" name="year" any="Any year" choices=years/>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply filters"</button>
+            <a href=csv download="" rel="external" class="self-center text-sm font-medium text-indigo-700 underline dark:text-indigo-300">
+                "Download CSV"
+            </a>
+            {status_error.or(year_error).map(|e| view! { <p role="alert" class="text-sm text-red-700 dark:text-red-400 lg:col-span-5">{e}</p> })}
+        </Form>
     }
 }

@@ -105,6 +105,24 @@ pub async fn add_internal_note(ticket_id: Uuid, body: String) -> Result<(), AppE
     Ok(service::add_note(&ctx()?, &staff, ticket_id, &body).await?)
 }
 
+/// Staff: credits part or all of an invoice of the ticket's organization
+/// (`amount` tax included, e.g. "12.50"); returns the credit note's number.
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation` (`invoice_id`,
+/// `amount`, `currency`, `reason`), `Conflict` (a voided invoice).
+#[server(endpoint = "staff/credit_note")]
+pub async fn issue_credit_note(
+    ticket_id: Uuid,
+    invoice_id: String,
+    amount: String,
+    currency: String,
+    reason: String,
+) -> Result<String, AppError> {
+    let staff = require_staff()?;
+    let draft = domain::billing::CreditNoteDraft::parse(&invoice_id, &amount, &currency, &reason)
+        .map_err(AppError::Validation)?;
+    Ok(service::issue_credit_note(&ctx()?, &staff, ticket_id, &draft).await?)
+}
+
 /// Staff: sets a ticket's status.
 /// Errors: `Unauthorized`, `Forbidden`, `NotFound`, `Validation`.
 #[server(endpoint = "staff/status")]

@@ -4,11 +4,11 @@
 
 use super::api::{
     get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
-    SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
+    IssueCreditNote, SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
 };
 use crate::support::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::support::page::ticket_id_param;
-use crate::ui::form::{action_error, field_error, form_error, saved_count};
+use crate::ui::form::{action_error, choices, field_error, form_error, saved_count, FilterSelect};
 use crate::ui::layout::{Session, SessionGate, WithSession};
 use crate::ui::style::{FILTER_INPUT, LINK, SECONDARY_BUTTON};
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
@@ -19,8 +19,8 @@ use crate::ui::{
 };
 use domain::error::AppError;
 use domain::support::{
-    AuthorKind, CustomerContext, StaffMember, StaffTicketPage, StaffTicketView, TicketCategory,
-    TicketPriority, TicketStatus, MESSAGE_MAX_CHARS,
+    AuthorKind, CustomerContext, InvoiceLine, StaffMember, StaffTicketPage, StaffTicketView,
+    TicketCategory, TicketPriority, TicketStatus, MESSAGE_MAX_CHARS,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -136,51 +136,21 @@ pub fn StaffTicketsPage() -> impl IntoView {
 
 /// A `<select>` of a GET filter form, showing the current query value.
 #[component]
-fn FilterSelect(
-    label: &'static str,
-    name: &'static str,
-    any: &'static str,
-    choices: Vec<(&'static str, &'static str)>,
-) -> impl IntoView {
-    let query = use_query_map();
-    let current = move || query.read().get(name).unwrap_or_default();
-    let id = format!("filter-{name}");
-    view! {
-        <div>
-            <label for=id.clone() class="block text-sm font-medium">{label}</label>
-            <select id=id name=name class=FILTER_INPUT>
-                <option value="" selected=move || current().is_empty()>{any}</option>
-                {choices.into_iter().map(|(value, text)| view! {
-                    <option value=value selected=move || current() == value>{text}</option>
-                }).collect_view()}
-            </select>
-        </div>
-    }
-}
-
-#[component]
 fn QueueFilters() -> impl IntoView {
     let query = use_query_map();
     let statuses = TicketStatus::ALL
         .iter()
-        .map(|s| (s.as_str(), s.staff_label()))
-        .collect();
-    let priorities = TicketPriority::ALL
-        .iter()
-        .map(|p| (p.as_str(), p.label()))
-        .collect();
-    let categories = TicketCategory::ALL
-        .iter()
-        .map(|c| (c.as_str(), c.label()))
-        .collect();
+        .map(|s| (s.as_str(), s.staff_label()));
+    let priorities = TicketPriority::ALL.iter().map(|p| (p.as_str(), p.label()));
+    let categories = TicketCategory::ALL.iter().map(|c| (c.as_str(), c.label()));
     view! {
         <Form method="GET" action="/staff/tickets" attr:role="search" attr:aria-label="Filter tickets"
             attr:class="grid gap-3 sm:grid-cols-3 lg:grid-cols-6 lg:items-end">
-            <FilterSelect label="Status" name="status" any="Any status" choices=statuses/>
-            <FilterSelect label="Priority" name="priority" any="Any priority" choices=priorities/>
-            <FilterSelect label="Category" name="category" any="Any category" choices=categories/>
+            <FilterSelect label="Status" name="status" any="Any status" choices=choices(statuses)/>
+            <FilterSelect label="Priority" name="priority" any="Any priority" choices=choices(priorities)/>
+            <FilterSelect label="Category" name="category" any="Any category" choices=choices(categories)/>
             <FilterSelect label="Assignee" name="assignee" any="Anyone"
-                choices=vec![("unassigned", "Unassigned"), ("me", "Assigned to me")]/>
+                choices=choices([("unassigned", "Unassigned"), ("me", "Assigned to me")])/>
             <div>
                 <label for="filter-q" class="block text-sm font-medium">"Search"</label>
                 <input id="filter-q" type="search" name="q" placeholder="Subject or organization" class=FILTER_INPUT
@@ -234,6 +204,7 @@ struct ConsoleActions {
     note: ServerAction<AddInternalNote>,
     status: ServerAction<SetTicketStatus>,
     assign: ServerAction<AssignTicket>,
+    credit: ServerAction<IssueCreditNote>,
     /// Texts being written; they survive the refetch after another action.
     reply_draft: RwSignal<String>,
     note_draft: RwSignal<String>,
@@ -250,6 +221,7 @@ pub fn StaffTicketPage() -> impl IntoView {
         note: ServerAction::new(),
         status: ServerAction::new(),
         assign: ServerAction::new(),
+        credit: ServerAction::new(),
         reply_draft: RwSignal::new(String::new()),
         note_draft: RwSignal::new(String::new()),
     };
@@ -269,6 +241,7 @@ pub fn StaffTicketPage() -> impl IntoView {
         saved_count(actions.note),
         saved_count(actions.status),
         saved_count(actions.assign),
+        saved_count(actions.credit),
     ];
     let ticket = Resource::new(
         move || (id.get(), saved.map(|count| count.get())),
@@ -353,6 +326,7 @@ fn ConsoleTicket(
             </div>
             <aside class="space-y-4" aria-label="Ticket details">
                 <TicketControls ticket_id=id status=ticket.status assignee=ticket.assignee_id staff=ticket.staff actions me/>
+                <CreditNoteForm ticket_id=ticket.id.to_string() invoices=ticket.customer.invoices.clone() action=actions.credit/>
                 <CustomerPanel customer=ticket.customer/>
             </aside>
         </div>
@@ -452,6 +426,60 @@ fn TicketControls(
     }
 }
 
+/// Credits part or all of one of the customer's invoices: the correction
+/// of an issued invoice, which the customer finds on their billing page.
+#[component]
+fn CreditNoteForm(
+    ticket_id: String,
+    invoices: Vec<InvoiceLine>,
+    action: ServerAction<IssueCreditNote>,
+) -> impl IntoView {
+    if invoices.is_empty() {
+        return ().into_any();
+    }
+    let error = action_error(action);
+    let currency = invoices[0].currency.clone();
+    view! {
+        <section aria-labelledby="credit-heading" data-testid="credit-note"
+            class="space-y-3 rounded-lg border border-slate-200 bg-white p-5 text-sm dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="credit-heading" class="font-semibold">"Credit note"</h2>
+            {move || action.value().get().and_then(Result::ok).map(|number| view! {
+                <p role="status" class="rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-emerald-900 \
+                                        dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+                    {format!("Credit note {number} issued. The customer finds it on their billing page.")}
+                </p>
+            })}
+            <ActionForm action attr:class="space-y-3" attr:novalidate=true>
+                <input type="hidden" name="ticket_id" value=ticket_id/>
+                <FormAlert error/>
+                <div>
+                    <label for="credit-invoice" class="block text-sm font-medium">"Invoice"</label>
+                    <select id="credit-invoice" name="invoice_id" class=FILTER_INPUT>
+                        {invoices.into_iter().map(|i| view! {
+                            <option value=i.id.to_string()>
+                                {format!("{} · {} · {} left to credit", i.number, i.total, i.creditable)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <FormField label="Amount, tax included" name="amount" inputmode="decimal"
+                    hint="Such as 12.50. At most what is left to credit." error=field_error(error, "amount")/>
+                <div>
+                    <label for="credit-currency" class="block text-sm font-medium">"Currency"</label>
+                    <select id="credit-currency" name="currency" class=FILTER_INPUT>
+                        {["USD", "EUR", "GBP"].into_iter().map(|c| view! { <option value=c selected=c == currency>{c}</option> }).collect_view()}
+                    </select>
+                    <p class="text-sm text-red-700 dark:text-red-400">{move || field_error(error, "currency").get()}</p>
+                </div>
+                <FormField label="Reason" name="reason" maxlength=500
+                    hint="Printed on the credit note for the customer." error=field_error(error, "reason")/>
+                <SubmitButton label="Issue credit note" pending_label="Issuing…" pending=action.pending()/>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 fn CustomerPanel(customer: CustomerContext) -> impl IntoView {
     let seats = format!(
@@ -471,7 +499,7 @@ fn CustomerPanel(customer: CustomerContext) -> impl IntoView {
                 <dd data-testid="context-members">{seats}</dd>
                 <dt class="text-slate-600 dark:text-slate-300">"Last invoice"</dt>
                 <dd data-testid="context-invoice">
-                    {match customer.last_invoice {
+                    {match customer.invoices.first() {
                         Some(i) => format!("{} · {} · {} · {}", i.number, i.issued_on, i.total, i.status),
                         None => "No invoices yet".to_owned(),
                     }}

@@ -154,6 +154,41 @@ pub fn SelectField(
     }
 }
 
+/// A filter's `<select>` in a GET form: "any" first, the current query's
+/// value selected, so filtering works without JavaScript.
+#[component]
+pub fn FilterSelect(
+    label: &'static str,
+    name: &'static str,
+    any: &'static str,
+    /// (value, label) pairs, see `choices`.
+    choices: Vec<(String, String)>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.read().get(name).unwrap_or_default();
+    let id = format!("filter-{name}");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium">{label}</label>
+            <select id=id name=name class=crate::ui::style::FILTER_INPUT>
+                <option value="" selected=move || current().is_empty()>{any}</option>
+                {choices.into_iter().map(|(value, text)| {
+                    let selected = value.clone();
+                    view! { <option value=value selected=move || current() == selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// `FilterSelect`'s choices from static (value, label) pairs.
+pub fn choices<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(value, label)| (value.to_owned(), label.to_owned()))
+        .collect()
+}
+
 /// Submit button that shows progress and blocks double submission.
 #[component]
 pub fn SubmitButton(

@@ -3,7 +3,7 @@
 //! locked), never from the client.
 
 use super::issued::{BillTo, IssuedSeller};
-use domain::billing::{BillingDetails, InvoiceStatus};
+use domain::billing::{BillingDetails, InvoiceFilter, InvoiceStatus};
 use domain::Currency;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
@@ -373,12 +373,38 @@ pub async fn insert_invoice_lines(
     Ok(())
 }
 
-pub async fn count_invoices(db: impl PgExecutor<'_>, organization_id: Uuid) -> sqlx::Result<i64> {
+/// The invoices that `filter` keeps.
+pub async fn count_invoices(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    filter: &InvoiceFilter,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        r#"select count(*) as "count!" from invoice where organization_id = $1"#,
+        r#"select count(*) as "count!" from invoice
+           where organization_id = $1
+             and ($2::text is null or strpos(number, $2) > 0)
+             and ($3::text is null or status = $3)
+             and ($4::int is null or extract(year from issued_on) = $4)"#,
         organization_id,
+        filter.number.as_deref(),
+        filter.status.map(InvoiceStatus::as_str),
+        filter.year,
     )
     .fetch_one(db)
+    .await
+}
+
+/// The years in which the organization was issued invoices, newest first.
+pub async fn invoice_years(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Vec<i32>> {
+    sqlx::query_scalar!(
+        r#"select distinct extract(year from issued_on)::int as "year!" from invoice
+           where organization_id = $1 order by 1 desc"#,
+        organization_id,
+    )
+    .fetch_all(db)
     .await
 }
 
@@ -399,10 +425,11 @@ pub struct InvoiceRow {
     pub total_cents: i64,
 }
 
-/// One page of the organization's invoices, newest first.
+/// One page of the invoices that `filter` keeps, newest first.
 pub async fn list_invoices(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
+    filter: &InvoiceFilter,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<InvoiceRow>> {
@@ -411,10 +438,17 @@ pub async fn list_invoices(
         r#"select id, number, kind, status as "status: InvoiceStatus", period_start, period_end, issued_on, due_on,
                   paid_at, currency as "currency: Currency",
                   subtotal_cents, tax_rate_bp, tax_cents, total_cents
-           from invoice where organization_id = $1
+           from invoice
+           where organization_id = $1
+             and ($2::text is null or strpos(number, $2) > 0)
+             and ($3::text is null or status = $3)
+             and ($4::int is null or extract(year from issued_on) = $4)
            order by issued_on desc, number desc
-           limit $2 offset $3"#,
+           limit $5 offset $6"#,
         organization_id,
+        filter.number.as_deref(),
+        filter.status.map(InvoiceStatus::as_str),
+        filter.year,
         limit,
         offset,
     )
@@ -770,4 +804,142 @@ pub async fn payment_alert(
     )
     .fetch_optional(db)
     .await
+}
+
+pub struct NewCreditNote<'a> {
+    pub invoice_id: Uuid,
+    pub organization_id: Uuid,
+    pub issued_on: Date,
+    pub currency: &'a str,
+    pub subtotal_cents: i64,
+    pub tax_rate_bp: i32,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub reason: &'a str,
+}
+
+/// Issues a credit note with the next number, printing the parties of the
+/// invoice it corrects. The database refuses one that does not fit the
+/// invoice (`credit_note_fits_its_invoice`).
+pub async fn insert_credit_note(
+    conn: &mut PgConnection,
+    note: &NewCreditNote<'_>,
+) -> sqlx::Result<InsertedInvoice> {
+    sqlx::query_as!(
+        InsertedInvoice,
+        r#"insert into credit_note (number, invoice_id, organization_id, issued_on, currency, subtotal_cents,
+                                    tax_rate_bp, tax_cents, total_cents, reason, seller, bill_to)
+           select 'CN-' || to_char($3::date, 'YYYY') || '-' || lpad(nextval('credit_note_number_seq')::text, 6, '0'),
+                  i.id, i.organization_id, $3, $4, $5, $6, $7, $8, $9, i.seller, i.bill_to
+           from invoice i where i.id = $1 and i.organization_id = $2
+           returning id, number"#,
+        note.invoice_id,
+        note.organization_id,
+        note.issued_on,
+        note.currency,
+        note.subtotal_cents,
+        note.tax_rate_bp,
+        note.tax_cents,
+        note.total_cents,
+        note.reason,
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// A credit note as listed and printed.
+pub struct CreditNoteRow {
+    pub id: Uuid,
+    pub number: String,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub issued_on: Date,
+    pub currency: Currency,
+    pub subtotal_cents: i64,
+    pub tax_rate_bp: i32,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub reason: String,
+}
+
+/// The organization's credit notes, newest first (at most `limit`).
+pub async fn list_credit_notes(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<CreditNoteRow>> {
+    sqlx::query_as!(
+        CreditNoteRow,
+        r#"select c.id, c.number, c.invoice_id, i.number as invoice_number, c.issued_on,
+                  c.currency as "currency: Currency", c.subtotal_cents, c.tax_rate_bp, c.tax_cents,
+                  c.total_cents, c.reason
+           from credit_note c join invoice i on i.id = c.invoice_id
+           where c.organization_id = $1
+           order by c.issued_on desc, c.number desc
+           limit $2"#,
+        organization_id,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The credit notes of one invoice, oldest first.
+pub async fn credit_notes_of_invoice(
+    db: impl PgExecutor<'_>,
+    invoice_id: Uuid,
+) -> sqlx::Result<Vec<CreditNoteRow>> {
+    sqlx::query_as!(
+        CreditNoteRow,
+        r#"select c.id, c.number, c.invoice_id, i.number as invoice_number, c.issued_on,
+                  c.currency as "currency: Currency", c.subtotal_cents, c.tax_rate_bp, c.tax_cents,
+                  c.total_cents, c.reason
+           from credit_note c join invoice i on i.id = c.invoice_id
+           where c.invoice_id = $1
+           order by c.issued_on, c.number"#,
+        invoice_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One credit note of this organization; another's id finds nothing.
+pub async fn find_credit_note(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<(CreditNoteRow, IssuedParties)>> {
+    let row = sqlx::query!(
+        r#"select c.id, c.number, c.invoice_id, i.number as invoice_number, c.issued_on,
+                  c.currency as "currency: Currency", c.subtotal_cents, c.tax_rate_bp, c.tax_cents,
+                  c.total_cents, c.reason,
+                  c.seller as "seller: Json<IssuedSeller>", c.bill_to as "bill_to: Json<BillTo>"
+           from credit_note c join invoice i on i.id = c.invoice_id
+           where c.organization_id = $1 and c.id = $2"#,
+        organization_id,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            CreditNoteRow {
+                id: r.id,
+                number: r.number,
+                invoice_id: r.invoice_id,
+                invoice_number: r.invoice_number,
+                issued_on: r.issued_on,
+                currency: r.currency,
+                subtotal_cents: r.subtotal_cents,
+                tax_rate_bp: r.tax_rate_bp,
+                tax_cents: r.tax_cents,
+                total_cents: r.total_cents,
+                reason: r.reason,
+            },
+            IssuedParties {
+                seller: r.seller,
+                bill_to: r.bill_to,
+            },
+        )
+    }))
 }

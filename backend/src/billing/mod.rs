@@ -2,6 +2,7 @@
 //! `PaymentProvider`), invoices with PDFs, plan changes, and the period-end
 //! job that issues the next invoice.
 
+pub mod credit_notes;
 pub mod db;
 pub mod dunning;
 pub mod issued;

@@ -1,4 +1,4 @@
-//! Draws an invoice as a one-page A4 PDF with pdf-writer. It uses two of the
+//! Draws an invoice or a credit note as a one-page A4 PDF with pdf-writer. It uses two of the
 //! 14 standard PDF fonts (Helvetica and Helvetica-Bold) in WinAnsi encoding, so
 //! no font file is embedded and the document stays a few kilobytes.
 
@@ -7,14 +7,18 @@ use domain::billing::InvoiceStatus;
 use domain::Money;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-/// Everything printed on an invoice: the parties as it was issued with.
+/// Everything printed on an invoice or a credit note: the parties as it was
+/// issued with.
 pub struct InvoiceDocument {
+    /// "Invoice" or "Credit note".
+    pub title: &'static str,
     pub number: String,
-    pub status: InvoiceStatus,
-    pub issued_on: String,
-    pub due_on: String,
-    pub period: String,
-    pub paid_on: Option<String>,
+    /// Under the number ("Status: Paid"); a credit note has none.
+    pub status: Option<String>,
+    /// Label and value rows under the parties: dates, period, what it corrects.
+    pub facts: Vec<(&'static str, String)>,
+    /// The sentence under the totals.
+    pub note: String,
     pub seller: IssuedSeller,
     pub bill_to: BillTo,
     pub lines: Vec<DocumentLine>,
@@ -22,6 +26,18 @@ pub struct InvoiceDocument {
     pub tax_rate_bp: i32,
     pub tax: Money,
     pub total: Money,
+}
+
+impl InvoiceDocument {
+    /// An invoice's closing sentence for its payment status.
+    pub fn payment_note(status: InvoiceStatus, due_on: &str) -> String {
+        match status {
+            InvoiceStatus::Paid => "Paid with the card on file. Thank you.".to_owned(),
+            InvoiceStatus::Open => format!("Please pay by {due_on}."),
+            InvoiceStatus::Overdue => format!("Payment was due on {due_on}. Please pay now."),
+            InvoiceStatus::Void => "This invoice was voided and is not payable.".to_owned(),
+        }
+    }
 }
 
 pub struct DocumentLine {
@@ -67,7 +83,7 @@ pub fn render(doc: &InvoiceDocument) -> Vec<u8> {
         .base_font(Name(b"Helvetica-Bold"))
         .encoding_predefined(Name(b"WinAnsiEncoding"));
     pdf.document_info(info_id)
-        .title(TextStr(&format!("Invoice {}", doc.number)))
+        .title(TextStr(&format!("{} {}", doc.title, doc.number)))
         .author(TextStr(&doc.seller.name))
         .creator(TextStr("Portal"));
     pdf.stream(content_id, &content(doc).finish());
@@ -79,16 +95,11 @@ fn content(doc: &InvoiceDocument) -> Content {
     let right = PAGE_WIDTH - MARGIN;
     let mut y = PAGE_HEIGHT - MARGIN;
 
-    text(&mut c, BOLD, 22.0, MARGIN, y - 10.0, "Invoice");
+    text(&mut c, BOLD, 22.0, MARGIN, y - 10.0, doc.title);
     text_right(&mut c, BOLD, 12.0, right, y - 4.0, &doc.number);
-    text_right(
-        &mut c,
-        REGULAR,
-        10.0,
-        right,
-        y - 20.0,
-        &format!("Status: {}", doc.status.label()),
-    );
+    if let Some(status) = &doc.status {
+        text_right(&mut c, REGULAR, 10.0, right, y - 20.0, status);
+    }
     y -= 50.0;
 
     // Seller (left) and buyer (right).
@@ -139,18 +150,9 @@ fn content(doc: &InvoiceDocument) -> Content {
     }
     y -= 14.0;
 
-    let mut facts = vec![
-        ("Invoice number", doc.number.clone()),
-        ("Issued", doc.issued_on.clone()),
-        ("Due", doc.due_on.clone()),
-        ("Period", doc.period.clone()),
-    ];
-    if let Some(paid) = &doc.paid_on {
-        facts.push(("Paid", paid.clone()));
-    }
-    for (label, value) in facts {
+    for (label, value) in &doc.facts {
         text(&mut c, BOLD, 10.0, MARGIN, y, label);
-        text(&mut c, REGULAR, 10.0, MARGIN + 100.0, y, &value);
+        text(&mut c, REGULAR, 10.0, MARGIN + 100.0, y, value);
         y -= 14.0;
     }
     y -= 16.0;
@@ -217,13 +219,7 @@ fn content(doc: &InvoiceDocument) -> Content {
     }
 
     y -= 24.0;
-    let note = match doc.status {
-        InvoiceStatus::Paid => "Paid with the card on file. Thank you.".to_owned(),
-        InvoiceStatus::Open => format!("Please pay by {}.", doc.due_on),
-        InvoiceStatus::Overdue => format!("Payment was due on {}. Please pay now.", doc.due_on),
-        InvoiceStatus::Void => "This invoice was voided and is not payable.".to_owned(),
-    };
-    text(&mut c, REGULAR, 10.0, MARGIN, y, &note);
+    text(&mut c, REGULAR, 10.0, MARGIN, y, &truncate(&doc.note, 95));
     text(
         &mut c,
         REGULAR,
@@ -314,12 +310,11 @@ mod tests {
     fn renders_a_pdf_that_names_the_invoice() {
         let usd = |m| Money::new(m, Currency::Usd);
         let bytes = render(&InvoiceDocument {
+            title: "Invoice",
             number: "INV-2026-000042".into(),
-            status: InvoiceStatus::Paid,
-            issued_on: "2026-11-01".into(),
-            due_on: "2026-11-15".into(),
-            period: "Nov 1, 2026 \u{2013} Dec 1, 2026".into(),
-            paid_on: Some("2026-11-01".into()),
+            status: Some("Status: Paid".into()),
+            facts: vec![("Issued", "2026-11-01".into())],
+            note: InvoiceDocument::payment_note(InvoiceStatus::Paid, "2026-11-15"),
             seller: IssuedSeller::current(),
             bill_to: BillTo {
                 name: "Acme".into(),

@@ -4,9 +4,11 @@
 //! `ViewBilling` or `ManageBilling`.
 
 use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
+
 use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
 use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
+use crate::audit::csv::csv_line;
 use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
@@ -16,10 +18,9 @@ use crate::rate_limit::{self, Limit};
 use crate::session::AuthSession;
 use crate::tokens;
 use domain::billing::{
-    BillingDetails, BillingDetailsUpdate, BillingOverview, InvoicePage, InvoiceStatus,
-    InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview, PlanSummary,
-    RetrySchedule,
-    INVOICES_PER_PAGE,
+    BillingDetails, BillingDetailsUpdate, BillingOverview, InvoiceFilter, InvoicePage,
+    InvoiceStatus, InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview,
+    PlanSummary, RetrySchedule, INVOICES_PER_PAGE,
 };
 use domain::pricing::{
     self, limit_conflicts, next_month, overage_blocks, prorate, CurrentUsage, InvoiceTotals,
@@ -86,16 +87,22 @@ pub async fn overview(ctx: &Ctx, session: &AuthSession) -> Result<BillingOvervie
     })
 }
 
-/// One page (1-based) of the invoice history, newest first.
-pub async fn invoices(ctx: &Ctx, session: &AuthSession, page: u32) -> Result<InvoicePage> {
+/// One page (1-based) of the invoices `filter` keeps, newest first.
+pub async fn invoices(
+    ctx: &Ctx,
+    session: &AuthSession,
+    filter: &InvoiceFilter,
+    page: u32,
+) -> Result<InvoicePage> {
     let org = session.organization_id;
-    let total = db::count_invoices(&ctx.db, org).await?;
+    let total = db::count_invoices(&ctx.db, org, filter).await?;
     let per_page = i64::from(INVOICES_PER_PAGE);
     let pages = u32::try_from((total + per_page - 1) / per_page)
         .unwrap_or(u32::MAX)
         .max(1);
     let page = page.clamp(1, pages);
-    let rows = db::list_invoices(&ctx.db, org, per_page, i64::from(page - 1) * per_page).await?;
+    let offset = i64::from(page - 1) * per_page;
+    let rows = db::list_invoices(&ctx.db, org, filter, per_page, offset).await?;
     let mut invoices = Vec::with_capacity(rows.len());
     for row in rows {
         let payable = matches!(row.status, InvoiceStatus::Open | InvoiceStatus::Overdue);
@@ -110,7 +117,60 @@ pub async fn invoices(ctx: &Ctx, session: &AuthSession, page: u32) -> Result<Inv
         page,
         pages,
         total,
+        years: db::invoice_years(&ctx.db, org).await?,
     })
+}
+
+/// Most rows one CSV export holds (years of monthly invoices fit many times).
+pub const INVOICE_CSV_MAX_ROWS: i64 = 10_000;
+
+/// The invoices `filter` keeps as CSV, newest first: what the customer's
+/// accountant asks for.
+pub async fn invoices_csv(
+    ctx: &Ctx,
+    session: &AuthSession,
+    filter: &InvoiceFilter,
+) -> Result<String> {
+    let rows = db::list_invoices(
+        &ctx.db,
+        session.organization_id,
+        filter,
+        INVOICE_CSV_MAX_ROWS,
+        0,
+    )
+    .await?;
+    let mut csv = csv_line(&[
+        "number",
+        "status",
+        "issued_on",
+        "due_on",
+        "period_start",
+        "period_end",
+        "paid_on",
+        "currency",
+        "subtotal",
+        "tax_rate_percent",
+        "tax",
+        "total",
+    ]);
+    for row in rows {
+        let amount = |minor| Money::new(minor, row.currency).decimal();
+        csv.push_str(&csv_line(&[
+            row.number.clone(),
+            row.status.as_str().to_owned(),
+            row.issued_on.to_string(),
+            row.due_on.to_string(),
+            day(row.period_start),
+            day(row.period_end),
+            row.paid_at.map(day).unwrap_or_default(),
+            row.currency.code().to_owned(),
+            amount(row.subtotal_cents),
+            format!("{}.{:02}", row.tax_rate_bp / 100, row.tax_rate_bp % 100),
+            amount(row.tax_cents),
+            amount(row.total_cents),
+        ]));
+    }
+    Ok(csv)
 }
 
 /// Pays an open or overdue invoice of the session's organization with the
@@ -568,13 +628,33 @@ async fn render_invoice(db: &PgPool, org: Uuid, id: Uuid) -> Result<(String, Vec
         .await?
         .ok_or(AppError::NotFound)?;
     let money = |minor| Money::new(minor, invoice.currency);
+    let due_on = invoice.due_on.to_string();
+    let mut facts = vec![
+        ("Invoice number", invoice.number.clone()),
+        ("Issued", invoice.issued_on.to_string()),
+        ("Due", due_on.clone()),
+        (
+            "Period",
+            period_label(invoice.period_start, invoice.period_end),
+        ),
+    ];
+    if let Some(paid) = invoice.paid_at {
+        facts.push(("Paid", day(paid)));
+    }
+    let credits = db::credit_notes_of_invoice(db, id).await?;
+    if !credits.is_empty() {
+        let listed: Vec<String> = credits
+            .iter()
+            .map(|c| format!("{} ({})", c.number, money(c.total_cents).display_ascii()))
+            .collect();
+        facts.push(("Credited", listed.join(", ")));
+    }
     let document = InvoiceDocument {
+        title: "Invoice",
         number: invoice.number.clone(),
-        status: invoice.status,
-        issued_on: invoice.issued_on.to_string(),
-        due_on: invoice.due_on.to_string(),
-        period: period_label(invoice.period_start, invoice.period_end),
-        paid_on: invoice.paid_at.map(day),
+        status: Some(format!("Status: {}", invoice.status.label())),
+        facts,
+        note: InvoiceDocument::payment_note(invoice.status, &due_on),
         seller: parties.seller.0,
         bill_to: parties.bill_to.0,
         lines: lines

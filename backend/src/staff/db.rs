@@ -206,26 +206,36 @@ pub async fn organization_context(
 }
 
 pub struct LastInvoiceRow {
+    pub id: Uuid,
     pub number: String,
     pub status: InvoiceStatus,
     pub issued_on: Date,
+    pub creditable_cents: i64,
     pub total_cents: i64,
     pub currency: String,
 }
 
-pub async fn last_invoice(
+/// The organization's newest invoices, newest first, with what is still
+/// left to credit on each.
+pub async fn recent_invoices(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
-) -> sqlx::Result<Option<LastInvoiceRow>> {
+    limit: i64,
+) -> sqlx::Result<Vec<LastInvoiceRow>> {
     sqlx::query_as!(
         LastInvoiceRow,
-        r#"select number, status as "status: InvoiceStatus", issued_on, total_cents, currency from invoice
-           where organization_id = $1
-           order by issued_on desc, number desc
-           limit 1"#,
+        r#"select i.id, i.number, i.status as "status: InvoiceStatus", i.issued_on,
+                  (i.total_cents - coalesce((select sum(c.total_cents) from credit_note c
+                                             where c.invoice_id = i.id), 0))::bigint as "creditable_cents!",
+                  i.total_cents, i.currency
+           from invoice i
+           where i.organization_id = $1
+           order by i.issued_on desc, i.number desc
+           limit $2"#,
         organization_id,
+        limit,
     )
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
 }
 

@@ -7,6 +7,7 @@
 use super::db::{self, StaffFilterParams};
 use crate::audit::AuditEntry;
 use crate::auth::service::{open, verify_credentials, Area, SignInOutcome};
+use crate::billing::credit_notes;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -17,6 +18,7 @@ use crate::sql::like_pattern;
 use crate::support::db::{self as tickets, LockedTicketRow};
 use crate::support::service::{announce, summary};
 use crate::uow::UnitOfWork;
+use domain::billing::CreditNoteDraft;
 use domain::dates::display_minutes;
 use domain::format_money;
 use domain::support::{
@@ -24,13 +26,15 @@ use domain::support::{
     StaffTicketPage, StaffTicketSummary, StaffTicketView, TicketStatus, UsageLine,
     TICKETS_PER_PAGE,
 };
-use domain::{AppError, EmailAddress, FieldErrors};
+use domain::{AppError, EmailAddress, FieldErrors, Money};
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// Recent tickets shown beside a ticket in the console.
 const CONTEXT_RECENT_TICKETS: i64 = 5;
+/// Invoices the ticket page lists (the credit note form chooses among them).
+const CONTEXT_RECENT_INVOICES: i64 = 12;
 
 /// The first step of a staff sign-in: the password. Staff must use
 /// two-factor, so it always leads to a challenge — the code, or setting
@@ -133,10 +137,10 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    let (messages, context, invoice, recent, staff) = futures::try_join!(
+    let (messages, context, invoices, recent, staff) = futures::try_join!(
         db::list_all_messages(&ctx.db, id),
         db::organization_context(&ctx.db, org),
-        db::last_invoice(&ctx.db, org),
+        db::recent_invoices(&ctx.db, org, CONTEXT_RECENT_INVOICES),
         tickets::recent_tickets(&ctx.db, org, Some(id), CONTEXT_RECENT_TICKETS),
         db::list_staff(&ctx.db),
     )?;
@@ -169,12 +173,18 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
             member_count: context.member_count,
             seats_limit: context.seats_limit,
             usage,
-            last_invoice: invoice.map(|i| InvoiceLine {
-                number: i.number,
-                status: i.status.as_str().to_owned(),
-                issued_on: i.issued_on.to_string(),
-                total: format_money(i.total_cents, &i.currency),
-            }),
+            invoices: invoices
+                .into_iter()
+                .map(|i| InvoiceLine {
+                    id: i.id,
+                    number: i.number,
+                    status: i.status.as_str().to_owned(),
+                    issued_on: i.issued_on.to_string(),
+                    total: format_money(i.total_cents, &i.currency),
+                    creditable: format_money(i.creditable_cents, &i.currency),
+                    currency: i.currency,
+                })
+                .collect(),
             recent_tickets: recent.into_iter().map(summary).collect(),
         },
         staff: staff
@@ -293,6 +303,42 @@ pub async fn add_note(ctx: &Ctx, staff: &StaffSession, id: Uuid, body: &str) -> 
 }
 
 /// Sets a ticket's status; the same status changes nothing.
+/// Credits part or all of one of the ticket's organization's invoices (the
+/// organization comes from the ticket, never the form), with an internal
+/// note on the ticket saying so. Returns the credit note's number.
+/// Errors: `NotFound` (ticket, or an invoice not of that organization),
+/// `Validation` (`amount`, `currency`), `Conflict` (a voided invoice).
+pub async fn issue_credit_note(
+    ctx: &Ctx,
+    staff: &StaffSession,
+    ticket_id: Uuid,
+    draft: &CreditNoteDraft,
+) -> Result<String> {
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let ticket = db::lock_any_ticket(&mut uow, ticket_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = ctx.now().date();
+    let issued = credit_notes::issue(&mut uow, ticket.organization_id, draft, today).await?;
+    let amount = Money::new(draft.amount_minor, draft.currency);
+    let note = format!(
+        "Credit note {} issued: {} ({}).",
+        issued.number, amount, draft.reason
+    );
+    tickets::insert_message(&mut uow, ticket_id, staff.user_id, "staff", true, &note).await?;
+    audit(staff, "credit_note.issued", &ticket)
+        .after(with_organization(
+            json!({ "number": issued.number, "invoice_id": draft.invoice_id,
+                    "total": amount.display_ascii(), "reason": draft.reason }),
+            &ticket,
+        ))
+        .record(&mut uow)
+        .await?;
+    announce(&mut uow, ticket.organization_id, ticket_id);
+    uow.commit().await?;
+    Ok(issued.number)
+}
+
 pub async fn set_status(
     ctx: &Ctx,
     staff: &StaffSession,

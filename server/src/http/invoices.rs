@@ -3,6 +3,9 @@
 //! organization's invoice answers 404, exactly like one that does not exist,
 //! so ids cannot be probed.
 //!
+//! `GET /billing/invoices.csv?number=…&status=…&year=…`: the invoices the
+//! billing page's filters keep, as CSV, for the same members.
+//!
 //! `GET /invoices/pdf?token=…`: the same download from an invoice email's
 //! link, without signing in; the token opens that one invoice for 30 days.
 
@@ -13,6 +16,7 @@ use axum::Extension;
 use backend::auth::service::client_ip;
 use backend::rate_limit::{self, Limit};
 use backend::{AppState, AuthSession, ClientMeta};
+use domain::billing::InvoiceFilter;
 use domain::{AppError, Permission};
 use std::net::SocketAddr;
 use uuid::Uuid;
@@ -26,7 +30,55 @@ pub async fn download_invoice(
     session.require(Permission::ViewBilling)?;
     let id = id.parse::<Uuid>().map_err(|_| AppError::NotFound)?;
     let (number, bytes) = backend::billing::service::invoice_pdf(&state, &session, id).await?;
-    Ok(pdf_download(&number, bytes))
+    Ok(pdf_download("invoice", &number, bytes))
+}
+
+/// `GET /billing/credit-notes/{id}/pdf`: like an invoice's PDF, for the
+/// same members; another organization's credit note is a 404.
+pub async fn download_credit_note(
+    State(state): State<AppState>,
+    session: Option<Extension<AuthSession>>,
+    Path(id): Path<String>,
+) -> Result<Response, backend::Error> {
+    let Extension(session) = session.ok_or(AppError::Unauthorized)?;
+    session.require(Permission::ViewBilling)?;
+    let id = id.parse::<Uuid>().map_err(|_| AppError::NotFound)?;
+    let (number, bytes) = backend::billing::credit_notes::pdf(&state, &session, id).await?;
+    Ok(pdf_download("credit-note", &number, bytes))
+}
+
+#[derive(serde::Deserialize)]
+pub struct FilterQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    year: String,
+}
+
+pub async fn export_csv(
+    State(state): State<AppState>,
+    session: Option<Extension<AuthSession>>,
+    Query(query): Query<FilterQuery>,
+) -> Result<Response, backend::Error> {
+    let Extension(session) = session.ok_or(AppError::Unauthorized)?;
+    session.require(Permission::ViewBilling)?;
+    let filter = InvoiceFilter::parse(&query.number, &query.status, &query.year)
+        .map_err(AppError::Validation)?;
+    let csv = backend::billing::service::invoices_csv(&state, &session, &filter).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"invoices.csv\"",
+            ),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -54,10 +106,11 @@ pub async fn download_by_link(
         .filter(|t| !t.is_empty())
         .ok_or(AppError::NotFound)?;
     let (number, bytes) = backend::billing::service::invoice_pdf_by_link(&state, &token).await?;
-    Ok(pdf_download(&number, bytes))
+    Ok(pdf_download("invoice", &number, bytes))
 }
 
-fn pdf_download(number: &str, bytes: Vec<u8>) -> Response {
+/// `document` names the file: "invoice", "credit-note".
+fn pdf_download(document: &str, number: &str, bytes: Vec<u8>) -> Response {
     // Invoice numbers are [A-Z0-9-] by construction; filter anyway, as this
     // lands inside a header.
     let safe: String = number
@@ -69,7 +122,7 @@ fn pdf_download(number: &str, bytes: Vec<u8>) -> Response {
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"invoice-{safe}.pdf\""),
+                format!("attachment; filename=\"{document}-{safe}.pdf\""),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],

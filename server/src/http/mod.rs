@@ -26,6 +26,8 @@ pub mod paths {
     pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
     pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
     pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
+    pub const INVOICES_CSV: &str = "/billing/invoices.csv";
+    pub const CREDIT_NOTE_PDF: &str = "/billing/credit-notes/{id}/pdf";
     pub const INVOICE_LINK: &str = "/invoices/pdf";
     pub const HEALTH: &str = "/health";
     pub const READY: &str = "/ready";
@@ -42,6 +44,8 @@ pub mod paths {
         RECOVERY_CODES,
         STAFF_TWO_FACTOR_CONFIRM,
         INVOICE_PDF,
+        INVOICES_CSV,
+        CREDIT_NOTE_PDF,
         INVOICE_LINK,
         HEALTH,
         READY,
