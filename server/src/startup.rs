@@ -299,6 +299,7 @@ pub fn build_router(
         )
         .route(paths::INVOICE_PDF, get(http::invoices::download_invoice))
         .route(paths::INVOICES_CSV, get(http::invoices::export_csv))
+        .route(paths::RECEIPT_PDF, get(http::invoices::download_receipt))
         .route(
             paths::CREDIT_NOTE_PDF,
             get(http::invoices::download_credit_note),

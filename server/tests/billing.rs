@@ -750,7 +750,7 @@ async fn close_period_and_mail(
 fn invoice_link(mail: &server::dev::smtp_sink::CapturedMail) -> String {
     let text = mail.text();
     let start = text
-        .find(&format!("{BASE_URL}/invoices/pdf?token="))
+        .find(&format!("{BASE_URL}/invoices/pdf?"))
         .unwrap_or_else(|| panic!("no invoice link in {text}"));
     let link = text[start + BASE_URL.len()..]
         .split_whitespace()
@@ -837,14 +837,20 @@ async fn invoices_are_emailed_once_to_billing_and_owners_with_a_link_to_that_pdf
     assert_eq!(to(&receipts), each_thrice);
     assert!(receipts[0].subject().ends_with(": $53.90 paid"));
     let receipt_link = invoice_link(&receipts[0]);
-    assert_eq!(
-        browser()
-            .get(app.url(&receipt_link))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
+    assert!(receipt_link.contains("document=receipt"), "{receipt_link}");
+    let receipt = browser().get(app.url(&receipt_link)).send().await.unwrap();
+    assert_eq!(receipt.status(), StatusCode::OK);
+    assert!(receipt.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("receipt-"));
+    let text = lopdf::Document::load_mem(&receipt.bytes().await.unwrap())
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap();
+    assert!(
+        text.contains("Receipt") && text.contains("Received 53.90 USD"),
+        "{text}"
     );
 
     // The database keeps only the tokens' hashes, and links expire.
@@ -917,6 +923,17 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
     );
     assert!(html.contains(">Pay now<"));
 
+    let receipt = |client: &Client| {
+        let url = app.url(&format!("/billing/invoices/{id}/receipt"));
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    assert_eq!(
+        receipt(&client).await.status(),
+        StatusCode::NOT_FOUND,
+        "no receipt before it is paid"
+    );
+
     let no_card = pay(key.unwrap()).await;
     assert_eq!(no_card.status(), StatusCode::CONFLICT);
     assert!(no_card.text().await.unwrap().contains("Add a card"));
@@ -971,6 +988,13 @@ async fn an_open_invoice_is_paid_from_the_portal_and_charged_once(db: PgPool) {
         "a paid invoice offers no Pay now"
     );
     assert_eq!(audit_count(&db, org, "invoice.paid").await, 1);
+    let paid = receipt(&client).await;
+    assert_eq!(paid.headers()["content-type"], "application/pdf");
+    let text = lopdf::Document::load_mem(&paid.bytes().await.unwrap())
+        .unwrap()
+        .extract_text(&[1])
+        .unwrap();
+    assert!(text.contains("Receipt") && text.contains("Paid "), "{text}");
 
     drain(&setup.live_worker(&db).await).await;
     let receipts: Vec<_> = setup

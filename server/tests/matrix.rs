@@ -610,6 +610,12 @@ fn rows() -> Vec<Row> {
         Can(ViewBilling, 404, 200),
     );
     pdf.id = |b| b.invoice.clone();
+    let receipt = t.get(
+        "/billing/invoices/{id}/receipt",
+        none,
+        Can(ViewBilling, 404, 200),
+    );
+    receipt.id = |b| b.invoice.clone();
     let credit_note = t.get(
         "/billing/credit-notes/{id}/pdf",
         none,

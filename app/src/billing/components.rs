@@ -51,6 +51,11 @@ pub fn InvoiceTable(page: InvoicePage, pay: Option<ServerAction<PayInvoice>>) ->
                         <td class=format!("{CELL} flex flex-wrap items-center gap-3")>
                             <a href=href download="" rel="external" aria-label=label
                                class="font-medium text-indigo-700 underline dark:text-indigo-300">"PDF"</a>
+                            {(invoice.status == InvoiceStatus::Paid).then(|| view! {
+                                <a href=format!("/billing/invoices/{}/receipt", invoice.id) download="" rel="external"
+                                   aria-label=format!("Download the receipt of invoice {} (PDF)", invoice.number)
+                                   class="font-medium text-indigo-700 underline dark:text-indigo-300">"Receipt"</a>
+                            })}
                             {pay.zip(invoice.pay_key.clone()).map(|(pay, key)| view! {
                                 <PayNowButton action=pay id=invoice.id.to_string() key number=invoice.number.clone()/>
                             })}

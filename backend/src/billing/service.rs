@@ -606,23 +606,49 @@ async fn set_cancel(ctx: &Ctx, session: &AuthSession, cancel: bool) -> Result<()
 /// The PDF of one invoice of the session's organization. Another
 /// organization's invoice is `NotFound`, like a missing one. Returns the
 /// invoice number (for the file name) and the bytes.
-pub async fn invoice_pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(String, Vec<u8>)> {
-    render_invoice(&ctx.db, session.organization_id, id).await
+pub async fn invoice_pdf(
+    ctx: &Ctx,
+    session: &AuthSession,
+    id: Uuid,
+    document: PaidDocument,
+) -> Result<(String, Vec<u8>)> {
+    render_invoice(&ctx.db, session.organization_id, id, document).await
+}
+
+/// Which PDF of an invoice: the invoice, or (once paid) its receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidDocument {
+    Invoice,
+    /// `NotFound` until the invoice is paid.
+    Receipt,
 }
 
 /// The PDF an invoice email's link opens: that invoice only, for
 /// [`INVOICE_LINK_LIFETIME`]. An unknown or expired token is `NotFound`.
-pub async fn invoice_pdf_by_link(ctx: &Ctx, token: &str) -> Result<(String, Vec<u8>)> {
+pub async fn invoice_pdf_by_link(
+    ctx: &Ctx,
+    token: &str,
+    document: PaidDocument,
+) -> Result<(String, Vec<u8>)> {
     let linked = db::find_linked_invoice(&ctx.db, &tokens::hash_token(token), ctx.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
-    render_invoice(&ctx.db, linked.organization_id, linked.invoice_id).await
+    render_invoice(&ctx.db, linked.organization_id, linked.invoice_id, document).await
 }
 
-async fn render_invoice(db: &PgPool, org: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
+async fn render_invoice(
+    db: &PgPool,
+    org: Uuid,
+    id: Uuid,
+    kind: PaidDocument,
+) -> Result<(String, Vec<u8>)> {
     let invoice = db::find_invoice(db, org, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let paid_on = invoice.paid_at.map(day);
+    if kind == PaidDocument::Receipt && paid_on.is_none() {
+        return Err(AppError::NotFound.into());
+    }
     let lines = db::invoice_lines(db, id).await?;
     let parties = db::issued_parties(db, org, id)
         .await?
@@ -649,12 +675,28 @@ async fn render_invoice(db: &PgPool, org: Uuid, id: Uuid) -> Result<(String, Vec
             .collect();
         facts.push(("Credited", listed.join(", ")));
     }
+    let (title, status, note) = match (kind, paid_on) {
+        (PaidDocument::Receipt, Some(paid_on)) => (
+            "Receipt",
+            Some(format!("Paid {paid_on}")),
+            format!(
+                "Received {} on {paid_on} with the card on file, for invoice {}. Thank you.",
+                money(invoice.total_cents).display_ascii(),
+                invoice.number
+            ),
+        ),
+        _ => (
+            "Invoice",
+            Some(format!("Status: {}", invoice.status.label())),
+            InvoiceDocument::payment_note(invoice.status, &due_on),
+        ),
+    };
     let document = InvoiceDocument {
-        title: "Invoice",
+        title,
         number: invoice.number.clone(),
-        status: Some(format!("Status: {}", invoice.status.label())),
+        status,
         facts,
-        note: InvoiceDocument::payment_note(invoice.status, &due_on),
+        note,
         seller: parties.seller.0,
         bill_to: parties.bill_to.0,
         lines: lines

@@ -333,8 +333,8 @@ impl Email {
                 &format!("Receipt for invoice {number}: {total} paid"),
                 &format!("{organization_name} team"),
                 &format!("We received {total} for invoice {number} on {paid_on}. Thank you."),
-                ("Download the invoice (PDF)", &invoice_link(base_url, token)),
-                "The download link works for 30 days without signing in; every invoice stays on your billing page.",
+                ("Download the receipt (PDF)", &receipt_link(base_url, token)),
+                "The download link works for 30 days without signing in; every invoice and its receipt stay on your billing page.",
             ),
             Email::PaymentFailed {
                 organization_name,
@@ -397,6 +397,11 @@ impl Email {
 /// An invoice's PDF through its emailed token (`server::http::invoices`).
 fn invoice_link(base_url: &str, token: &str) -> String {
     format!("{base_url}/invoices/pdf?token={token}")
+}
+
+/// The same token opens the paid invoice's receipt.
+fn receipt_link(base_url: &str, token: &str) -> String {
+    format!("{base_url}/invoices/pdf?document=receipt&token={token}")
 }
 
 const BUTTON: &str =

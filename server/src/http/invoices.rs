@@ -6,14 +6,18 @@
 //! `GET /billing/invoices.csv?number=…&status=…&year=…`: the invoices the
 //! billing page's filters keep, as CSV, for the same members.
 //!
-//! `GET /invoices/pdf?token=…`: the same download from an invoice email's
-//! link, without signing in; the token opens that one invoice for 30 days.
+//! `GET /billing/invoices/{id}/receipt`: a paid invoice's receipt.
+//!
+//! `GET /invoices/pdf?token=…[&document=receipt]`: the same downloads from an
+//! invoice email's link, without signing in; the token opens that one invoice
+//! (and its receipt) for 30 days.
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use backend::auth::service::client_ip;
+use backend::billing::service::PaidDocument;
 use backend::rate_limit::{self, Limit};
 use backend::{AppState, AuthSession, ClientMeta};
 use domain::billing::InvoiceFilter;
@@ -22,15 +26,42 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 pub async fn download_invoice(
+    state: State<AppState>,
+    session: Option<Extension<AuthSession>>,
+    id: Path<String>,
+) -> Result<Response, backend::Error> {
+    download(state, session, id, PaidDocument::Invoice).await
+}
+
+/// `GET /billing/invoices/{id}/receipt`: a paid invoice's receipt; 404
+/// before it is paid.
+pub async fn download_receipt(
+    state: State<AppState>,
+    session: Option<Extension<AuthSession>>,
+    id: Path<String>,
+) -> Result<Response, backend::Error> {
+    download(state, session, id, PaidDocument::Receipt).await
+}
+
+async fn download(
     State(state): State<AppState>,
     session: Option<Extension<AuthSession>>,
     Path(id): Path<String>,
+    document: PaidDocument,
 ) -> Result<Response, backend::Error> {
     let Extension(session) = session.ok_or(AppError::Unauthorized)?;
     session.require(Permission::ViewBilling)?;
     let id = id.parse::<Uuid>().map_err(|_| AppError::NotFound)?;
-    let (number, bytes) = backend::billing::service::invoice_pdf(&state, &session, id).await?;
-    Ok(pdf_download("invoice", &number, bytes))
+    let (number, bytes) =
+        backend::billing::service::invoice_pdf(&state, &session, id, document).await?;
+    Ok(pdf_download(file_prefix(document), &number, bytes))
+}
+
+fn file_prefix(document: PaidDocument) -> &'static str {
+    match document {
+        PaidDocument::Invoice => "invoice",
+        PaidDocument::Receipt => "receipt",
+    }
 }
 
 /// `GET /billing/credit-notes/{id}/pdf`: like an invoice's PDF, for the
@@ -84,6 +115,8 @@ pub async fn export_csv(
 #[derive(serde::Deserialize)]
 pub struct LinkQuery {
     token: Option<String>,
+    /// `receipt` for a paid invoice's receipt; else the invoice.
+    document: Option<String>,
 }
 
 pub async fn download_by_link(
@@ -105,8 +138,13 @@ pub async fn download_by_link(
         .token
         .filter(|t| !t.is_empty())
         .ok_or(AppError::NotFound)?;
-    let (number, bytes) = backend::billing::service::invoice_pdf_by_link(&state, &token).await?;
-    Ok(pdf_download("invoice", &number, bytes))
+    let document = match query.document.as_deref() {
+        Some("receipt") => PaidDocument::Receipt,
+        _ => PaidDocument::Invoice,
+    };
+    let (number, bytes) =
+        backend::billing::service::invoice_pdf_by_link(&state, &token, document).await?;
+    Ok(pdf_download(file_prefix(document), &number, bytes))
 }
 
 /// `document` names the file: "invoice", "credit-note".

@@ -27,6 +27,7 @@ pub mod paths {
     pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
     pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
     pub const INVOICES_CSV: &str = "/billing/invoices.csv";
+    pub const RECEIPT_PDF: &str = "/billing/invoices/{id}/receipt";
     pub const CREDIT_NOTE_PDF: &str = "/billing/credit-notes/{id}/pdf";
     pub const INVOICE_LINK: &str = "/invoices/pdf";
     pub const HEALTH: &str = "/health";
@@ -45,6 +46,7 @@ pub mod paths {
         STAFF_TWO_FACTOR_CONFIRM,
         INVOICE_PDF,
         INVOICES_CSV,
+        RECEIPT_PDF,
         CREDIT_NOTE_PDF,
         INVOICE_LINK,
         HEALTH,
