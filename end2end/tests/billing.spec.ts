@@ -1,5 +1,6 @@
 import { expect, signUp, test, waitForHydration } from './fixtures';
 import type { Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 
 async function openBilling(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
@@ -83,4 +84,96 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: 'Save email' }).click();
     await expect(page.getByTestId('billing-email')).toHaveText('ap@example.com');
   });
+});
+
+/** Runs SQL against the server's database (scripts/test sets E2E_DATABASE_URL). */
+function sql(statement: string): string {
+  return execFileSync('psql', [process.env.E2E_DATABASE_URL ?? '', '-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-c', statement], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/** The organization of `email`'s owner, as a SQL expression. */
+function orgOf(email: string): string {
+  return `(select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = '${email.replace(/'/g, "''")}')`;
+}
+
+test('an overdue invoice: the banner, a declined Pay now, then a good card pays it and the banner goes', async ({ page }) => {
+  const account = await signUp(page);
+  const org = orgOf(account.email);
+  // The period charge failed two days ago and is being retried: Pro, past due.
+  const number = sql(`
+    with inv as (
+      insert into invoice (organization_id, number, kind, status, period_start, period_end, issued_on, due_on,
+                           currency, subtotal_cents, tax_rate_bp, tax_cents, total_cents, seller, bill_to)
+      select ${org}, 'INV-E2E-' || substr(md5(random()::text), 1, 10), 'period', 'overdue',
+             now() - interval '20 days', now() + interval '10 days', current_date - 20, current_date - 6,
+             'USD', 4900, 1000, 490, 5390,
+             '{"name": "Portal Cloud Inc.", "address": ["100 Market Street"], "tax_id": "US 12-3456789", "email": "billing@portal.example"}',
+             invoice_bill_to(${org})
+      returning id, organization_id, number),
+    line as (
+      insert into invoice_line (invoice_id, position, kind, description, quantity, unit_amount_cents, amount_cents)
+      select id, 1, 'plan', 'Pro plan', 1, 4900, 4900 from inv),
+    dunned as (
+      insert into invoice_dunning (invoice_id, organization_id, failed_at, retries_done, next_retry_at)
+      select id, organization_id, now() - interval '2 days', 1, now() + interval '1 day' from inv),
+    plan as (update organization set plan_id = 'pro' where id = ${org}),
+    sub as (update subscription set status = 'past_due' where organization_id = ${org})
+    select number from inv`);
+
+  await page.goto('/');
+  const banner = page.getByTestId('payment-alert');
+  await expect(banner).toContainText('Your payment failed on');
+  await banner.getByRole('link', { name: 'Update your card' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Billing' })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.getByTestId('subscription-standing')).toContainText('Payment past due');
+
+  // A card the bank accepts but whose charges it declines: Pay now says why.
+  await saveCard(page, '4000 0000 0000 0341');
+  await expect(page.getByTestId('payment-method')).toContainText('ending in 0341');
+  const row = page.getByRole('row', { name: new RegExp(number) });
+  await expect(row).toContainText('Overdue');
+  await row.getByRole('button', { name: `Pay now: invoice ${number} with the card on file` }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'declined' })).toBeVisible();
+  await expect(row).toContainText('Overdue');
+
+  // A good card is tried at once: paid, the banner gone, the receipt mailed.
+  await saveCard(page, '4242 4242 4242 4242');
+  await expect(row).toContainText('Paid');
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId('subscription-standing')).toHaveCount(0);
+  await expect(async () => {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(account.email)}`);
+    await expect(page.getByRole('link', { name: new RegExp(`Receipt for invoice ${number}`) }).first()).toBeVisible({
+      timeout: 500,
+    });
+  }).toPass({ timeout: 15_000 });
+});
+
+test('a Free organization at its API limit: the dashboard says so and the API answers 429', async ({ page, request }) => {
+  const account = await signUp(page);
+  await page.goto('/api-keys');
+  await waitForHydration(page);
+  await page.getByLabel('Key name').fill('Limit');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await page.getByTestId('new-key-secret').textContent())!.trim();
+  // 9,999 of Free's 10,000 calls are used this period.
+  const org = orgOf(account.email);
+  sql(`insert into api_call_usage (organization_id, period_start, calls)
+       select organization_id, current_period_start, 9999 from subscription where organization_id = ${org}`);
+  const ping = () => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await ping()).status()).toBe(200);
+  const refused = await ping();
+  expect(refused.status()).toBe(429);
+  expect(refused.headers()['retry-after']).toBeTruthy();
+  const body = await refused.json();
+  expect(body.error).toBe('plan_limit');
+  expect(body.resets_at).toBeTruthy();
+
+  await expect(async () => {
+    await page.goto('/');
+    await expect(page.getByTestId('gauge-api_calls')).toContainText('Limit reached', { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
 });
