@@ -1138,6 +1138,15 @@ async fn demo_organizations_get_a_year_of_invoices_once(db: PgPool) {
     assert_eq!(overage, 2);
 }
 
+async fn invite_member(app: &TestApp, client: &Client, email: &str) -> reqwest::Response {
+    app.call(
+        client,
+        "team/invite",
+        &[("email", email), ("role", "member")],
+    )
+    .await
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_failed_period_charge_is_retried_on_schedule_then_free_limits_apply_until_paid(
     db: PgPool,
@@ -1214,13 +1223,7 @@ async fn a_failed_period_charge_is_retried_on_schedule_then_free_limits_apply_un
         .into_iter()
         .enumerate()
     {
-        let invited = app
-            .call(
-                &client,
-                "team/invite",
-                &[("email", email), ("role", "member")],
-            )
-            .await;
+        let invited = invite_member(&app, &client, email).await;
         let expected = if n < 2 {
             StatusCode::OK
         } else {
@@ -1263,13 +1266,7 @@ async fn cancel_and_invites_respect_the_plan_in_force_after_a_scheduled_downgrad
     let (client, _, org) = owner(&app, "Shrinking").await;
     set_plan(&db, org, "pro").await;
     for email in ["a@shrinking.test", "b@shrinking.test", "c@shrinking.test"] {
-        let invited = app
-            .call(
-                &client,
-                "team/invite",
-                &[("email", email), ("role", "member")],
-            )
-            .await;
+        let invited = invite_member(&app, &client, email).await;
         assert_eq!(invited.status(), StatusCode::OK, "Pro has 50 seats");
     }
     // 1 member and 3 pending invitations: seats Free (3) would not have.
@@ -1278,13 +1275,7 @@ async fn cancel_and_invites_respect_the_plan_in_force_after_a_scheduled_downgrad
         .execute(&db)
         .await
         .unwrap();
-    let fourth = app
-        .call(
-            &client,
-            "team/invite",
-            &[("email", "d@shrinking.test"), ("role", "member")],
-        )
-        .await;
+    let fourth = invite_member(&app, &client, "d@shrinking.test").await;
     assert_eq!(fourth.status(), StatusCode::CONFLICT);
     assert!(fourth.text().await.unwrap().contains("Free"));
 
@@ -1421,14 +1412,7 @@ async fn invoices_are_searched_filtered_and_exported_as_csv(db: PgPool) {
     assert!(lines[1].starts_with(&format!("{},paid,", numbers[0])));
     assert!(lines[1].contains(",USD,"), "{}", lines[1]);
     let (other, _, _) = owner(&app, "Stranger").await;
-    let theirs = other
-        .get(app.url("/billing/invoices.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let theirs = page_html(&other, &app.url("/billing/invoices.csv")).await;
     assert_eq!(theirs.lines().count(), 1, "only the header: {theirs}");
 }
 
