@@ -53,7 +53,7 @@ pub async fn issue(
         )
         .into());
     }
-    let credited: i64 = db::credit_notes_of_invoice(&mut *conn, invoice.id)
+    let credited: i64 = db::credit_notes(&mut *conn, org, Some(invoice.id), None, i64::MAX)
         .await?
         .iter()
         .map(|c| c.total_cents)
@@ -90,7 +90,7 @@ pub async fn issue(
 
 /// The organization's credit notes, newest first.
 pub async fn list(ctx: &Ctx, session: &AuthSession) -> Result<Vec<CreditNoteSummary>> {
-    let rows = db::list_credit_notes(&ctx.db, session.organization_id, LISTED).await?;
+    let rows = db::credit_notes(&ctx.db, session.organization_id, None, None, LISTED).await?;
     Ok(rows
         .into_iter()
         .map(|c| CreditNoteSummary {
@@ -107,7 +107,12 @@ pub async fn list(ctx: &Ctx, session: &AuthSession) -> Result<Vec<CreditNoteSumm
 /// The PDF of one credit note of the session's organization (another's is
 /// `NotFound`): its number (for the file name) and the bytes.
 pub async fn pdf(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<(String, Vec<u8>)> {
-    let (note, parties) = db::find_credit_note(&ctx.db, session.organization_id, id)
+    let org = session.organization_id;
+    let note = db::credit_notes(&ctx.db, org, None, Some(id), 1)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let parties = db::credit_note_parties(&ctx.db, org, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let number = note.number.clone();

@@ -862,10 +862,13 @@ pub struct CreditNoteRow {
     pub reason: String,
 }
 
-/// The organization's credit notes, newest first (at most `limit`).
-pub async fn list_credit_notes(
+/// The organization's credit notes, newest first (at most `limit`): all of
+/// them, one invoice's (`invoice_id`), or one (`id`).
+pub async fn credit_notes(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
+    invoice_id: Option<Uuid>,
+    id: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<CreditNoteRow>> {
     sqlx::query_as!(
@@ -875,71 +878,32 @@ pub async fn list_credit_notes(
                   c.total_cents, c.reason
            from credit_note c join invoice i on i.id = c.invoice_id
            where c.organization_id = $1
+             and ($2::uuid is null or c.invoice_id = $2)
+             and ($3::uuid is null or c.id = $3)
            order by c.issued_on desc, c.number desc
-           limit $2"#,
+           limit $4"#,
         organization_id,
+        invoice_id,
+        id,
         limit,
     )
     .fetch_all(db)
     .await
 }
 
-/// The credit notes of one invoice, oldest first.
-pub async fn credit_notes_of_invoice(
-    db: impl PgExecutor<'_>,
-    invoice_id: Uuid,
-) -> sqlx::Result<Vec<CreditNoteRow>> {
-    sqlx::query_as!(
-        CreditNoteRow,
-        r#"select c.id, c.number, c.invoice_id, i.number as invoice_number, c.issued_on,
-                  c.currency as "currency: Currency", c.subtotal_cents, c.tax_rate_bp, c.tax_cents,
-                  c.total_cents, c.reason
-           from credit_note c join invoice i on i.id = c.invoice_id
-           where c.invoice_id = $1
-           order by c.issued_on, c.number"#,
-        invoice_id,
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// One credit note of this organization; another's id finds nothing.
-pub async fn find_credit_note(
+/// Who a credit note says sold and was billed (its invoice's parties).
+pub async fn credit_note_parties(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
-) -> sqlx::Result<Option<(CreditNoteRow, IssuedParties)>> {
-    let row = sqlx::query!(
-        r#"select c.id, c.number, c.invoice_id, i.number as invoice_number, c.issued_on,
-                  c.currency as "currency: Currency", c.subtotal_cents, c.tax_rate_bp, c.tax_cents,
-                  c.total_cents, c.reason,
-                  c.seller as "seller: Json<IssuedSeller>", c.bill_to as "bill_to: Json<BillTo>"
-           from credit_note c join invoice i on i.id = c.invoice_id
-           where c.organization_id = $1 and c.id = $2"#,
+) -> sqlx::Result<Option<IssuedParties>> {
+    sqlx::query_as!(
+        IssuedParties,
+        r#"select seller as "seller: Json<IssuedSeller>", bill_to as "bill_to: Json<BillTo>"
+           from credit_note where organization_id = $1 and id = $2"#,
         organization_id,
         id,
     )
     .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| {
-        (
-            CreditNoteRow {
-                id: r.id,
-                number: r.number,
-                invoice_id: r.invoice_id,
-                invoice_number: r.invoice_number,
-                issued_on: r.issued_on,
-                currency: r.currency,
-                subtotal_cents: r.subtotal_cents,
-                tax_rate_bp: r.tax_rate_bp,
-                tax_cents: r.tax_cents,
-                total_cents: r.total_cents,
-                reason: r.reason,
-            },
-            IssuedParties {
-                seller: r.seller,
-                bill_to: r.bill_to,
-            },
-        )
-    }))
+    .await
 }

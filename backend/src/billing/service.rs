@@ -667,7 +667,7 @@ async fn render_invoice(
     if let Some(paid) = invoice.paid_at {
         facts.push(("Paid", day(paid)));
     }
-    let credits = db::credit_notes_of_invoice(db, id).await?;
+    let credits = db::credit_notes(db, org, Some(id), None, i64::MAX).await?;
     if !credits.is_empty() {
         let listed: Vec<String> = credits
             .iter()
