@@ -82,6 +82,8 @@ pub struct Limits {
     pub verification_per_ip: Rule,
     /// Card updates (and declines) per organization.
     pub card_updates_per_org: Rule,
+    /// Cards tokenized by the sandbox processor per client IP.
+    pub card_tokens_per_ip: Rule,
     /// Invitation emails (sent and resent) per organization.
     pub invites_per_org: Rule,
     /// Public API requests per client IP whose key is not one this instance
@@ -112,6 +114,7 @@ impl Default for Limits {
             verification_per_user: rule(5, HOUR),
             verification_per_ip: rule(20, HOUR),
             card_updates_per_org: rule(10, HOUR),
+            card_tokens_per_ip: rule(30, HOUR),
             invites_per_org: rule(50, HOUR),
             api_lookups_per_ip: rule(120, MINUTE),
             invoice_links_per_ip: rule(60, HOUR),
@@ -122,7 +125,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 14] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 15] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -135,6 +138,7 @@ impl Limits {
             ("verification_per_user", &mut self.verification_per_user),
             ("verification_per_ip", &mut self.verification_per_ip),
             ("card_updates_per_org", &mut self.card_updates_per_org),
+            ("card_tokens_per_ip", &mut self.card_tokens_per_ip),
             ("invites_per_org", &mut self.invites_per_org),
             ("api_lookups_per_ip", &mut self.api_lookups_per_ip),
             ("invoice_links_per_ip", &mut self.invoice_links_per_ip),

@@ -4,6 +4,8 @@
 //! `Debug` shows only the last four digits, so a card cannot end up in a log
 //! or a database by accident.
 
+use crate::FieldErrors;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A syntactically valid card number: 12–19 digits passing the Luhn check.
@@ -178,6 +180,111 @@ impl fmt::Debug for CardCvc {
     }
 }
 
+/// The card form's four fields as typed, on their way from the browser to
+/// the processor's tokenizer (JSON, or a form post without JavaScript).
+#[derive(Default, Clone, Serialize, Deserialize)]
+pub struct CardFields {
+    pub card_number: String,
+    pub exp_month: String,
+    pub exp_year: String,
+    pub cvc: String,
+}
+
+impl fmt::Debug for CardFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardFields(…)")
+    }
+}
+
+/// A card as typed, checked field by field: what the card form sends to the
+/// payment processor's tokenizer (never to the portal's own server functions).
+#[derive(Debug)]
+pub struct CardEntry {
+    pub number: CardNumber,
+    pub expiry: CardExpiry,
+    pub cvc: CardCvc,
+}
+
+impl CardEntry {
+    /// Every field's error at once, under the form's field names
+    /// (`card_number`, `exp_month`, `cvc`; the year's errors go on the month,
+    /// whose message sits under both).
+    pub fn parse(
+        number: &str,
+        exp_month: &str,
+        exp_year: &str,
+        cvc: &str,
+        today: (u16, u8),
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let number = errors.check("card_number", CardNumber::parse(number));
+        let expiry = errors.check("exp_month", CardExpiry::parse(exp_month, exp_year, today));
+        let cvc = errors.check("cvc", CardCvc::parse(cvc));
+        match (number, expiry, cvc) {
+            (Some(number), Some(expiry), Some(cvc)) => Ok(Self {
+                number,
+                expiry,
+                cvc,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The processor's single-use stand-in for a card the browser tokenized
+/// (`tok_…`). This, never the number, is what the portal's server receives.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardToken(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Enter the card again: this card entry is not valid.")]
+pub struct CardTokenError;
+
+impl CardToken {
+    pub fn parse(input: &str) -> Result<Self, CardTokenError> {
+        let rest = input.strip_prefix("tok_").ok_or(CardTokenError)?;
+        let well_formed = (16..=100).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if well_formed {
+            Ok(Self(input.to_owned()))
+        } else {
+            Err(CardTokenError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CardToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A live token attaches a card until used; keep it out of logs too.
+        f.write_str("CardToken(tok_…)")
+    }
+}
+
+/// What the tokenizer answers for a card it accepted: the token and what
+/// may be shown of the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenizedCard {
+    pub token: CardToken,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u8,
+    pub exp_year: u16,
+}
+
+impl TokenizedCard {
+    /// "Visa ending in 4242, expires 12/2030".
+    pub fn label(&self) -> String {
+        format!(
+            "{} ending in {}, expires {:02}/{}",
+            self.brand, self.last4, self.exp_month, self.exp_year
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +330,35 @@ mod tests {
         assert_eq!(brand("4242424242424242"), CardBrand::Visa);
         assert_eq!(brand("5555555555554444"), CardBrand::Mastercard);
         assert_eq!(brand("378282246310005"), CardBrand::Amex);
+    }
+
+    #[test]
+    fn an_entry_reports_every_bad_field_at_once() {
+        let errors =
+            CardEntry::parse("4242424242424241", "13", "2030", "1", (2026, 11)).unwrap_err();
+        assert!(errors.get("card_number").is_some());
+        assert!(errors.get("exp_month").is_some());
+        assert!(errors.get("cvc").is_some());
+        let entry = CardEntry::parse("4242 4242 4242 4242", "12", "2030", "123", (2026, 11));
+        assert_eq!(
+            entry.map(|e| e.number.last4().to_owned()),
+            Ok("4242".into())
+        );
+    }
+
+    #[test]
+    fn tokens_have_one_shape_and_never_print() {
+        let token = CardToken::parse("tok_sandbox_0123456789abcdef").unwrap();
+        assert_eq!(format!("{token:?}"), "CardToken(tok_…)");
+        for bad in [
+            "",
+            "tok_",
+            "tok_short",
+            "sk_0123456789abcdef01",
+            "tok_0123456789abcdef-x",
+        ] {
+            assert_eq!(CardToken::parse(bad), Err(CardTokenError), "{bad}");
+        }
     }
 
     #[test]

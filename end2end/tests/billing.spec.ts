@@ -36,12 +36,20 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   await page.getByRole('button', { name: 'Save email' }).click();
   await expect(page.getByTestId('billing-email')).toHaveText('accounts@example.com');
 
+  // The card goes to the processor; the portal's server functions see only its token.
+  const portalRequests: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/api/')) portalRequests.push(request.postData() ?? '');
+  });
+
   // A declined card is refused clearly; a good one is saved as brand + last 4.
   await saveCard(page, '4000 0000 0000 0002');
   await expect(page.getByText('Your card was declined')).toBeVisible();
   await expect(page.getByTestId('payment-method')).toHaveText('No card on file');
   await saveCard(page, '4242 4242 4242 4242');
   await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 4242');
+  expect(portalRequests.some((body) => body.includes('card_token=tok_'))).toBe(true);
+  expect(portalRequests.filter((body) => /4242|0002|cvc/.test(body.replace(/card_token=[^&]*/, '')))).toEqual([]);
 
   // Upgrade: the preview names the prorated amount before anything happens.
   await previewPlan(page, 'pro');
@@ -176,4 +184,23 @@ test('a Free organization at its API limit: the dashboard says so and the API an
     await page.goto('/');
     await expect(page.getByTestId('gauge-api_calls')).toContainText('Limit reached', { timeout: 500 });
   }).toPass({ timeout: 15_000 });
+});
+
+test('without JavaScript, a card goes to the processor, comes back to be confirmed, and is saved', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const page = await context.newPage();
+    await signUp(page, { hydrate: false });
+    await page.goto('/billing');
+    await saveCard(page, '4242 4242 4242 4241');
+    await expect(page.getByText('This card number is not valid. Check it for typos.')).toBeVisible();
+    await saveCard(page, '4242 4242 4242 4242');
+    await expect(page.getByTestId('card-confirm')).toContainText('Visa ending in 4242, expires 12/2040');
+    await page.getByRole('button', { name: 'Save this card' }).click();
+    await page.waitForURL((url) => url.pathname === '/billing' && !url.search.includes('__card'));
+    await expect(page.getByTestId('payment-method')).toContainText('Visa ending in 4242');
+    await expect(page.getByTestId('card-confirm')).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
 });

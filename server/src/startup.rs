@@ -315,6 +315,12 @@ pub fn build_router(
             http::session::resolve_session,
         ))
         .route(paths::INVOICE_LINK, get(http::invoices::download_by_link))
+        .route(
+            paths::SANDBOX_CARD_TOKENS,
+            axum::routing::post(http::sandbox::create_token).layer(
+                axum::extract::DefaultBodyLimit::max(http::sandbox::MAX_BODY_BYTES),
+            ),
+        )
         .route(paths::HEALTH, get(http::health::health))
         .route(paths::READY, get(http::health::ready))
         .route(paths::API_PING, get(http::api_v1::ping))

@@ -292,15 +292,7 @@ async fn card_updates_are_limited_and_declines_audited(db: PgPool) {
         "4242424242424242",
         "4242424242424242",
     ] {
-        let form = [
-            ("card_number", number),
-            ("exp_month", "12"),
-            ("exp_year", "2040"),
-            ("cvc", "123"),
-        ];
-        let response = app
-            .call(&owner, "billing/update_payment_method", &form)
-            .await;
+        let response = app.save_card(&owner, number).await;
         statuses.push(response.status());
     }
 
@@ -507,4 +499,40 @@ async fn a_session_holds_at_most_ten_live_streams(db: PgPool) {
     app.sign_in(&other, &email, PASSWORD).await;
     let elsewhere = other.get(app.url("/live")).send().await.unwrap();
     assert_eq!(elsewhere.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_card_tokenizer_is_limited_per_ip_before_anything_is_kept(db: PgPool) {
+    let app = spawn_app_with(db, |s| {
+        s.limits.card_tokens_per_ip = rule(2, 3600);
+        s.trusted_proxy_hops = 1;
+    })
+    .await;
+    let tester = from_ip("203.0.113.7");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(
+            app.tokenize_card(&tester, "4242424242424242")
+                .await
+                .status(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let limited = app.tokenize_card(&tester, "4242424242424242").await;
+    assert!(limited.headers().contains_key("retry-after"));
+    let elsewhere = app
+        .tokenize_card(&from_ip("198.51.100.9"), "4242424242424242")
+        .await;
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::OK,
+        "another IP is not held back"
+    );
 }

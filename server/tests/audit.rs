@@ -210,13 +210,8 @@ fn mutations() -> Vec<Mutation> {
                 ("key", f.open_invoice.1.clone()),
             ]
         }),
-        m("/api/billing/update_payment_method", Owner, |_| {
-            vec![
-                ("card_number", "4242424242424242".into()),
-                ("exp_month", "12".into()),
-                ("exp_year", "2040".into()),
-                ("cvc", "123".into()),
-            ]
+        m("/api/billing/update_payment_method", Owner, |f| {
+            vec![("card_token", f.card_token.clone())]
         }),
         m("/api/billing/change_plan", Owner, |_| {
             vec![("plan", "enterprise".into())]
@@ -323,6 +318,8 @@ struct Fixture {
     other_owner_email_token: String,
     /// An open invoice of the owner's organization and a key to pay it.
     open_invoice: (String, String),
+    /// A sandbox processor's token, for saving a card.
+    card_token: String,
     team: TeamFixture,
     support: SupportFixture,
 }
@@ -635,8 +632,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     let support = support_fixture(app, &owner).await;
     let identity = identity_fixture(app, &owner, &org.email, &other_org.email).await;
     let open_invoice = open_invoice(app, &owner).await;
+    let card_token = app.card_token(&owner, "4242424242424242").await;
     Fixture {
         open_invoice,
+        card_token,
         clock: app.clock.clone(),
         identity,
         owner,
@@ -671,18 +670,7 @@ async fn open_invoice(app: &TestApp, owner: &Client) -> (String, String) {
     .await
     .unwrap();
     // Its card is declined at period end, then accepted (a new card would pay at once).
-    let card = app
-        .call(
-            owner,
-            "billing/update_payment_method",
-            &[
-                ("card_number", "4000000000000341"),
-                ("exp_month", "12"),
-                ("exp_year", "2040"),
-                ("cvc", "123"),
-            ],
-        )
-        .await;
+    let card = app.save_card(owner, "4000000000000341").await;
     assert_eq!(card.status(), StatusCode::OK);
     server::workers::billing::process_due(&app.db, &Default::default(), end)
         .await

@@ -42,17 +42,7 @@ async fn audit_count(db: &PgPool, org: Uuid, action: &str) -> i64 {
 }
 
 async fn add_card(app: &TestApp, client: &Client, number: &str) -> reqwest::Response {
-    app.call(
-        client,
-        "billing/update_payment_method",
-        &[
-            ("card_number", number),
-            ("exp_month", "12"),
-            ("exp_year", "2040"),
-            ("cvc", "123"),
-        ],
-    )
-    .await
+    app.save_card(client, number).await
 }
 
 async fn set_plan(db: &PgPool, org: Uuid, plan: &str) {
@@ -213,7 +203,8 @@ async fn a_declined_card_is_refused_clearly_and_changes_nothing(db: PgPool) {
         .await
         .to_string();
     assert!(expired.contains("expired"), "{expired}");
-    let typo = json(add_card(&app, &client, "4242424242424241").await)
+    // A typo never reaches the portal: the processor's tokenizer refuses it.
+    let typo = json(app.tokenize_card(&client, "4242424242424241").await)
         .await
         .to_string();
     assert!(typo.contains("not valid"), "{typo}");
@@ -1549,4 +1540,182 @@ async fn staff_correct_an_issued_invoice_with_a_credit_note_never_above_it(db: P
         .execute(&runtime)
         .await;
     assert!(edit.is_err(), "an issued credit note changed");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_card_goes_to_the_processor_and_only_its_single_use_token_to_the_portal(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Tokens").await;
+
+    // The card form posts its fields to the processor, not to a server function.
+    let html = page_html(&client, &app.url("/billing")).await;
+    let card_form = html
+        .split("<form")
+        .find(|form| form.contains("name=\"card_number\""))
+        .expect("a card form");
+    assert!(
+        card_form.contains("action=\"/sandbox/v1/tokens\""),
+        "{card_form}"
+    );
+    // A server function does not take a card any more.
+    let old_style = app
+        .call(
+            &client,
+            "billing/update_payment_method",
+            &[
+                ("card_number", "4242424242424242"),
+                ("exp_month", "12"),
+                ("exp_year", "2040"),
+                ("cvc", "123"),
+            ],
+        )
+        .await;
+    assert_ne!(old_style.status(), StatusCode::OK);
+
+    let token = app.card_token(&client, "4242 4242 4242 4242").await;
+    let saved = app
+        .call(
+            &client,
+            "billing/update_payment_method",
+            &[("card_token", &token)],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert_eq!(json(saved).await["last4"], "4242");
+    // Used once: a replayed token (a shared link, a second tab) attaches nothing.
+    let replayed = app
+        .call(
+            &client,
+            "billing/update_payment_method",
+            &[("card_token", &token)],
+        )
+        .await;
+    assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(replayed).await.to_string().contains("already used"));
+    let forged = app
+        .call(
+            &client,
+            "billing/update_payment_method",
+            &[("card_token", "tok_sandbox_0000000000000000")],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let stored: String = sqlx::query_scalar(
+        "select (select row_to_json(p)::text from payment_method p where organization_id = $1)
+             || (select string_agg(row_to_json(a)::text, '') from audit_log a where organization_id = $1)",
+    )
+    .bind(org)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(stored.contains("4242"), "{stored}");
+    assert!(
+        !stored.contains("4242424242424242") && !stored.contains(&token),
+        "{stored}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_tokenizer_answers_each_bad_field_and_a_declined_card_fails_at_attach(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, _) = owner(&app, "Tokenizer").await;
+
+    let typo = app.tokenize_card(&client, "4242424242424241").await;
+    assert_eq!(typo.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(typo).await["Validation"]["card_number"].is_string());
+    let expired = client
+        .post(app.url("/sandbox/v1/tokens"))
+        .header("sec-fetch-site", "same-origin")
+        .json(&serde_json::json!({
+            "card_number": "4242424242424242", "exp_month": "1", "exp_year": "2020", "cvc": "12",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let errors = json(expired).await;
+    assert!(errors["Validation"]["exp_month"].is_string(), "{errors}");
+    assert!(errors["Validation"]["cvc"].is_string(), "{errors}");
+    let huge = client
+        .post(app.url("/sandbox/v1/tokens"))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/json")
+        .body(format!("{{\"card_number\": \"{}\"}}", "4".repeat(4096)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A declined card tokenizes (as at a real processor) and is refused when
+    // attached, beside the card number.
+    let declined = app.save_card(&client, "4000000000000002").await;
+    assert_eq!(declined.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(declined).await["Validation"]["card_number"]
+        .as_str()
+        .unwrap()
+        .contains("declined"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_javascript_the_card_goes_to_the_processor_then_back_to_confirm(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, _) = owner(&app, "Noscript").await;
+    let post_card = |number: &'static str| {
+        client
+            .post(app.url("/sandbox/v1/tokens"))
+            .header("sec-fetch-site", "same-origin")
+            .header("referer", app.url("/billing"))
+            .form(&[
+                ("card_number", number),
+                ("exp_month", "12"),
+                ("exp_year", "2040"),
+                ("cvc", "123"),
+            ])
+            .send()
+    };
+
+    let typo = post_card("4242424242424241").await.unwrap();
+    assert_eq!(typo.status(), StatusCode::SEE_OTHER);
+    let back = typo.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/billing?__err="), "{back}");
+    let page = page_html(&client, &app.url(&back)).await;
+    assert!(
+        page.contains("not valid. Check it for typos"),
+        "the error is beside the field"
+    );
+
+    let good = post_card("4242424242424242").await.unwrap();
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    let confirm = good.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        confirm.starts_with("/billing?__card_token=tok_"),
+        "{confirm}"
+    );
+    let page = page_html(&client, &app.url(&confirm)).await;
+    assert!(
+        page.contains("Visa ending in 4242, expires 12/2040"),
+        "{page}"
+    );
+    assert!(page.contains("Save this card"));
+
+    let token = confirm
+        .split(['?', '&', '#'])
+        .find_map(|pair| pair.strip_prefix("__card_token="))
+        .unwrap()
+        .to_owned();
+    let saved = client
+        .post(app.url("/api/billing/update_payment_method"))
+        .header("accept", "text/html")
+        .header("referer", app.url(&confirm))
+        .form(&[("card_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_redirection(), "{}", saved.status());
+    let after = saved.headers()["location"].to_str().unwrap();
+    assert!(
+        !after.contains("__card"),
+        "the saved card is not offered again: {after}"
+    );
+    let overview = json(app.get(&client, "billing/overview").await).await;
+    assert_eq!(overview["payment_method"]["last4"], "4242");
 }

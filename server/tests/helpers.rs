@@ -183,6 +183,44 @@ impl TestApp {
             .expect("request")
     }
 
+    /// What the card form's script does: the card to the sandbox processor's
+    /// tokenizer, expiring 12/2040 with CVC 123. Its answer as sent.
+    pub async fn tokenize_card(&self, client: &Client, number: &str) -> Response {
+        client
+            .post(self.url("/sandbox/v1/tokens"))
+            .header("sec-fetch-site", "same-origin")
+            .json(&serde_json::json!({
+                "card_number": number, "exp_month": "12", "exp_year": "2040", "cvc": "123",
+            }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A single-use token of the sandbox processor for `number`.
+    pub async fn card_token(&self, client: &Client, number: &str) -> String {
+        let response = self.tokenize_card(client, number).await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "tokenizing {number}"
+        );
+        let card: serde_json::Value = response.json().await.expect("json");
+        card["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Saves `number` as the card on file, as the billing page does: the
+    /// card to the processor, its token to `billing/update_payment_method`.
+    pub async fn save_card(&self, client: &Client, number: &str) -> Response {
+        let token = self.card_token(client, number).await;
+        self.call(
+            client,
+            "billing/update_payment_method",
+            &[("card_token", &token)],
+        )
+        .await
+    }
+
     pub async fn get(&self, client: &Client, endpoint: &str) -> Response {
         client
             .get(self.url(&format!("/api/{endpoint}")))

@@ -443,14 +443,7 @@ fn rows() -> Vec<Row> {
     );
     t.post(
         "/api/billing/update_payment_method",
-        |_| {
-            vec![
-                ("card_number", "4242424242424242".into()),
-                ("exp_month", "12".into()),
-                ("exp_year", "2040".into()),
-                ("cvc", "123".into()),
-            ]
-        },
+        |b| vec![("card_token", b.fresh_card_token())],
         Can(ManageBilling, 200, 403),
     );
     // A is on the free plan: nothing to change, cancel or resume.
@@ -642,6 +635,21 @@ fn rows() -> Vec<Row> {
         Each([401; 7]),
     )
     .json = true;
+    // The sandbox processor's tokenizer: open to all, as a real processor's
+    // is; it reads no session and answers only with a token.
+    t.post(
+        "/sandbox/v1/tokens",
+        |_| {
+            vec![
+                ("card_number", "4242424242424242".into()),
+                ("exp_month", "12".into()),
+                ("exp_year", "2040".into()),
+                ("cvc", "123".into()),
+            ]
+        },
+        Each([200; 7]),
+    )
+    .json = true;
     // Mounted only beside the development mailbox, which this app has not.
     t.get("/dev/mailbox", none, Each([404; 7]));
     t.get("/dev/mailbox/{id}", none, Each([404; 7])).id = |_| "1".into();
@@ -732,8 +740,20 @@ struct OrgB {
     invitation: String,
     invoice: String,
     credit_note: String,
+    /// Single-use card tokens of the sandbox processor, one per call.
+    card_tokens: std::sync::Mutex<Vec<String>>,
     /// Strings that appear nowhere but in B's data.
     markers: Vec<String>,
+}
+
+impl OrgB {
+    fn fresh_card_token(&self) -> String {
+        self.card_tokens
+            .lock()
+            .unwrap()
+            .pop()
+            .expect("a card token left")
+    }
 }
 
 async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
@@ -783,19 +803,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
     let sessions = json(app.get(owner, "account/sessions").await).await;
     let owner_session = sessions[0]["id"].as_str().unwrap().to_owned();
     // A card, then an upgrade: a paid proration invoice of B's.
-    ok(app
-        .call(
-            owner,
-            "billing/update_payment_method",
-            &[
-                ("card_number", "4242424242424242"),
-                ("exp_month", "12"),
-                ("exp_year", "2040"),
-                ("cvc", "123"),
-            ],
-        )
-        .await)
-    .await;
+    ok(app.save_card(owner, "4242424242424242").await).await;
     ok(app
         .call(owner, "billing/change_plan", &[("plan", "pro")])
         .await)
@@ -815,6 +823,11 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
     .await
     .unwrap();
 
+    let mut card_tokens = Vec::new();
+    for _ in 0..CALLERS.len() {
+        card_tokens.push(app.card_token(owner, "4242424242424242").await);
+    }
+
     OrgB {
         organization: owner_user["organization_id"].as_str().unwrap().to_owned(),
         owner_email: org.email.clone(),
@@ -825,6 +838,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         invitation,
         invoice: invoice.clone(),
         credit_note: credit_note.to_string(),
+        card_tokens: std::sync::Mutex::new(card_tokens),
         markers: vec![
             org.name.clone(),
             org.email.clone(),

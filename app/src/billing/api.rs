@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::request::{ctx, require_permission, state},
+    crate::request::{ctx, require_permission},
     backend::billing::service,
     domain::Permission,
 };
@@ -76,43 +76,19 @@ pub async fn update_billing_details(
     Ok(service::update_details(&ctx()?, &session, update).await?)
 }
 
-/// Owner, billing: replaces the card on file. The card goes to the payment
-/// provider; only brand, last four digits and expiry are kept.
-/// Errors: `Validation` (`card_number`, `exp_month`, `exp_year`, `cvc`; a
-/// declined or expired card is reported on `card_number`), `Forbidden`.
+/// Owner, billing: replaces the card on file with the one the browser
+/// tokenized at the payment processor (`card_token`, `tok_…`). The number and
+/// CVC never come here; only brand, last four digits and expiry are kept.
+/// Errors: `Validation` (`card_number`: a declined, expired, used or
+/// malformed token), `Forbidden`.
 #[server(endpoint = "billing/update_payment_method")]
-pub async fn update_payment_method(
-    card_number: String,
-    exp_month: String,
-    exp_year: String,
-    cvc: String,
-) -> Result<PaymentMethod, AppError> {
-    use backend::billing::provider::CardInput;
-    use domain::card::{CardCvc, CardExpiry, CardNumber};
+pub async fn update_payment_method(card_token: String) -> Result<PaymentMethod, AppError> {
+    use domain::card::CardToken;
     use domain::FieldErrors;
     let session = require_permission(Permission::ManageBilling)?;
-    let state = state()?;
-    let today = state.now();
-    let mut errors = FieldErrors::new();
-    let number = errors.check("card_number", CardNumber::parse(&card_number));
-    let expiry = errors.check(
-        "exp_month",
-        CardExpiry::parse(
-            &exp_month,
-            &exp_year,
-            (today.year() as u16, u8::from(today.month())),
-        ),
-    );
-    let cvc = errors.check("cvc", CardCvc::parse(&cvc));
-    let (Some(number), Some(expiry), Some(cvc)) = (number, expiry, cvc) else {
-        return Err(AppError::Validation(errors));
-    };
-    let card = CardInput {
-        number,
-        expiry,
-        cvc,
-    };
-    Ok(service::update_payment_method(&state, &session, card).await?)
+    let token = CardToken::parse(&card_token)
+        .map_err(|e| AppError::Validation(FieldErrors::single("card_number", e.to_string())))?;
+    Ok(service::update_payment_method(&ctx()?, &session, &token).await?)
 }
 
 /// Owner, billing: pays an open or overdue invoice with the card on file.

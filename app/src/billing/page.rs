@@ -3,15 +3,18 @@ use super::api::{
     CancelSubscription, ChangePlan, PayInvoice, ResumeSubscription, UpdateBillingDetails,
     UpdatePaymentMethod,
 };
+use super::card_entry::{tokenizer, CardTokenizer, SANDBOX_TOKENS_PATH};
 use super::components::{CreditNoteTable, InvoiceTable, PreviewSummary};
 use crate::auth::use_permission;
-use crate::ui::form::{choices, field_error, form_error, saved_count, FilterSelect};
+use crate::ui::form::{
+    action_error, choices, field_error, form_error, saved_count, url_error_for, FilterSelect,
+};
 use crate::ui::style::{FILTER_INPUT, SECONDARY_BUTTON};
 use crate::ui::{
     Card, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton,
 };
 use domain::billing::{BillingOverview, InvoiceStatus, PlanChangeKind};
-use domain::card::{CardExpiry, CardNumber};
+use domain::card::{CardEntry, CardExpiry, CardFields, CardNumber};
 use domain::error::AppError;
 use domain::FieldErrors;
 use domain::Permission;
@@ -337,8 +340,73 @@ fn PlanChange(
 
 #[component]
 fn PaymentMethodForm(action: ServerAction<UpdatePaymentMethod>) -> impl IntoView {
-    let error = form_error(action.value());
-    // The same rules as the server, run as the customer leaves each field.
+    let query = use_query_map();
+    let save_error = action_error(action);
+    // Without JavaScript the processor's errors come back in the URL.
+    let entry_error = url_error_for(SANDBOX_TOKENS_PATH);
+    let (tokenize_error, set_tokenize_error) = signal(None::<AppError>);
+    let (tokenizing, set_tokenizing) = signal(false);
+    let error = Signal::derive(move || {
+        tokenize_error
+            .get()
+            .or_else(|| save_error.get())
+            .or_else(|| entry_error.get())
+    });
+    // A card the processor tokenized after a post without JavaScript: the
+    // customer confirms saving it. Not once it was tried, saved or not.
+    let returned_card = move || {
+        let query = query.read();
+        let token = query.get("__card_token")?;
+        let tried = action.value().get().is_some() || save_error.get().is_some();
+        (!tried).then(|| (token, query.get("__card").unwrap_or_default()))
+    };
+    let saved = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|m| format!("Saved: {} ending in {}.", m.brand, m.last4))
+    };
+    view! {
+        <section id="card-form" aria-labelledby="card-form-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
+            <h2 id="card-form-heading" class="font-semibold">"Card on file"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "Your card goes straight to our payment processor, never to Portal; we keep only its brand, last four digits and expiry. \
+                 Sandbox test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined."
+            </p>
+            {move || match returned_card() {
+                Some((token, label)) => view! {
+                    <div data-testid="card-confirm" class="space-y-3">
+                        <p role="status" class="text-sm">"The processor checked your card: " <strong>{label}</strong> "."</p>
+                        <ActionForm action attr:class="flex flex-wrap items-center gap-3">
+                            <input type="hidden" name="card_token" value=token/>
+                            <div class="w-48"><SubmitButton label="Save this card" pending_label="Saving card…" pending=action.pending()/></div>
+                            <a href="/billing#card-form" class="text-sm underline">"Enter another card"</a>
+                        </ActionForm>
+                    </div>
+                }.into_any(),
+                None => view! {
+                    <CardEntryForm action error set_tokenize_error tokenizing set_tokenizing/>
+                }.into_any(),
+            }}
+            <p role="status" class="mt-2 text-sm">{saved}</p>
+            <div class="mt-2"><FormAlert error/></div>
+        </section>
+    }
+}
+
+/// The card's four fields. With JavaScript they go to the processor's
+/// tokenizer and only its token to `action`; without, the form posts them to
+/// the processor, which redirects back to confirm.
+#[component]
+fn CardEntryForm(
+    action: ServerAction<UpdatePaymentMethod>,
+    error: Signal<Option<AppError>>,
+    set_tokenize_error: WriteSignal<Option<AppError>>,
+    tokenizing: ReadSignal<bool>,
+    set_tokenizing: WriteSignal<bool>,
+) -> impl IntoView {
+    // The same rules as the processor, run as the customer leaves each field.
     let (local_number, set_local_number) = signal(None::<String>);
     let (local_expiry, set_local_expiry) = signal(None::<String>);
     let number_error = Signal::derive(move || {
@@ -351,12 +419,14 @@ fn PaymentMethodForm(action: ServerAction<UpdatePaymentMethod>) -> impl IntoView
             .get()
             .or_else(|| field_error(error, "exp_month").get())
     });
+    let number = NodeRef::<leptos::html::Input>::new();
+    let month = NodeRef::<leptos::html::Input>::new();
+    let year = NodeRef::<leptos::html::Input>::new();
+    let cvc = NodeRef::<leptos::html::Input>::new();
     let check_number = move |ev: leptos::ev::FocusEvent| {
         let value = event_target_value(&ev);
         set_local_number.set(CardNumber::parse(&value).err().map(|e| e.to_string()));
     };
-    let month = NodeRef::<leptos::html::Input>::new();
-    let year = NodeRef::<leptos::html::Input>::new();
     let check_expiry = move |_| {
         let (Some(m), Some(y)) = (month.get_untracked(), year.get_untracked()) else {
             return;
@@ -364,61 +434,96 @@ fn PaymentMethodForm(action: ServerAction<UpdatePaymentMethod>) -> impl IntoView
         if m.value().is_empty() || y.value().is_empty() {
             return;
         }
-        let now = js_sys_today();
         set_local_expiry.set(
-            CardExpiry::parse(&m.value(), &y.value(), now)
+            CardExpiry::parse(&m.value(), &y.value(), js_sys_today())
                 .err()
                 .map(|e| e.to_string()),
         );
     };
-    let saved = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|m| format!("Saved: {} ending in {}.", m.brand, m.last4))
+    let value = |input: NodeRef<leptos::html::Input>| {
+        input.get_untracked().map(|i| i.value()).unwrap_or_default()
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let fields = CardFields {
+            card_number: value(number),
+            exp_month: value(month),
+            exp_year: value(year),
+            cvc: value(cvc),
+        };
+        set_local_number.set(None);
+        set_local_expiry.set(None);
+        // Nothing leaves the browser while a field is wrong.
+        let checked = CardEntry::parse(
+            &fields.card_number,
+            &fields.exp_month,
+            &fields.exp_year,
+            &fields.cvc,
+            js_sys_today(),
+        );
+        if let Err(errors) = checked {
+            set_tokenize_error.set(Some(AppError::Validation(errors)));
+            return;
+        }
+        set_tokenize_error.set(None);
+        set_tokenizing.set(true);
+        leptos::task::spawn_local(async move {
+            let tokenized = tokenizer().tokenize(&fields).await;
+            set_tokenizing.set(false);
+            match tokenized {
+                Ok(card) => {
+                    // The card is the processor's now; the form forgets it.
+                    for input in [number, cvc] {
+                        if let Some(input) = input.get_untracked() {
+                            input.set_value("");
+                        }
+                    }
+                    action.dispatch(UpdatePaymentMethod {
+                        card_token: card.token.as_str().to_owned(),
+                    });
+                }
+                Err(e) => set_tokenize_error.set(Some(e)),
+            }
+        });
+    };
+    let pending = Signal::derive(move || tokenizing.get() || action.pending().get());
     view! {
-        <section aria-labelledby="card-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
-            <h2 id="card-form" class="font-semibold">"Card on file"</h2>
-            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
-                "The card goes to our payment processor; we keep only its brand, last four digits and expiry. \
-                 Sandbox test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined."
-            </p>
-            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
-                <div class="space-y-1">
-                    <label for="field-card_number" class="block text-sm font-medium">"Card number"</label>
-                    <input id="field-card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required
-                        on:blur=check_number
-                        aria-invalid=move || if number_error.get().is_some() { "true" } else { "false" }
-                        aria-describedby="field-card_number-message"
-                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
-                    <p id="field-card_number-message" class="text-sm text-red-700 dark:text-red-400">{move || number_error.get()}</p>
-                </div>
-                <div class="space-y-1">
-                    <label for="field-exp_month" class="block text-sm font-medium">"Expiry month"</label>
-                    <input id="field-exp_month" name="exp_month" node_ref=month inputmode="numeric" autocomplete="cc-exp-month" required maxlength=2 placeholder="MM"
-                        on:blur=check_expiry
-                        aria-invalid=move || if expiry_error.get().is_some() { "true" } else { "false" }
-                        aria-describedby="field-exp_month-message"
-                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
-                    <p id="field-exp_month-message" class="text-sm text-red-700 dark:text-red-400">{move || expiry_error.get()}</p>
-                </div>
-                <div class="space-y-1">
-                    <label for="field-exp_year" class="block text-sm font-medium">"Expiry year"</label>
-                    <input id="field-exp_year" name="exp_year" node_ref=year inputmode="numeric" autocomplete="cc-exp-year" required maxlength=4 placeholder="YYYY"
-                        on:blur=check_expiry
-                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900"/>
-                </div>
-                <FormField label="CVC" name="cvc" inputmode="numeric" autocomplete="cc-csc" required=true maxlength=4
-                    error=field_error(error, "cvc")/>
-                <div class="md:col-span-4 flex flex-wrap items-center gap-3">
-                    <div class="w-48"><SubmitButton label="Save card" pending_label="Checking card…" pending=action.pending()/></div>
-                    <p role="status" class="text-sm">{saved}</p>
-                </div>
-                <div class="md:col-span-4"><FormAlert error/></div>
-            </ActionForm>
-        </section>
+        <form method="post" action=tokenizer().form_action() on:submit=submit
+            class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
+            <div class="space-y-1">
+                <label for="field-card_number" class="block text-sm font-medium">"Card number"</label>
+                <input id="field-card_number" name="card_number" node_ref=number inputmode="numeric" autocomplete="cc-number" required
+                    on:blur=check_number
+                    aria-invalid=move || if number_error.get().is_some() { "true" } else { "false" }
+                    aria-describedby="field-card_number-message"
+                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
+                <p id="field-card_number-message" class="text-sm text-red-700 dark:text-red-400">{move || number_error.get()}</p>
+            </div>
+            <div class="space-y-1">
+                <label for="field-exp_month" class="block text-sm font-medium">"Expiry month"</label>
+                <input id="field-exp_month" name="exp_month" node_ref=month inputmode="numeric" autocomplete="cc-exp-month" required maxlength=2 placeholder="MM"
+                    on:blur=check_expiry
+                    aria-invalid=move || if expiry_error.get().is_some() { "true" } else { "false" }
+                    aria-describedby="field-exp_month-message"
+                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
+                <p id="field-exp_month-message" class="text-sm text-red-700 dark:text-red-400">{move || expiry_error.get()}</p>
+            </div>
+            <div class="space-y-1">
+                <label for="field-exp_year" class="block text-sm font-medium">"Expiry year"</label>
+                <input id="field-exp_year" name="exp_year" node_ref=year inputmode="numeric" autocomplete="cc-exp-year" required maxlength=4 placeholder="YYYY"
+                    on:blur=check_expiry
+                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900"/>
+            </div>
+            <div class="space-y-1">
+                <label for="field-cvc" class="block text-sm font-medium">"CVC"</label>
+                <input id="field-cvc" name="cvc" node_ref=cvc inputmode="numeric" autocomplete="cc-csc" required maxlength=4
+                    aria-invalid=move || if field_error(error, "cvc").get().is_some() { "true" } else { "false" }
+                    aria-describedby="field-cvc-message"
+                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
+                <p id="field-cvc-message" class="text-sm text-red-700 dark:text-red-400">{move || field_error(error, "cvc").get()}</p>
+            </div>
+            <div class="md:col-span-4 w-48"><SubmitButton label="Save card" pending_label="Checking card…" pending/></div>
+        </form>
     }
 }
 

@@ -7,7 +7,7 @@ use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
 
 use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
-use super::provider::{provider, CardInput, PaymentError, PaymentProvider};
+use super::provider::{provider, PaymentError, PaymentProvider};
 use crate::audit::csv::csv_line;
 use crate::audit::AuditEntry;
 use crate::client::ClientMeta;
@@ -22,6 +22,7 @@ use domain::billing::{
     InvoiceStatus, InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview,
     PlanSummary, RetrySchedule, INVOICES_PER_PAGE,
 };
+use domain::card::{CardEntry, CardFields, CardToken, TokenizedCard};
 use domain::pricing::{
     self, limit_conflicts, next_month, overage_blocks, prorate, CurrentUsage, InvoiceTotals,
     LineDraft, LineKind, Period, PlanLimits, OVERAGE_BLOCK_CALLS, OVERAGE_BLOCK_PRICE_MINOR,
@@ -342,11 +343,45 @@ pub async fn update_details(
     Ok(())
 }
 
-/// Sends the card to the provider first: a declined card changes nothing.
+/// The sandbox processor's tokenizer, for `POST /sandbox/v1/tokens`: the
+/// browser's card entry checked field by field, then kept under a new
+/// single-use token. Open to anyone (a processor does not know the portal's
+/// sessions), so limited per client IP.
+pub async fn tokenize_card(
+    ctx: &Ctx,
+    client_ip: &str,
+    fields: &CardFields,
+) -> Result<TokenizedCard> {
+    rate_limit::attempt(
+        ctx,
+        &[Limit::fixed(
+            ctx,
+            "card_token",
+            client_ip,
+            ctx.settings.limits.card_tokens_per_ip,
+        )],
+    )
+    .await?;
+    let today = ctx.now();
+    let entry = CardEntry::parse(
+        &fields.card_number,
+        &fields.exp_month,
+        &fields.exp_year,
+        &fields.cvc,
+        (today.year() as u16, u8::from(today.month())),
+    )?;
+    provider().tokenize(ctx, &entry).await.map_err(|e| match e {
+        PaymentError::Unavailable => AppError::Unavailable.into(),
+        other => FieldErrors::single("card_number", other.to_string()).into(),
+    })
+}
+
+/// Attaches the card the browser tokenized at the processor first: a
+/// declined card changes nothing.
 pub async fn update_payment_method(
     ctx: &Ctx,
     session: &AuthSession,
-    card: CardInput,
+    token: &CardToken,
 ) -> Result<PaymentMethod> {
     // Card testing: a stolen list is tried card by card against the
     // processor, so every attempt counts, accepted or declined.
@@ -361,7 +396,7 @@ pub async fn update_payment_method(
     )
     .await?;
     let provider = provider();
-    let attached = match provider.attach_card(&card).await {
+    let attached = match provider.attach_card(ctx, token).await {
         Ok(attached) => attached,
         Err(declined) => {
             let mut tx = ctx.db.begin().await?;

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod health;
 pub mod invoices;
 pub mod live;
+pub mod sandbox;
 pub mod serve;
 pub mod server_fns;
 pub mod session;
@@ -30,6 +31,7 @@ pub mod paths {
     pub const RECEIPT_PDF: &str = "/billing/invoices/{id}/receipt";
     pub const CREDIT_NOTE_PDF: &str = "/billing/credit-notes/{id}/pdf";
     pub const INVOICE_LINK: &str = "/invoices/pdf";
+    pub const SANDBOX_CARD_TOKENS: &str = "/sandbox/v1/tokens";
     pub const HEALTH: &str = "/health";
     pub const READY: &str = "/ready";
     pub const API_PING: &str = "/api/v1/ping";
@@ -49,6 +51,7 @@ pub mod paths {
         RECEIPT_PDF,
         CREDIT_NOTE_PDF,
         INVOICE_LINK,
+        SANDBOX_CARD_TOKENS,
         HEALTH,
         READY,
         API_PING,

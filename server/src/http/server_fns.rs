@@ -28,7 +28,13 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
         .headers()
         .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
     {
-        return without_stale_error(response);
+        // Only a server function's redirect is a success; plain form
+        // endpoints (two-factor, the card tokenizer) redirect with errors.
+        return if server_fn_path.starts_with("/api/") {
+            without_stale_error(response)
+        } else {
+            response
+        };
     }
     let (mut parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_ERROR_BYTES).await.unwrap_or_default();
@@ -58,8 +64,9 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
 }
 
 /// A successful form post is redirected back to the page it came from; if
-/// that page still shows an earlier error (`?__err=`), drop it, or the fixed
-/// form would reappear with the old message.
+/// that page still shows an earlier error (`?__err=`) or another one-shot
+/// parameter (`__` first, like the card form's `__card_token`), drop it, or
+/// the fixed form would reappear with the old message.
 fn without_stale_error(mut response: Response) -> Response {
     if !response.status().is_redirection() {
         return response;
@@ -68,7 +75,7 @@ fn without_stale_error(mut response: Response) -> Response {
         .headers()
         .get(header::LOCATION)
         .and_then(|l| l.to_str().ok())
-        .filter(|l| l.contains("__err="))
+        .filter(|l| l.contains("?__") || l.contains("&__"))
         .and_then(strip_error);
     if let Some(value) = cleaned.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -76,13 +83,14 @@ fn without_stale_error(mut response: Response) -> Response {
     response
 }
 
-/// `location` (a path, or an absolute URL of this site) without `__err`.
+/// `location` (a path, or an absolute URL of this site) without its
+/// one-shot `__` parameters.
 fn strip_error(location: &str) -> Option<String> {
     let base = url::Url::parse("http://portal.invalid").ok()?;
     let mut url = base.join(location).ok()?;
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| !matches!(k.as_ref(), "__err" | "__fn" | "__sig"))
+        .filter(|(k, _)| !k.starts_with("__"))
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
     if kept.is_empty() {
@@ -226,6 +234,11 @@ mod tests {
         assert_eq!(
             strip_error("http://127.0.0.1:3000/audit?action=a&__err=1").as_deref(),
             Some("http://127.0.0.1:3000/audit?action=a")
+        );
+        assert_eq!(
+            strip_error("/billing?__card_token=tok_x&page=2&__card=Visa").as_deref(),
+            Some("/billing?page=2"),
+            "a saved card is not offered again"
         );
     }
 
