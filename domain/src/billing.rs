@@ -396,6 +396,50 @@ pub struct PlanChangePreview {
     pub effective: String,
     /// Why the change is not possible; empty when it is.
     pub conflicts: Vec<String>,
+    /// This period's API calls at their 7-day rate, priced on both plans.
+    pub overage: OverageComparison,
+}
+
+/// A month of API calls at this period's 7-day rate, as overage on the
+/// current plan and on the other one (`None`: a hard-limited plan, which
+/// refuses calls over its limit instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverageComparison {
+    pub projected_calls: i64,
+    pub from: Option<Money>,
+    pub to: Option<Money>,
+}
+
+impl PlanChangePreview {
+    /// "At this period's pace (about 12,400 API calls), overage costs $3.00
+    /// a month on Pro and nothing on Business." `None` when neither plan
+    /// bills or refuses anything at that pace.
+    pub fn overage_note(&self) -> Option<String> {
+        let calls = self.overage.projected_calls;
+        let side = |plan: &PlanSummary, charge: Option<Money>| match charge {
+            Some(money) if money.minor > 0 => {
+                Some(format!("{} a month on {}", money.display(), plan.name))
+            }
+            None if calls > plan.api_calls_limit => Some(format!(
+                "{} refuses calls over its {} a month",
+                plan.name,
+                crate::group_thousands(u64::try_from(plan.api_calls_limit).unwrap_or(0))
+            )),
+            _ => None,
+        };
+        let from = side(&self.from, self.overage.from);
+        let to = side(&self.to, self.overage.to);
+        if from.is_none() && to.is_none() {
+            return None;
+        }
+        let nothing = |plan: &PlanSummary| format!("nothing on {}", plan.name);
+        Some(format!(
+            "At this period's pace (about {} API calls), overage costs {} and {}.",
+            crate::group_thousands(u64::try_from(calls).unwrap_or(0)),
+            from.unwrap_or_else(|| nothing(&self.from)),
+            to.unwrap_or_else(|| nothing(&self.to)),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

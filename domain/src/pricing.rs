@@ -155,6 +155,20 @@ pub fn overage_blocks(calls: i64, limit: i64, plan_price_minor: i64) -> Option<i
     Some((over + OVERAGE_BLOCK_CALLS - 1) / OVERAGE_BLOCK_CALLS)
 }
 
+/// What `calls` in a period cost beyond what the plan includes, before tax:
+/// its started blocks of calls. `None` on a hard-limited plan (no price),
+/// which refuses calls over its limit instead of billing them.
+pub fn overage_charge(calls: i64, limit: i64, plan_price: Money) -> Option<Money> {
+    if plan_price.minor == 0 {
+        return None;
+    }
+    let blocks = overage_blocks(calls, limit, plan_price.minor).unwrap_or(0);
+    Some(Money::new(
+        blocks.saturating_mul(OVERAGE_BLOCK_PRICE_MINOR),
+        plan_price.currency,
+    ))
+}
+
 /// The limits a plan change is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanLimits {
@@ -290,6 +304,20 @@ mod tests {
         assert_eq!(totals.subtotal_minor, 15);
         assert_eq!(totals.tax_minor, 2);
         assert_eq!(totals.total_minor, 17);
+    }
+
+    #[test]
+    fn overage_is_money_on_paid_plans_and_refusal_on_free() {
+        let pro = Money::new(4900, crate::Currency::Usd);
+        assert_eq!(
+            overage_charge(10_500, 10_000, pro).map(|m| m.minor),
+            Some(100)
+        );
+        assert_eq!(overage_charge(9_000, 10_000, pro).map(|m| m.minor), Some(0));
+        assert_eq!(
+            overage_charge(99_000, 10_000, Money::zero(crate::Currency::Usd)),
+            None
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Pure and shared by server and browser, so a gauge that moves live computes
 //! its state exactly as the server rendered it.
 
+use crate::Money;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -236,6 +237,43 @@ pub fn forecast(
     }
 }
 
+/// A period's API calls at its end if the last 7 days' rate holds.
+pub fn projected_calls(
+    used: i64,
+    last_7_days: i64,
+    now: OffsetDateTime,
+    period_end: OffsetDateTime,
+) -> i64 {
+    const WEEK_SECS: i128 = 7 * 24 * 60 * 60;
+    let remaining = i128::from((period_end - now).whole_seconds().max(0));
+    let extra = i128::from(last_7_days.max(0)) * remaining / WEEK_SECS;
+    used.saturating_add(i64::try_from(extra).unwrap_or(i64::MAX))
+}
+
+/// A paid plan's API calls over its limit as money, before tax: what the
+/// period has run up so far, and what it comes to at the 7-day rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverageEstimate {
+    pub so_far: Money,
+    pub projected: Money,
+    pub projected_calls: i64,
+}
+
+impl OverageEstimate {
+    pub fn describe(&self) -> String {
+        if self.projected.minor == 0 {
+            return "At your 7-day rate this period has no overage charge.".to_owned();
+        }
+        format!(
+            "Overage so far: {}. At your 7-day rate (about {} API calls) the period ends at {} of \
+             overage, billed with the next invoice (before tax).",
+            self.so_far.display(),
+            crate::group_thousands(u64::try_from(self.projected_calls).unwrap_or(0)),
+            self.projected.display()
+        )
+    }
+}
+
 /// This period so far against the previous period over the same number of
 /// days: "+12% vs the same point last period".
 pub fn change_percent(current: i64, previous: i64) -> Option<i64> {
@@ -279,6 +317,8 @@ pub struct UsageOverview {
     /// API calls over the previous period's first N days, N = days elapsed in this one.
     pub previous_period_api_calls: i64,
     pub forecast: Forecast,
+    /// Paid plans only: free plans refuse calls over the limit instead.
+    pub overage: Option<OverageEstimate>,
     /// Oldest first, `days` entries, today last.
     pub daily: Vec<DailyUsage>,
     pub alerts: Vec<UsageAlert>,
@@ -315,6 +355,15 @@ mod tests {
         assert_eq!(usage(499_999).percent(), 99);
         assert_eq!(usage(750_000).percent(), 150);
         assert_eq!(percent_of(5, 0), 0);
+    }
+
+    #[test]
+    fn the_projection_adds_the_seven_day_rate_for_the_time_left() {
+        let now = datetime!(2026-11-24 0:00 UTC);
+        let end = datetime!(2026-12-01 0:00 UTC);
+        assert_eq!(projected_calls(10_000, 7_000, now, end), 17_000);
+        assert_eq!(projected_calls(10_000, 7_000, end, end), 10_000);
+        assert_eq!(projected_calls(10_000, 0, now, end), 10_000);
     }
 
     #[test]

@@ -1719,3 +1719,62 @@ async fn without_javascript_the_card_goes_to_the_processor_then_back_to_confirm(
     let overview = json(app.get(&client, "billing/overview").await).await;
     assert_eq!(overview["payment_method"]["last4"], "4242");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn overage_shows_as_money_in_the_usage_forecast_and_the_plan_preview(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let (client, _, org) = owner(&app, "Overage").await;
+    set_plan(&db, org, "pro").await;
+    // 501,500 calls against Pro's 500,000, all in the last hour: two started
+    // blocks so far, and the 7-day rate runs far past them.
+    sqlx::query(
+        "insert into api_call_usage (organization_id, period_start, calls)
+         values ($1, date_trunc('hour', $2::timestamptz), 501500)",
+    )
+    .bind(org)
+    .bind(app.clock.now())
+    .execute(&db)
+    .await
+    .unwrap();
+    backend::usage::service::refresh(&app.state, &[org])
+        .await
+        .unwrap();
+
+    let usage = json(app.get(&client, "usage/overview?days=30").await).await;
+    assert_eq!(usage["overage"]["so_far"]["minor"], 200, "{usage}");
+    let projected = usage["overage"]["projected"]["minor"].as_i64().unwrap();
+    assert!(projected > 200, "{usage}");
+    let page = page_html(&client, &app.url("/usage")).await;
+    assert!(
+        page.contains("Overage so far: $2.00"),
+        "the usage page says it in money"
+    );
+
+    // Enterprise's limit absorbs this pace; Free refuses it instead of billing.
+    let up = json(
+        app.get(&client, "billing/preview_plan_change?plan=enterprise")
+            .await,
+    )
+    .await;
+    // Priced at the same pace (a second later: within a block).
+    let from = up["overage"]["from"]["minor"].as_i64().unwrap();
+    assert!((from - projected).abs() <= 100, "{up}");
+    assert!(
+        up["overage"]["to"]["minor"].as_i64().unwrap() < projected,
+        "{up}"
+    );
+    let page = page_html(&client, &app.url("/billing?change_to=free")).await;
+    assert!(
+        page.contains("At this period&#x27;s pace") || page.contains("At this period's pace"),
+        "the preview prices the pace"
+    );
+    assert!(
+        page.contains("Free refuses calls over its 10,000 a month"),
+        "free is hard-limited"
+    );
+
+    // A free organization is refused at its limit, never billed for overage.
+    let (free, _, _) = owner(&app, "Freeplan").await;
+    let usage = json(app.get(&free, "usage/overview?days=30").await).await;
+    assert!(usage["overage"].is_null(), "{usage}");
+}

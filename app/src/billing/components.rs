@@ -156,6 +156,9 @@ pub fn PreviewSummary(preview: PlanChangePreview) -> impl IntoView {
     view! {
         <Card title="Plan change preview">
             <p data-testid="plan-preview">{what}</p>
+            {preview.overage_note().map(|note| view! {
+                <p data-testid="plan-preview-overage" class="mt-2 text-sm text-slate-600 dark:text-slate-300">{note}</p>
+            })}
             {blocked.then(|| view! {
                 <div role="alert" class="mt-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
                     <p class="font-semibold">{format!("You can't move to {} yet:", preview.to.name)}</p>

@@ -83,6 +83,9 @@ fn Overview(
         <div class="mt-6 grid gap-4 lg:grid-cols-2">
             <Card title="Forecast">
                 <p data-testid="usage-forecast">{overview.forecast.describe()}</p>
+                {overview.overage.map(|overage| view! {
+                    <p data-testid="usage-overage" class="mt-2 text-sm">{overage.describe()}</p>
+                })}
                 <Comparison current=loaded.api_calls previous=overview.previous_period_api_calls/>
             </Card>
             <Card title="Alerts">

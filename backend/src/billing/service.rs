@@ -19,8 +19,8 @@ use crate::session::AuthSession;
 use crate::tokens;
 use domain::billing::{
     BillingDetails, BillingDetailsUpdate, BillingOverview, InvoiceFilter, InvoicePage,
-    InvoiceStatus, InvoiceSummary, PaymentAlert, PaymentMethod, PlanChangeKind, PlanChangePreview,
-    PlanSummary, RetrySchedule, INVOICES_PER_PAGE,
+    InvoiceStatus, InvoiceSummary, OverageComparison, PaymentAlert, PaymentMethod, PlanChangeKind,
+    PlanChangePreview, PlanSummary, RetrySchedule, INVOICES_PER_PAGE,
 };
 use domain::card::{CardEntry, CardFields, CardToken, TokenizedCard};
 use domain::pricing::{
@@ -1102,7 +1102,9 @@ async fn evaluate(
     };
     let tax = pricing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::Internal)?;
     let conflicts = conflicts_with(conn, sub.organization_id, &target).await?;
+    let overage = overage_at_this_pace(conn, sub, &current, &target, now).await?;
     let preview = PlanChangePreview {
+        overage,
         from: plan_summary(&current),
         to: plan_summary(&target),
         kind,
@@ -1143,6 +1145,36 @@ async fn find_plan(conn: &mut PgConnection, id: &str) -> Result<PlanRow> {
     Ok(db::find_plan(conn, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("plan {id} is missing"))?)
+}
+
+/// This period's API calls at their 7-day rate, priced as overage on both
+/// plans, so the preview says what the change does to the usage bill.
+async fn overage_at_this_pace(
+    conn: &mut PgConnection,
+    sub: &SubscriptionRow,
+    current: &PlanRow,
+    target: &PlanRow,
+    now: OffsetDateTime,
+) -> Result<OverageComparison> {
+    let org = sub.organization_id;
+    let used =
+        crate::usage::db::api_calls_between(&mut *conn, org, sub.current_period_start, now).await?;
+    let last_week =
+        crate::usage::db::api_calls_between(&mut *conn, org, now - Duration::days(7), now).await?;
+    let calls = domain::usage::projected_calls(used, last_week, now, sub.current_period_end);
+    let charge = |plan: &PlanRow| {
+        let currency = Currency::parse(&plan.currency).unwrap_or(Currency::Usd);
+        pricing::overage_charge(
+            calls,
+            plan.api_calls_limit,
+            Money::new(plan.price_cents, currency),
+        )
+    };
+    Ok(OverageComparison {
+        projected_calls: calls,
+        from: charge(current),
+        to: charge(target),
+    })
 }
 
 fn plan_summary(p: &PlanRow) -> PlanSummary {

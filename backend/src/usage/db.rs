@@ -121,6 +121,9 @@ pub struct TotalsRow {
     pub seats_limit: i32,
     pub period_start: OffsetDateTime,
     pub period_end: OffsetDateTime,
+    /// The plan's price and currency: a paid plan bills calls over its limit.
+    pub price_cents: i64,
+    pub currency: String,
 }
 
 /// The current period's totals and limits of each organization in `ids`.
@@ -137,7 +140,8 @@ pub async fn period_totals(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Resul
                              order by su.period_start desc limit 1), 0) as "storage_mb!",
                   (select count(*) from member m where m.organization_id = o.id) as "seats!",
                   p.api_calls_limit, p.storage_mb_limit, p.seats_limit,
-                  s.current_period_start as period_start, s.current_period_end as period_end
+                  s.current_period_start as period_start, s.current_period_end as period_end,
+                  p.price_cents, p.currency
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id

@@ -15,11 +15,12 @@ use crate::error::{Error, Result};
 use crate::notifications::email::Email;
 use crate::settings::Settings;
 use domain::live::LiveEvent;
+use domain::pricing::overage_charge;
 use domain::usage::{
-    forecast, highest_threshold, DailyUsage, Metric, MetricUsage, UsageAlert, UsageLimits,
-    UsageOverview, UsageTotals, THRESHOLDS,
+    forecast, highest_threshold, projected_calls, DailyUsage, Metric, MetricUsage, OverageEstimate,
+    UsageAlert, UsageLimits, UsageOverview, UsageTotals, THRESHOLDS,
 };
-use domain::{AppError, EmailAddress};
+use domain::{AppError, Currency, EmailAddress, Money};
 use fred::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -376,7 +377,20 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
         db::list_alerts(&state.db, organization_id, 20),
     )?;
     let totals = totals_of(&row);
+    let price = Money::new(
+        row.price_cents,
+        Currency::parse(&row.currency).unwrap_or(Currency::Usd),
+    );
+    let projected = projected_calls(totals.api_calls, last_week, now, row.period_end);
+    let overage = overage_charge(totals.api_calls, row.api_calls_limit, price).and_then(|so_far| {
+        Some(OverageEstimate {
+            so_far,
+            projected: overage_charge(projected, row.api_calls_limit, price)?,
+            projected_calls: projected,
+        })
+    });
     Ok(UsageOverview {
+        overage,
         plan_name: row.plan_name.clone(),
         forecast: forecast(
             totals.api_calls,
