@@ -1223,6 +1223,15 @@ async fn a_failed_period_charge_is_retried_on_schedule_then_free_limits_apply_un
         assert_eq!(invited.status(), expected, "invitation {email}");
     }
     assert_eq!(plan_of(&db, org).await, "pro", "the plan and data are kept");
+    // The usage page measures against the limits that apply: Free's.
+    let usage = json(app.get(&client, "usage/overview?days=30").await).await;
+    assert_eq!(usage["limits"]["api_calls"], 10_000, "{usage}");
+    assert!(usage["overage"].is_null(), "refused, not billed: {usage}");
+    let dashboard = json(app.get(&client, "dashboard/summary").await).await;
+    assert_eq!(
+        dashboard["limits"]["api_calls"], 10_000,
+        "the dashboard's gauges too: {dashboard}"
+    );
 
     // A card that pays lifts it all at once.
     assert_eq!(
@@ -1233,6 +1242,11 @@ async fn a_failed_period_charge_is_retried_on_schedule_then_free_limits_apply_un
     assert_eq!(
         json(app.get(&client, "billing/payment_alert").await).await,
         Value::Null
+    );
+    let usage = json(app.get(&client, "usage/overview?days=30").await).await;
+    assert_eq!(
+        usage["limits"]["api_calls"], 500_000,
+        "Pro's again: {usage}"
     );
     let html = page_html(&client, &app.url("/usage")).await;
     assert!(

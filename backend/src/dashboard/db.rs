@@ -69,7 +69,7 @@ pub async fn find_summary(
     sqlx::query_as!(
         SummaryRow,
         r#"select o.name as organization_name, p.name as plan_name, p.price_cents, p.currency,
-                  p.api_calls_limit, p.storage_mb_limit, p.seats_limit,
+                  l.api_calls_limit, l.storage_mb_limit, l.seats_limit,
                   s.current_period_start as period_start, s.current_period_end as period_end,
                   s.cancel_at_period_end,
                   (select sp.name from plan sp where sp.id = s.scheduled_plan_id) as scheduled_plan_name,
@@ -105,6 +105,8 @@ pub async fn find_summary(
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id
+           -- An unpaid subscription works within the Free plan's limits.
+           join plan l on l.id = case when s.status = 'unpaid' then 'free' else o.plan_id end
            left join payment_method pm on pm.organization_id = o.id
            where o.id = $1"#,
         organization_id,

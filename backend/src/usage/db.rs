@@ -121,7 +121,8 @@ pub struct TotalsRow {
     pub seats_limit: i32,
     pub period_start: OffsetDateTime,
     pub period_end: OffsetDateTime,
-    /// The plan's price and currency: a paid plan bills calls over its limit.
+    /// The price of the plan whose limits apply (Free's while unpaid) and the
+    /// plan's currency: a paid plan bills calls over its limit.
     pub price_cents: i64,
     pub currency: String,
 }
@@ -139,12 +140,14 @@ pub async fn period_totals(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Resul
                              where su.organization_id = o.id
                              order by su.period_start desc limit 1), 0) as "storage_mb!",
                   (select count(*) from member m where m.organization_id = o.id) as "seats!",
-                  p.api_calls_limit, p.storage_mb_limit, p.seats_limit,
+                  l.api_calls_limit, l.storage_mb_limit, l.seats_limit,
                   s.current_period_start as period_start, s.current_period_end as period_end,
-                  p.price_cents, p.currency
+                  l.price_cents, p.currency
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id
+           -- An unpaid subscription works within the Free plan's limits.
+           join plan l on l.id = case when s.status = 'unpaid' then 'free' else o.plan_id end
            where o.id = any($1)"#,
         ids,
     )
