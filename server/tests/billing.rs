@@ -1587,31 +1587,15 @@ async fn the_card_goes_to_the_processor_and_only_its_single_use_token_to_the_por
     assert_ne!(old_style.status(), StatusCode::OK);
 
     let token = app.card_token(&client, "4242 4242 4242 4242").await;
-    let saved = app
-        .call(
-            &client,
-            "billing/update_payment_method",
-            &[("card_token", &token)],
-        )
-        .await;
+    let saved = app.attach_card(&client, &token).await;
     assert_eq!(saved.status(), StatusCode::OK);
     assert_eq!(json(saved).await["last4"], "4242");
     // Used once: a replayed token (a shared link, a second tab) attaches nothing.
-    let replayed = app
-        .call(
-            &client,
-            "billing/update_payment_method",
-            &[("card_token", &token)],
-        )
-        .await;
+    let replayed = app.attach_card(&client, &token).await;
     assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(json(replayed).await.to_string().contains("already used"));
     let forged = app
-        .call(
-            &client,
-            "billing/update_payment_method",
-            &[("card_token", "tok_sandbox_0000000000000000")],
-        )
+        .attach_card(&client, "tok_sandbox_0000000000000000")
         .await;
     assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let stored: String = sqlx::query_scalar(

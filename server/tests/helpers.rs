@@ -213,10 +213,15 @@ impl TestApp {
     /// card to the processor, its token to `billing/update_payment_method`.
     pub async fn save_card(&self, client: &Client, number: &str) -> Response {
         let token = self.card_token(client, number).await;
+        self.attach_card(client, &token).await
+    }
+
+    /// Sends a processor's token to `billing/update_payment_method`.
+    pub async fn attach_card(&self, client: &Client, token: &str) -> Response {
         self.call(
             client,
             "billing/update_payment_method",
-            &[("card_token", &token)],
+            &[("card_token", token)],
         )
         .await
     }

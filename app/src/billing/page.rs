@@ -427,7 +427,7 @@ fn CardEntryForm(
         let value = event_target_value(&ev);
         set_local_number.set(CardNumber::parse(&value).err().map(|e| e.to_string()));
     };
-    let check_expiry = move |_| {
+    let check_expiry = move |_: leptos::ev::FocusEvent| {
         let (Some(m), Some(y)) = (month.get_untracked(), year.get_untracked()) else {
             return;
         };
@@ -490,40 +490,47 @@ fn CardEntryForm(
     view! {
         <form method="post" action=tokenizer().form_action() on:submit=submit
             class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
-            <div class="space-y-1">
-                <label for="field-card_number" class="block text-sm font-medium">"Card number"</label>
-                <input id="field-card_number" name="card_number" node_ref=number inputmode="numeric" autocomplete="cc-number" required
-                    on:blur=check_number
-                    aria-invalid=move || if number_error.get().is_some() { "true" } else { "false" }
-                    aria-describedby="field-card_number-message"
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
-                <p id="field-card_number-message" class="text-sm text-red-700 dark:text-red-400">{move || number_error.get()}</p>
-            </div>
-            <div class="space-y-1">
-                <label for="field-exp_month" class="block text-sm font-medium">"Expiry month"</label>
-                <input id="field-exp_month" name="exp_month" node_ref=month inputmode="numeric" autocomplete="cc-exp-month" required maxlength=2 placeholder="MM"
-                    on:blur=check_expiry
-                    aria-invalid=move || if expiry_error.get().is_some() { "true" } else { "false" }
-                    aria-describedby="field-exp_month-message"
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
-                <p id="field-exp_month-message" class="text-sm text-red-700 dark:text-red-400">{move || expiry_error.get()}</p>
-            </div>
-            <div class="space-y-1">
-                <label for="field-exp_year" class="block text-sm font-medium">"Expiry year"</label>
-                <input id="field-exp_year" name="exp_year" node_ref=year inputmode="numeric" autocomplete="cc-exp-year" required maxlength=4 placeholder="YYYY"
-                    on:blur=check_expiry
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900"/>
-            </div>
-            <div class="space-y-1">
-                <label for="field-cvc" class="block text-sm font-medium">"CVC"</label>
-                <input id="field-cvc" name="cvc" node_ref=cvc inputmode="numeric" autocomplete="cc-csc" required maxlength=4
-                    aria-invalid=move || if field_error(error, "cvc").get().is_some() { "true" } else { "false" }
-                    aria-describedby="field-cvc-message"
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"/>
-                <p id="field-cvc-message" class="text-sm text-red-700 dark:text-red-400">{move || field_error(error, "cvc").get()}</p>
-            </div>
+            <CardField label="Card number" name="card_number" input=number autocomplete="cc-number" maxlength=23
+                error=number_error on_blur=Callback::new(check_number) monospace=true/>
+            <CardField label="Expiry month" name="exp_month" input=month autocomplete="cc-exp-month" maxlength=2
+                placeholder="MM" error=expiry_error on_blur=Callback::new(check_expiry)/>
+            // The year's errors show under the month, which names them both.
+            <CardField label="Expiry year" name="exp_year" input=year autocomplete="cc-exp-year" maxlength=4
+                placeholder="YYYY" error=Signal::derive(|| None) on_blur=Callback::new(check_expiry)/>
+            <CardField label="CVC" name="cvc" input=cvc autocomplete="cc-csc" maxlength=4
+                error=field_error(error, "cvc") on_blur=Callback::new(|_| {})/>
             <div class="md:col-span-4 w-48"><SubmitButton label="Save card" pending_label="Checking card…" pending/></div>
         </form>
+    }
+}
+
+/// One numeric field of the card form, with its message beneath.
+#[component]
+fn CardField(
+    label: &'static str,
+    name: &'static str,
+    input: NodeRef<leptos::html::Input>,
+    autocomplete: &'static str,
+    maxlength: u32,
+    #[prop(optional)] placeholder: &'static str,
+    error: Signal<Option<String>>,
+    on_blur: Callback<leptos::ev::FocusEvent>,
+    #[prop(optional)] monospace: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("field-{name}-message");
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium">{label}</label>
+            <input id=id name=name node_ref=input inputmode="numeric" autocomplete=autocomplete required
+                maxlength=maxlength placeholder=placeholder
+                on:blur=move |ev| on_blur.run(ev)
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=message_id.clone()
+                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-600 dark:border-slate-600 dark:bg-slate-900"
+                class:font-mono=monospace/>
+            <p id=message_id class="text-sm text-red-700 dark:text-red-400">{move || error.get()}</p>
+        </div>
     }
 }
 
