@@ -10,6 +10,7 @@ mod architecture;
 mod assets;
 mod audit;
 mod auth;
+mod backups;
 mod billing;
 mod connections;
 mod health;
