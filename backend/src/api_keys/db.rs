@@ -214,16 +214,13 @@ pub async fn find_allowance(
 ) -> sqlx::Result<Option<AllowanceRow>> {
     sqlx::query_as!(
         AllowanceRow,
-        r#"select case when s.status = 'unpaid' then f.api_calls_limit else p.api_calls_limit end
-                      as "api_calls_limit!",
-                  (p.price_cents = 0 or s.status = 'unpaid') as "hard!",
+        r#"select l.api_calls_limit, l.price_cents = 0 as "hard!",
                   s.current_period_end as period_end,
                   coalesce((select sum(u.calls) from api_call_usage u
                             where u.organization_id = o.id and u.period_start >= s.current_period_start
                               and u.period_start < s.current_period_end), 0)::bigint as "used!"
-           from organization o join plan p on p.id = o.plan_id
-           join subscription s on s.organization_id = o.id
-           join plan f on f.id = 'free'
+           from organization o join subscription s on s.organization_id = o.id
+           join plan l on l.id = limits_plan_id(o.plan_id, s.status)
            where o.id = $1"#,
         organization_id,
     )

@@ -105,8 +105,7 @@ pub async fn find_summary(
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id
-           -- An unpaid subscription works within the Free plan's limits.
-           join plan l on l.id = case when s.status = 'unpaid' then 'free' else o.plan_id end
+           join plan l on l.id = limits_plan_id(o.plan_id, s.status)
            left join payment_method pm on pm.organization_id = o.id
            where o.id = $1"#,
         organization_id,

@@ -121,8 +121,9 @@ pub struct TotalsRow {
     pub seats_limit: i32,
     pub period_start: OffsetDateTime,
     pub period_end: OffsetDateTime,
-    /// The price of the plan whose limits apply (Free's while unpaid) and the
-    /// plan's currency: a paid plan bills calls over its limit.
+    /// The price of the plan whose limits apply (`limits_plan_id`: Free's
+    /// while unpaid) and the plan's currency: a paid plan bills calls over
+    /// its limit.
     pub price_cents: i64,
     pub currency: String,
 }
@@ -146,8 +147,7 @@ pub async fn period_totals(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Resul
            from organization o
            join plan p on p.id = o.plan_id
            join subscription s on s.organization_id = o.id
-           -- An unpaid subscription works within the Free plan's limits.
-           join plan l on l.id = case when s.status = 'unpaid' then 'free' else o.plan_id end
+           join plan l on l.id = limits_plan_id(o.plan_id, s.status)
            where o.id = any($1)"#,
         ids,
     )
