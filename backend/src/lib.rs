@@ -21,6 +21,7 @@ pub mod client;
 pub mod clock;
 pub mod ctx;
 pub mod error;
+pub mod lifecycle;
 pub mod live;
 pub mod password;
 pub mod rate_limit;

@@ -88,6 +88,12 @@ impl LiveHub {
             .collect()
     }
 
+    /// Open streams on this instance, all sessions together.
+    pub fn open_streams(&self) -> usize {
+        let open = self.per_session.lock().unwrap_or_else(|p| p.into_inner());
+        open.values().sum()
+    }
+
     /// Open streams of the organization on this instance.
     pub fn listeners(&self, organization_id: Uuid) -> usize {
         let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());

@@ -6,6 +6,7 @@
 use crate::api_keys::verifier::ApiKeyVerifier;
 use crate::audit::service::ExportSlots;
 use crate::ctx::Ctx;
+use crate::lifecycle::Lifecycle;
 use crate::usage::meter::UsageMeter;
 use std::ops::Deref;
 use std::time::Duration;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub usage: UsageMeter,
     /// Audit exports running on this instance (see `audit::service::ExportSlots`).
     pub exports: ExportSlots,
+    /// Serving or draining (see `lifecycle`).
+    pub lifecycle: Lifecycle,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             api_keys,
             usage: UsageMeter::default(),
             exports,
+            lifecycle: Lifecycle::default(),
         }
     }
 }

@@ -35,6 +35,13 @@ pub struct Config {
     /// the default) or not (`off`, when separate `server --worker` processes do).
     pub inline_worker: bool,
     pub connections: ConnectionLimits,
+    /// Where `/metrics` answers (`PORTAL_METRICS_ADDR`); `None`: nowhere.
+    /// Never the public port: route names and error rates are for operators.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// After SIGTERM, how long the instance keeps serving with `/ready` at
+    /// 503 before it closes its listener (`PORTAL_SHUTDOWN_DRAIN_SECONDS`):
+    /// time for the balancer's health check to notice.
+    pub shutdown_drain: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -136,8 +143,23 @@ impl Config {
             demo_data: flag("PORTAL_DEMO_DATA", false)?,
             json_logs: flag("PORTAL_JSON_LOGS", production)?,
             connections: connection_limits()?,
+            metrics_addr: metrics_addr()?,
+            shutdown_drain: Duration::from_secs(parse_var("PORTAL_SHUTDOWN_DRAIN_SECONDS", 10u64)?),
         })
     }
+}
+
+fn metrics_addr() -> anyhow::Result<Option<std::net::SocketAddr>> {
+    var("PORTAL_METRICS_ADDR")
+        .filter(|value| !value.is_empty())
+        .map(|value| {
+            value.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "PORTAL_METRICS_ADDR must be an address like 127.0.0.1:9464, not {value:?}"
+                )
+            })
+        })
+        .transpose()
 }
 
 fn connection_limits() -> anyhow::Result<ConnectionLimits> {

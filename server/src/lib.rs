@@ -6,6 +6,7 @@ pub mod demo;
 pub mod dev;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;
 pub mod workers;

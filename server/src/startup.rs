@@ -21,6 +21,7 @@ use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::Executor;
 use sqlx::PgPool;
+use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -46,6 +47,8 @@ pub struct Application {
     state: AppState,
     worker: Option<NotificationWorker>,
     connections: http::serve::ConnectionLimits,
+    metrics: Option<TcpListener>,
+    shutdown_drain: Duration,
 }
 
 impl Application {
@@ -56,6 +59,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {addr}"))?;
         tracing::info!("Portal listening on http://{}", listener.local_addr()?);
+        let metrics = bind_metrics(config.metrics_addr).await?;
         if let Some(sink) = &sink {
             tracing::info!(
                 "development mail sink on {}; read it at http://{addr}/dev/mailbox",
@@ -68,6 +72,8 @@ impl Application {
             state,
             worker: config.inline_worker.then_some(worker),
             connections: config.connections,
+            metrics,
+            shutdown_drain: config.shutdown_drain,
         })
     }
 
@@ -87,12 +93,16 @@ impl Application {
             self.state.db.clone(),
             stopped.clone(),
         ));
+        let upkeep = tokio::spawn(crate::metrics::upkeep(stopped.clone()));
+        let metrics = self
+            .metrics
+            .map(|listener| serve_metrics(listener, self.state.clone(), stopped.clone()));
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         http::serve::serve(
             self.listener,
             self.router,
             self.connections,
-            shutdown_signal(),
+            drain_on_signal(self.state.lifecycle.clone(), self.shutdown_drain),
         )
         .await;
         let _ = stop_worker.send(true);
@@ -102,6 +112,10 @@ impl Application {
         let _ = flusher.await;
         let _ = billing.await;
         let _ = housekeeping.await;
+        let _ = upkeep.await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         Ok(())
     }
 }
@@ -109,12 +123,57 @@ impl Application {
 /// `server --worker`: only the background workers, for deployments where
 /// several web instances share separate worker processes.
 pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
-    let (_, worker, _) = build_parts(&config).await?;
+    let (state, worker, _) = build_parts(&config).await?;
     let (stop, stopped) = watch::channel(false);
-    let running = tokio::spawn(worker.run(stopped));
+    let running = tokio::spawn(worker.run(stopped.clone()));
+    // The worker's own series (emails sent, outbox depth) on its own port.
+    let metrics = bind_metrics(config.metrics_addr)
+        .await?
+        .map(|listener| serve_metrics(listener, state, stopped.clone()));
+    let upkeep = tokio::spawn(crate::metrics::upkeep(stopped));
     shutdown_signal().await;
     let _ = stop.send(true);
+    let _ = upkeep.await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     running.await.context("worker task")
+}
+
+async fn bind_metrics(addr: Option<SocketAddr>) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding PORTAL_METRICS_ADDR {addr}"))?;
+    tracing::info!(
+        "metrics on http://{}{}",
+        listener.local_addr()?,
+        crate::metrics::PATH
+    );
+    Ok(Some(listener))
+}
+
+/// `/metrics` on its own listener until `stopped`; a scraper or two needs
+/// few connections.
+fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    mut stopped: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let limits = http::serve::ConnectionLimits {
+        max_connections: 16,
+        ..Default::default()
+    };
+    tokio::spawn(http::serve::serve(
+        listener,
+        crate::metrics::router(state),
+        limits,
+        async move {
+            let _ = stopped.changed().await;
+        },
+    ))
 }
 
 async fn build_parts(
@@ -216,6 +275,7 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<fred::clients::Pool> {
         ))
         .build_pool(4)
         .context("building the Redis pool")?;
+    crate::metrics::watch_redis(&pool);
     pool.connect();
     if tokio::time::timeout(Duration::from_secs(3), pool.wait_for_connect())
         .await
@@ -251,6 +311,8 @@ pub fn build_router(
     leptos_options: LeptosOptions,
     dev_mailbox: Option<SmtpSink>,
 ) -> Router {
+    // Installed before the first request so no early sample is lost.
+    crate::metrics::handle();
     let routes = ROUTES.clone();
     let hashed_names = leptos_options.hash_files;
     let server_state = ServerState {
@@ -352,7 +414,22 @@ pub fn build_router(
         ))
         .layer(http::assets::compression())
         .layer(http::trace_layer())
+        .layer(from_fn(crate::metrics::track_requests))
+        .layer(from_fn(http::trace_context::propagate))
         .with_state(server_state)
+}
+
+/// Resolves when the listener should close: a drain after the signal, in
+/// which `/ready` already answers 503 and live streams are told to reconnect,
+/// but requests are still served (a balancer may send some until it notices).
+async fn drain_on_signal(lifecycle: backend::lifecycle::Lifecycle, drain: Duration) {
+    shutdown_signal().await;
+    lifecycle.begin_draining();
+    tracing::info!(
+        ?drain,
+        "draining: /ready answers 503; closing the listener after the drain"
+    );
+    tokio::time::sleep(drain).await;
 }
 
 async fn shutdown_signal() {

@@ -188,3 +188,41 @@ async fn every_page_renders_the_demo_data_without_an_error(db: PgPool) {
         );
     }
 }
+
+/// SIGTERM's first step (`startup::drain_on_signal`): the balancer must see
+/// the instance leave before it stops, and open dashboards must move to
+/// another instance instead of holding this one up.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_draining_instance_is_not_ready_and_sends_live_pages_elsewhere(db: PgPool) {
+    use futures::StreamExt;
+    let app = spawn_app(db).await;
+    let client = browser();
+    app.sign_up(&client, &Org::new("Draining")).await;
+    let stream = client.get(app.url("/live")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    app.state.lifecycle.begin_draining();
+
+    let ready = client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(ready).await["status"], "draining");
+    let received = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut body = stream.bytes_stream();
+        let mut text = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        text
+    })
+    .await
+    .expect("the open stream ends at once, not after its 5 minutes");
+    assert!(
+        received.contains("retry: 1000"),
+        "told to reconnect soon: {received}"
+    );
+    let reopened = client.get(app.url("/live")).send().await.unwrap();
+    assert_eq!(reopened.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reopened.headers()["retry-after"], "1");
+    let page = client.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "requests are still answered");
+}

@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod identity;
 mod matrix;
+mod metrics;
 mod notifications;
 mod security;
 mod support;

@@ -162,8 +162,16 @@ impl ApiKeyVerifier {
         };
         let hash = hash_key(secret.expose());
         let record = match self.cached(&hash) {
-            Some(record) => record,
-            None => self.load(db, hash).await?,
+            Some(record) => {
+                metrics::counter!("portal_api_key_verifications_total", "cache" => "hit")
+                    .increment(1);
+                record
+            }
+            None => {
+                metrics::counter!("portal_api_key_verifications_total", "cache" => "miss")
+                    .increment(1);
+                self.load(db, hash).await?
+            }
         };
         let Some(record) = record else {
             return Ok(Err(Rejection::Unknown));

@@ -185,3 +185,21 @@ pub async fn organization_recipients(
     .fetch_one(db)
     .await
 }
+
+/// How far behind email delivery is: emails not yet sent (waiting to retry
+/// included) and how long the oldest has waited (0 when none).
+pub struct OutboxDepth {
+    pub pending: i64,
+    pub oldest_pending_seconds: f64,
+}
+
+pub async fn outbox_depth(db: impl PgExecutor<'_>) -> sqlx::Result<OutboxDepth> {
+    sqlx::query_as!(
+        OutboxDepth,
+        r#"select count(*) as "pending!",
+                  coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as "oldest_pending_seconds!"
+           from notification where status = 'pending'"#
+    )
+    .fetch_one(db)
+    .await
+}

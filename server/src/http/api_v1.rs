@@ -274,7 +274,13 @@ pub async fn record_usage_events(
         Err(error) => return (StatusCode::BAD_REQUEST, Json(error)).into_response(),
     };
     match service::record_events(&state, &state.usage, events).await {
-        Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
+        Ok(receipt) => {
+            metrics::counter!("portal_usage_events_total", "result" => "accepted")
+                .increment(receipt.accepted.unsigned_abs());
+            metrics::counter!("portal_usage_events_total", "result" => "duplicate")
+                .increment(receipt.duplicates.unsigned_abs());
+            (StatusCode::ACCEPTED, Json(receipt)).into_response()
+        }
         Err(IngestFailure::Invalid(error)) => {
             (StatusCode::BAD_REQUEST, Json(error)).into_response()
         }

@@ -12,7 +12,15 @@ pub async fn health() -> &'static str {
 }
 
 /// Postgres and Redis are both reachable: safe to send traffic here.
+/// A draining instance says so at once, whatever its dependencies: the
+/// balancer must stop sending it work before it stops.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.lifecycle.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining" })),
+        );
+    }
     let timeout = Duration::from_secs(2);
     let postgres = tokio::time::timeout(timeout, sqlx::query("select 1").execute(&state.db))
         .await

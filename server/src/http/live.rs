@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use backend::lifecycle::Lifecycle;
 use backend::live::StreamSlot;
 use backend::session::{customer, CustomerSession, Realm};
 use backend::{AppState, AuthSession};
@@ -27,6 +28,9 @@ const MAX_STREAM_AGE: Duration = Duration::from_secs(300);
 /// session stops hearing events within this time.
 const SESSION_CHECK: Duration = Duration::from_secs(2);
 
+/// How soon a page reconnects when its instance drains.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
 /// Open streams allowed per session (a page holds one; ten tabs is plenty).
 pub const MAX_STREAMS_PER_SESSION: usize = 10;
 
@@ -41,6 +45,9 @@ pub async fn stream(
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    if state.lifecycle.is_draining() {
+        return unavailable_while_draining();
+    }
     let Some(slot) = state
         .live
         .open_stream(session.session_id, MAX_STREAMS_PER_SESSION)
@@ -59,6 +66,7 @@ pub async fn stream(
         .ok()
         .map(LiveEvent::Usage);
     let deadline = Instant::now() + MAX_STREAM_AGE;
+    let lifecycle = state.lifecycle.clone();
     let watch = SessionWatch {
         state,
         token,
@@ -68,7 +76,12 @@ pub async fn stream(
     };
     let later = futures::stream::unfold((events, watch), move |(mut events, watch)| async move {
         loop {
-            match next_event(&mut events, deadline.min(Instant::now() + SESSION_CHECK)).await {
+            let wake = deadline.min(Instant::now() + SESSION_CHECK);
+            let next = tokio::select! {
+                next = next_event(&mut events, wake) => next,
+                () = watch.state.lifecycle.draining() => Next::End,
+            };
+            match next {
                 Next::Event(event) => return Some((event, (events, watch))),
                 Next::End => return None,
                 Next::Wake if Instant::now() >= deadline => return None,
@@ -80,9 +93,32 @@ pub async fn stream(
     let stream = futures::stream::iter(current)
         .chain(later)
         .filter_map(|event| async move { serde_json::to_string(&event).ok() })
-        .map(|data| Ok::<_, Infallible>(Event::default().data(data)));
+        .map(|data| Ok::<_, Infallible>(Event::default().data(data)))
+        .chain(
+            futures::stream::once(async move { reconnect_soon(&lifecycle) })
+                .filter_map(std::future::ready),
+        );
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// A draining instance's last word to a stream: reconnect in a second,
+/// which the balancer sends to an instance that is staying.
+fn reconnect_soon(lifecycle: &Lifecycle) -> Option<Result<Event, Infallible>> {
+    lifecycle.is_draining().then(|| {
+        Ok(Event::default()
+            .retry(RECONNECT_AFTER)
+            .comment("this instance is restarting; reconnect"))
+    })
+}
+
+fn unavailable_while_draining() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        "This instance is restarting. Reconnect.",
+    )
         .into_response()
 }
 

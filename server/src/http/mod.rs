@@ -13,6 +13,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod server_fns;
 pub mod session;
+pub mod trace_context;
 pub mod two_factor;
 pub mod writes;
 
@@ -71,14 +72,19 @@ pub type RequestTraceLayer =
     TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> tracing::Span>;
 
 /// One span per request; everything logged while handling it carries the
-/// method, path and a request id.
+/// method, path and the trace id (`trace_context::propagate` runs first).
 pub fn trace_layer() -> RequestTraceLayer {
     TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+        let trace_id = request
+            .extensions()
+            .get::<trace_context::TraceContext>()
+            .map(|context| context.trace_id.as_str())
+            .unwrap_or_default();
         tracing::info_span!(
             "request",
             method = %request.method(),
             path = %request.uri().path(),
-            request_id = %uuid::Uuid::new_v4(),
+            trace_id = %trace_id,
         )
     })
 }

@@ -118,8 +118,18 @@ pub async fn serve(
     // (its receiver sees the sender gone).
     drop(make_room);
     let all = u32::try_from(max).unwrap_or(u32::MAX);
-    let _ = slots.acquire_many(all).await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
 }
+
+/// How long requests in flight may take to finish once the listener closed:
+/// with the drain before it (10 s by default), an instance exits within the
+/// 30 s an orchestrator usually allows between SIGTERM and SIGKILL.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 
 /// What the connection task needs to know of its requests to make room
 /// without cutting one off.

@@ -40,9 +40,17 @@ pub async fn process_due(
 pub async fn run(db: PgPool, schedule: RetrySchedule, mut stopped: watch::Receiver<bool>) {
     loop {
         match process_due(&db, &schedule, OffsetDateTime::now_utc()).await {
-            Ok(0) => {}
-            Ok(closed) => tracing::info!(closed, "closed billing periods"),
-            Err(e) => tracing::warn!(error = %e, "billing job failed; retrying next interval"),
+            Ok(closed) => {
+                metrics::counter!("portal_billing_runs_total", "outcome" => "ok").increment(1);
+                metrics::counter!("portal_billing_periods_closed_total").increment(closed as u64);
+                if closed > 0 {
+                    tracing::info!(closed, "closed billing periods");
+                }
+            }
+            Err(e) => {
+                metrics::counter!("portal_billing_runs_total", "outcome" => "failed").increment(1);
+                tracing::warn!(error = %e, "billing job failed; retrying next interval");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(INTERVAL) => {}

@@ -211,17 +211,20 @@ impl NotificationWorker {
         Ok(match result {
             Ok(()) => {
                 db::mark_sent(tx, row.id).await?;
+                metrics::counter!("portal_notifications_total", "outcome" => "sent").increment(1);
                 Delivery::Sent(row.id)
             }
             Err(SendError::Transient(error)) if attempts < self.config.max_attempts => {
                 let retry_at = OffsetDateTime::now_utc() + self.backoff(attempts);
                 tracing::warn!(notification = %row.id, attempts, %error, "send failed; will retry");
                 db::mark_failed(tx, row.id, &error, Some(retry_at)).await?;
+                metrics::counter!("portal_notifications_total", "outcome" => "retry").increment(1);
                 Delivery::RetryLater(row.id)
             }
             Err(error) => {
                 tracing::error!(notification = %row.id, attempts, error = error.message(), "send failed for good");
                 db::mark_failed(tx, row.id, error.message(), None).await?;
+                metrics::counter!("portal_notifications_total", "outcome" => "dead").increment(1);
                 Delivery::DeadLettered(row.id)
             }
         })
