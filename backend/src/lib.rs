@@ -17,6 +17,7 @@
 //! 4. `state` — `AppState`, the composition the server holds.
 
 // ----- plumbing
+pub mod breaker;
 pub mod client;
 pub mod clock;
 pub mod ctx;

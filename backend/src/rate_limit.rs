@@ -88,7 +88,7 @@ pub async fn attempt(ctx: &Ctx, limits: &[Limit]) -> Result<()> {
 /// Forgets one limit (a correct password ends its back-off).
 pub async fn reset(ctx: &Ctx, limit: &Limit) {
     FALLBACK.forget(&limit.key);
-    if let Err(e) = ctx.redis.del::<i64, _>(&limit.key).await {
+    if let Err(e) = ctx.redis_call(ctx.redis.del::<i64, _>(&limit.key)).await {
         tracing::warn!(error = %e, "could not reset a rate limit");
     }
 }
@@ -97,9 +97,11 @@ pub async fn reset(ctx: &Ctx, limit: &Limit) {
 pub async fn refund(ctx: &Ctx, limit: &Limit) {
     FALLBACK.refund(&limit.key);
     let refunded: std::result::Result<i64, _> = ctx
-        .redis
-        .next()
-        .eval(REFUND, vec![limit.key.clone()], Vec::<String>::new())
+        .redis_call(
+            ctx.redis
+                .next()
+                .eval(REFUND, vec![limit.key.clone()], Vec::<String>::new()),
+        )
         .await;
     if let Err(e) = refunded {
         tracing::warn!(error = %e, "could not refund a rate-limited attempt");
@@ -125,7 +127,9 @@ async fn attempt_in_redis(
         args.push(limit.rule.max.to_string());
         args.push(limit.rule.window.as_millis().to_string());
     }
-    let wait_ms: i64 = ctx.redis.next().eval(ATTEMPT, keys, args).await?;
+    let wait_ms: i64 = ctx
+        .redis_call(ctx.redis.next().eval(ATTEMPT, keys, args))
+        .await?;
     Ok(u64::try_from(wait_ms).unwrap_or(0))
 }
 

@@ -49,6 +49,8 @@ pub struct Application {
     connections: http::serve::ConnectionLimits,
     metrics: Option<TcpListener>,
     shutdown_drain: Duration,
+    /// Where the Postgres breaker's probe connects.
+    postgres: PgConnectOptions,
 }
 
 impl Application {
@@ -74,6 +76,11 @@ impl Application {
             connections: config.connections,
             metrics,
             shutdown_drain: config.shutdown_drain,
+            postgres: config
+                .database_url
+                .expose_secret()
+                .parse()
+                .context("parsing DATABASE_URL")?,
         })
     }
 
@@ -94,6 +101,11 @@ impl Application {
             stopped.clone(),
         ));
         let upkeep = tokio::spawn(crate::metrics::upkeep(stopped.clone()));
+        let probes = tokio::spawn(crate::workers::breakers::run(
+            self.state.ctx.clone(),
+            self.postgres,
+            stopped.clone(),
+        ));
         let metrics = self
             .metrics
             .map(|listener| serve_metrics(listener, self.state.clone(), stopped.clone()));
@@ -113,6 +125,7 @@ impl Application {
         let _ = billing.await;
         let _ = housekeeping.await;
         let _ = upkeep.await;
+        let _ = probes.await;
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }
@@ -399,6 +412,10 @@ pub fn build_router(
             ServerState,
             _,
         >(context, shell))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::outage::shed_while_postgres_is_down,
+        ))
         .layer(from_fn(http::server_fns::map_errors))
         .layer(from_fn(http::server_fns::drop_forged_errors))
         .layer(from_fn_with_state(

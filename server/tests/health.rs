@@ -226,3 +226,103 @@ async fn a_draining_instance_is_not_ready_and_sends_live_pages_elsewhere(db: PgP
     let page = client.get(app.url("/settings")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK, "requests are still answered");
 }
+
+// ------------------------------------------------------------ circuit breakers
+
+/// Polls `condition` every 50 ms until it holds; false after 10 s.
+async fn eventually(condition: impl Fn() -> bool) -> bool {
+    for _ in 0..200 {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn while_postgres_is_known_down_requests_get_503_and_retry_after_at_once(db: PgPool) {
+    let app = spawn_app(db).await;
+    let client = browser();
+    app.sign_up(&client, &Org::new("Outage")).await;
+    app.probes.abort();
+
+    app.state.db_breaker.open();
+
+    let page = client.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()["retry-after"], "2");
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Nothing you saved is lost"));
+    let call = app.dashboard(&client).await;
+    assert_eq!(call.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(call.headers().contains_key("retry-after"));
+    assert_eq!(
+        json(call).await,
+        serde_json::to_value(domain::AppError::Unavailable).unwrap(),
+        "the page shows its usual 'temporarily unavailable' message"
+    );
+    let api = client.get(app.url("/api/v1/ping")).send().await.unwrap();
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health = client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "the process itself is fine"
+    );
+    let ready = client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(ready).await["postgres"], "unavailable");
+
+    app.state.db_breaker.close();
+    let page = client.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn while_redis_is_known_down_it_is_not_touched_and_pages_still_answer(db: PgPool) {
+    use fred::prelude::*;
+    let app = spawn_app(db).await;
+    app.probes.abort();
+    app.state.redis_breaker.open();
+
+    let client = browser();
+    let org = Org::new("Skipping");
+    app.sign_up(&client, &org).await;
+    let dashboard = app.dashboard(&client).await;
+    assert_eq!(dashboard.status(), StatusCode::OK, "served from Postgres");
+    let cached: Vec<String> = app
+        .state
+        .redis
+        .next()
+        .custom(
+            fred::cmd!("KEYS"),
+            vec![format!("{}:*", app.settings.redis_prefix)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        cached.is_empty(),
+        "no session or dashboard was cached while the circuit was open: {cached:?}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_probes_open_a_breaker_when_redis_goes_and_close_it_when_it_answers(db: PgPool) {
+    let down = spawn_app_without_redis(db.clone()).await;
+    assert!(
+        eventually(|| down.state.redis_breaker.is_open()).await,
+        "an unreachable Redis opens its breaker"
+    );
+    assert!(!down.state.db_breaker.is_open(), "Postgres answers");
+
+    let up = spawn_app(db).await;
+    up.state.redis_breaker.open();
+    assert!(
+        eventually(|| !up.state.redis_breaker.is_open()).await,
+        "a reachable Redis closes it again"
+    );
+}

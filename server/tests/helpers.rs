@@ -21,6 +21,9 @@ pub struct TestApp {
     pub clock: Clock,
     /// The served app's state (its usage meter, live hub, Redis pool).
     pub state: AppState,
+    /// The circuit breakers' probes; a test that sets a breaker by hand
+    /// stops them first, or the next probe would undo it.
+    pub probes: tokio::task::AbortHandle,
 }
 
 pub async fn spawn_app(db: PgPool) -> TestApp {
@@ -104,6 +107,15 @@ async fn serve(
     server::workers::live::subscribe(&state, redis_url)
         .await
         .expect("live subscriber");
+    // The breakers' probes, as the server runs them (for the test's life).
+    let probes = tokio::spawn({
+        let (ctx, options) = (state.ctx.clone(), db.connect_options().as_ref().clone());
+        async move {
+            let (_running, stopped) = tokio::sync::watch::channel(false);
+            server::workers::breakers::run(ctx, options, stopped).await;
+        }
+    })
+    .abort_handle();
     let state_for_test = state.clone();
     let verifier = state.api_keys.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -137,6 +149,7 @@ async fn serve(
         verifier,
         db: db_for_test,
         state: state_for_test,
+        probes,
     }
 }
 

@@ -198,12 +198,12 @@ fn announce_change(uow: &mut UnitOfWork<'_>, verifier: &ApiKeyVerifier, key_hash
     uow.after_commit(move |ctx| async move {
         verifier.evict(&key_hash);
         let channel = invalidation_channel(&ctx.settings);
-        if let Err(e) = ctx
-            .redis
-            .next()
-            .publish::<i64, _, _>(channel, hex::encode(&key_hash))
-            .await
-        {
+        let published = ctx.redis_call(
+            ctx.redis
+                .next()
+                .publish::<i64, _, _>(channel, hex::encode(&key_hash)),
+        );
+        if let Err(e) = published.await {
             tracing::warn!(error = %e, "could not announce an API key change; other instances rely on the cache TTL");
         }
     });

@@ -136,19 +136,18 @@ impl SandboxProvider {
         let token = CardToken::parse(&format!("tok_sandbox_{}", hex::encode(random)))
             .map_err(|_| PaymentError::Unavailable)?;
         let value = serde_json::to_string(&pending).map_err(|_| PaymentError::Unavailable)?;
-        ctx.redis
-            .set::<(), _, _>(
-                pending_key(ctx, &token),
-                value,
-                Some(Expiration::EX(SANDBOX_TOKEN_TTL_SECONDS)),
-                None,
-                false,
-            )
-            .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "sandbox processor could not keep a card token");
-                PaymentError::Unavailable
-            })?;
+        ctx.redis_call(ctx.redis.set::<(), _, _>(
+            pending_key(ctx, &token),
+            value,
+            Some(Expiration::EX(SANDBOX_TOKEN_TTL_SECONDS)),
+            None,
+            false,
+        ))
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "sandbox processor could not keep a card token");
+            PaymentError::Unavailable
+        })?;
         Ok(TokenizedCard {
             token,
             brand: pending.brand,
@@ -176,14 +175,13 @@ impl PaymentProvider for SandboxProvider {
         token: &CardToken,
     ) -> Result<AttachedCard, PaymentError> {
         // GETDEL: a token attaches once, even when two requests race with it.
-        let stored: Option<String> =
-            ctx.redis
-                .getdel(pending_key(ctx, token))
-                .await
-                .map_err(|e| {
-                    tracing::warn!(error = %e, "sandbox processor could not read a card token");
-                    PaymentError::Unavailable
-                })?;
+        let stored: Option<String> = ctx
+            .redis_call(ctx.redis.getdel(pending_key(ctx, token)))
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "sandbox processor could not read a card token");
+                PaymentError::Unavailable
+            })?;
         let pending: PendingCard = stored
             .and_then(|json| serde_json::from_str(&json).ok())
             .ok_or(PaymentError::UnknownToken)?;

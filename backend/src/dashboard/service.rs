@@ -81,12 +81,13 @@ struct Cached {
 async fn read_cache(state: &Ctx, key: &str, organization_id: Uuid) -> Option<Cached> {
     let (live_key, live_fields) = live_totals_request(&state.settings, organization_id);
     let pipeline = state.redis.next().pipeline();
-    let result: Result<Vec<Value>, _> = async {
-        let _: () = pipeline.hmget(key, vec!["gen", "data"]).await?;
-        let _: () = pipeline.hmget(&live_key, live_fields.to_vec()).await?;
-        pipeline.all().await
-    }
-    .await;
+    let result: Result<Vec<Value>, _> = state
+        .redis_call(async {
+            let _: () = pipeline.hmget(key, vec!["gen", "data"]).await?;
+            let _: () = pipeline.hmget(&live_key, live_fields.to_vec()).await?;
+            pipeline.all().await
+        })
+        .await;
     let mut values = result.ok()?.into_iter();
     let summary: Vec<Option<String>> = values.next()?.convert().ok()?;
     let live: Vec<Option<i64>> = values.next()?.convert().ok()?;
@@ -198,13 +199,14 @@ fn from_row(row: SummaryRow) -> DashboardSummary {
 pub async fn invalidate(state: &Ctx, organization_id: Uuid) {
     let key = cache_key(&state.settings, organization_id);
     let pipeline = state.redis.next().pipeline();
-    let result: Result<(), _> = async {
-        let _: () = pipeline.hincrby(&key, "gen", 1).await?;
-        let _: () = pipeline.hdel(&key, "data").await?;
-        let _: () = pipeline.expire(&key, 86_400, None).await?;
-        pipeline.all::<()>().await
-    }
-    .await;
+    let result: Result<(), _> = state
+        .redis_call(async {
+            let _: () = pipeline.hincrby(&key, "gen", 1).await?;
+            let _: () = pipeline.hdel(&key, "data").await?;
+            let _: () = pipeline.expire(&key, 86_400, None).await?;
+            pipeline.all::<()>().await
+        })
+        .await;
     if let Err(e) = result {
         tracing::debug!(error = %e, "could not invalidate the dashboard cache");
     }

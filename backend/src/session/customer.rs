@@ -236,7 +236,10 @@ pub async fn peek(ctx: &Ctx, token: &str) -> Result<Option<CustomerSession>> {
 
 /// The session's record from the cache, else Postgres (`true` when cached).
 async fn find(ctx: &Ctx, token_hash: &[u8], key: &str) -> Result<Option<(SessionRecord, bool)>> {
-    let cached = match ctx.redis.get::<Option<String>, _>(key).await {
+    let cached = match ctx
+        .redis_call(ctx.redis.get::<Option<String>, _>(key))
+        .await
+    {
         Ok(value) => value.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()),
         Err(e) => {
             tracing::warn!(error = %e, "session cache unavailable, reading Postgres");
@@ -318,11 +321,14 @@ async fn cache(ctx: &Ctx, key: &str, session: &SessionRecord) {
     let ttl = CACHE_TTL_SECS
         .min((session.expires_at - ctx.now()).whole_seconds())
         .max(1);
-    if let Err(e) = ctx
-        .redis
-        .set::<(), _, _>(key, json, Some(Expiration::EX(ttl)), None, false)
-        .await
-    {
+    let stored = ctx.redis_call(ctx.redis.set::<(), _, _>(
+        key,
+        json,
+        Some(Expiration::EX(ttl)),
+        None,
+        false,
+    ));
+    if let Err(e) = stored.await {
         tracing::warn!(error = %e, "could not cache session");
     }
 }
@@ -342,7 +348,7 @@ async fn revoke_by_hash(ctx: &Ctx, token_hash: &[u8]) -> Result<()> {
     .execute(&ctx.db)
     .await?;
     let key = cache_key(&ctx.settings, token_hash);
-    if let Err(e) = ctx.redis.del::<i64, _>(&key).await {
+    if let Err(e) = ctx.redis_call(ctx.redis.del::<i64, _>(&key)).await {
         tracing::warn!(error = %e, "could not evict revoked session from cache");
     }
     Ok(())
@@ -411,7 +417,7 @@ pub async fn evict_cached(ctx: &Ctx, token_hashes: &[Vec<u8>]) {
         .iter()
         .map(|hash| cache_key(&ctx.settings, hash))
         .collect();
-    if let Err(e) = ctx.redis.del::<i64, _>(keys).await {
+    if let Err(e) = ctx.redis_call(ctx.redis.del::<i64, _>(keys)).await {
         tracing::warn!(error = %e, "could not evict sessions from cache");
     }
 }

@@ -137,28 +137,29 @@ pub async fn refresh(state: &Ctx, organization_ids: &[Uuid]) -> Result<()> {
 /// one pipelined round trip. Without Redis, this instance's pages still hear.
 async fn publish_totals(state: &Ctx, updates: &[(Uuid, OffsetDateTime, UsageTotals)]) {
     let pipeline = state.redis.next().pipeline();
-    let sent: Result<(), fred::error::Error> = async {
-        for (organization_id, period_start, totals) in updates {
-            let key = live_totals_key(&state.settings, *organization_id);
-            let fields: Vec<(&str, i64)> = vec![
-                ("period_start", period_start.unix_timestamp()),
-                ("api_calls", totals.api_calls),
-                ("storage_mb", totals.storage_mb),
-                ("seats", totals.seats),
-            ];
-            let _: () = pipeline.hset(&key, fields).await?;
-            let _: () = pipeline.expire(&key, LIVE_TOTALS_TTL_SECS, None).await?;
-            let event = serde_json::to_string(&LiveEvent::Usage(*totals)).unwrap_or_default();
-            let _: () = pipeline
-                .publish(
-                    crate::live::channel(&state.settings, *organization_id),
-                    event,
-                )
-                .await?;
-        }
-        pipeline.all::<()>().await
-    }
-    .await;
+    let sent: Result<(), fred::error::Error> = state
+        .redis_call(async {
+            for (organization_id, period_start, totals) in updates {
+                let key = live_totals_key(&state.settings, *organization_id);
+                let fields: Vec<(&str, i64)> = vec![
+                    ("period_start", period_start.unix_timestamp()),
+                    ("api_calls", totals.api_calls),
+                    ("storage_mb", totals.storage_mb),
+                    ("seats", totals.seats),
+                ];
+                let _: () = pipeline.hset(&key, fields).await?;
+                let _: () = pipeline.expire(&key, LIVE_TOTALS_TTL_SECS, None).await?;
+                let event = serde_json::to_string(&LiveEvent::Usage(*totals)).unwrap_or_default();
+                let _: () = pipeline
+                    .publish(
+                        crate::live::channel(&state.settings, *organization_id),
+                        event,
+                    )
+                    .await?;
+            }
+            pipeline.all::<()>().await
+        })
+        .await;
     if let Err(e) = sent {
         tracing::debug!(error = %e, "Redis unavailable: live totals reach this instance only");
         for (organization_id, _, totals) in updates {

@@ -22,14 +22,17 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         );
     }
     let timeout = Duration::from_secs(2);
-    let postgres = tokio::time::timeout(timeout, sqlx::query("select 1").execute(&state.db))
-        .await
-        .map(|r| r.is_ok())
-        .unwrap_or(false);
-    let redis = tokio::time::timeout(timeout, state.redis.ping::<String>(None))
-        .await
-        .map(|r| r.is_ok())
-        .unwrap_or(false);
+    // A known outage is reported at once rather than waited for.
+    let postgres = !state.db_breaker.is_open()
+        && tokio::time::timeout(timeout, sqlx::query("select 1").execute(&state.db))
+            .await
+            .map(|r| r.is_ok())
+            .unwrap_or(false);
+    let redis = !state.redis_breaker.is_open()
+        && tokio::time::timeout(timeout, state.redis.ping::<String>(None))
+            .await
+            .map(|r| r.is_ok())
+            .unwrap_or(false);
     let status = if postgres && redis {
         StatusCode::OK
     } else {

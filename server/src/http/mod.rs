@@ -9,6 +9,7 @@ pub mod headers;
 pub mod health;
 pub mod invoices;
 pub mod live;
+pub mod outage;
 pub mod sandbox;
 pub mod serve;
 pub mod server_fns;

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod billing;
+pub mod breakers;
 pub mod housekeeping;
 pub mod live;
 pub mod notifications;
