@@ -8,7 +8,9 @@
 #     rustup as "debian-web" by scripts/setup (see scripts/setup for why).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LOCAL_DIR="$ROOT/.local"
+# Where scripts/services keeps its instances; a script that must kill and
+# restart them (scripts/bench-outage) points PORTAL_LOCAL_DIR at its own.
+LOCAL_DIR="${PORTAL_LOCAL_DIR:-$ROOT/.local}"
 FALLBACK_TOOLCHAIN=debian-web
 MIN_RUSTC_MINOR=96
 

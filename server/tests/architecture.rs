@@ -98,10 +98,12 @@ fn no_module_of_backend_or_app_imports_one_that_imports_it_back() {
 fn backend_plumbing_never_imports_a_feature() {
     let graph = module_graph(&workspace().join("backend/src"));
     let plumbing = [
+        "breaker",
         "client",
         "clock",
         "ctx",
         "error",
+        "lifecycle",
         "live",
         "password",
         "rate_limit",
