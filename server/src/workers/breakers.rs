@@ -20,6 +20,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// outage, and a restart that is over before three probes fail (a fast
 /// restart takes well under a second) opens nothing.
 pub async fn run(ctx: Ctx, postgres: PgConnectOptions, mut stopped: watch::Receiver<bool>) {
+    open_on_lost_redis_connections(&ctx);
     let mut probe_connection: Option<PgConnection> = None;
     loop {
         let redis_up = tokio::time::timeout(PROBE_TIMEOUT, ctx.redis.ping::<String>(None))
@@ -40,6 +41,22 @@ pub async fn run(ctx: Ctx, postgres: PgConnectOptions, mut stopped: watch::Recei
             _ = tokio::time::sleep(PROBE_EVERY) => {}
             _ = stopped.changed() => return,
         }
+    }
+}
+
+/// A Redis connection that breaks (Redis killed, network gone) opens the
+/// breaker at once, before three requests have each waited for a timeout.
+fn open_on_lost_redis_connections(ctx: &Ctx) {
+    for client in ctx.redis.clients() {
+        let mut errors = client.error_rx();
+        let breaker = ctx.redis_breaker.clone();
+        tokio::spawn(async move {
+            while errors.recv().await.is_ok() {
+                if breaker.open() {
+                    tracing::warn!("a Redis connection broke; circuit open until Redis answers");
+                }
+            }
+        });
     }
 }
 
