@@ -326,3 +326,16 @@ async fn the_probes_open_a_breaker_when_redis_goes_and_close_it_when_it_answers(
         "a reachable Redis closes it again"
     );
 }
+
+/// Every instance shares one Redis: if readiness failed with it, a Redis
+/// restart would take every instance out of the balancer at once, although
+/// each still serves from Postgres.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_instance_without_redis_stays_ready_and_says_so(db: PgPool) {
+    let app = spawn_app_without_redis(db).await;
+    let ready = browser().get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body = json(ready).await;
+    assert_eq!(body["postgres"], "ok");
+    assert_eq!(body["redis"], "unavailable");
+}
