@@ -136,6 +136,8 @@ impl Application {
 /// `server --worker`: only the background workers, for deployments where
 /// several web instances share separate worker processes.
 pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
+    // Installed before the worker records anything.
+    crate::metrics::handle();
     let (state, worker, _) = build_parts(&config).await?;
     let (stop, stopped) = watch::channel(false);
     let running = tokio::spawn(worker.run(stopped.clone()));
