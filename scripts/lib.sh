@@ -51,3 +51,31 @@ free_port() {
 build_release_site() {
   cargo leptos build --release --precompress
 }
+
+# Installs a Debian package a benchmark needs (wrk, haproxy) unless its
+# command is already there.
+need_package() { # $1 = command and package name
+  command -v "$1" >/dev/null && return 0
+  log "apt-get install $1"
+  apt-get install -y -q "$1" >/dev/null || { apt-get update -q && apt-get install -y -q "$1"; }
+}
+
+# scripts/services on a Postgres and Redis of the caller's own under $1,
+# which it may kill and restart. Called without the URLs in its environment:
+# scripts/services leaves a service whose URL is set alone.
+private_services() { # $1 = a folder the postgres user can traverse
+  export PORTAL_LOCAL_DIR="$1/services"
+  services() { env -u DATABASE_URL -u REDIS_URL "$ROOT/scripts/services" "$@"; }
+}
+
+# Signs up a customer through the form and opens the verification link, as a
+# browser would; the session lands in the curl cookie jar $3.
+sign_up_customer() { # $1 = base URL, $2 = organization name, $3 = cookie jar, $4 = email
+  local post=(curl -fs -o /dev/null -c "$3" -b "$3" -H 'sec-fetch-site: same-origin')
+  "${post[@]}" --data-urlencode organization_name="$2" --data-urlencode name="Pat Example" \
+    --data-urlencode email="$4" --data-urlencode password="correct horse battery staple 42" \
+    "$1/api/auth/sign_up"
+  local token
+  token="$(psql -Atq "$DATABASE_URL" -c "select data->>'token' from notification where recipient = '$4' and template = 'verify_email'")"
+  "${post[@]}" --data-urlencode token="$token" "$1/api/auth/verify_email"
+}

@@ -17,6 +17,7 @@ pub async fn health() -> &'static str {
 /// instance shares one Redis, failing on it took them all out of rotation
 /// at once (scripts/cluster --chaos: 45% of views answered 503 by the
 /// balancer during Redis restarts).
+///
 /// A draining instance says so at once, whatever its dependencies: the
 /// balancer must stop sending it work before it stops.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
