@@ -175,6 +175,81 @@ pub fn watch_redis(pool: &fred::clients::Pool) {
     }
 }
 
+/// Statement and connection-wait durations, read from the events sqlx emits:
+/// one per statement (target `sqlx::query`, at debug; slow ones at warn) and
+/// one per pool checkout (`sqlx::pool::acquire`, enabled in
+/// `startup::pool_options`). sqlx keeps its wait queue to itself, so time to
+/// acquire is how waiting for a connection shows. Add with [`sqlx_timings`].
+struct SqlxTimings;
+
+/// The layer with its own filter: these events reach it whatever `RUST_LOG`
+/// says, and only they do.
+pub fn sqlx_timings<S>() -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::Layer;
+    SqlxTimings.with_filter(
+        Targets::new()
+            .with_target(QUERY_TARGET, tracing::Level::DEBUG)
+            .with_target(ACQUIRE_TARGET, tracing::Level::DEBUG),
+    )
+}
+
+const QUERY_TARGET: &str = "sqlx::query";
+const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SqlxTimings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut fields = SqlxFields::default();
+        event.record(&mut fields);
+        let Some(seconds) = fields.seconds else {
+            return;
+        };
+        match event.metadata().target() {
+            QUERY_TARGET => histogram!("portal_db_query_seconds", "statement" => fields.statement)
+                .record(seconds),
+            ACQUIRE_TARGET => histogram!("portal_db_acquire_seconds").record(seconds),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Default)]
+struct SqlxFields {
+    seconds: Option<f64>,
+    /// The statement's first keyword: a label with a handful of values.
+    statement: &'static str,
+}
+
+impl tracing::field::Visit for SqlxFields {
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        // "aquired" is sqlx's spelling.
+        if matches!(field.name(), "elapsed_secs" | "aquired_after_secs") {
+            self.seconds = Some(value);
+        }
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "summary" {
+            self.statement = statement_kind(value);
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+fn statement_kind(summary: &str) -> &'static str {
+    let first = summary.split_whitespace().next().unwrap_or_default();
+    [
+        "select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "set",
+    ]
+    .into_iter()
+    .find(|kind| first.eq_ignore_ascii_case(kind))
+    .unwrap_or("other")
+}
+
 fn describe() {
     describe_counter!(
         "portal_http_requests_total",
@@ -196,6 +271,21 @@ fn describe() {
     describe_gauge!(
         "portal_db_pool_max_connections",
         "The Postgres pool's size limit."
+    );
+    describe_histogram!(
+        "portal_db_query_seconds",
+        metrics::Unit::Seconds,
+        "Postgres statement durations by kind (select, insert, update, delete, with, ...)."
+    );
+    describe_histogram!(
+        "portal_db_acquire_seconds",
+        metrics::Unit::Seconds,
+        "Time to get a Postgres connection from the pool: rises when requests wait for one."
+    );
+    describe_histogram!(
+        "portal_usage_gauge_lag_seconds",
+        metrics::Unit::Seconds,
+        "From a usage change being committed to its totals being published to open pages."
     );
     describe_counter!(
         "portal_redis_errors_total",
@@ -253,6 +343,14 @@ mod tests {
         );
         assert_eq!(server_function_name("/api/v1/keys/verify"), None);
         assert_eq!(server_function_name("/support/{id}"), None);
+    }
+
+    #[test]
+    fn statements_are_labelled_by_their_first_keyword_only() {
+        assert_eq!(statement_kind("SELECT id from ticket …"), "select");
+        assert_eq!(statement_kind("with taken as ( …"), "with");
+        assert_eq!(statement_kind("listen portal"), "other");
+        assert_eq!(statement_kind(""), "other");
     }
 
     #[test]

@@ -269,6 +269,9 @@ fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(Duration::from_secs(5))
+        // An event per checkout, for `portal_db_acquire_seconds`; the log's
+        // filter keeps it out of the log unless RUST_LOG asks.
+        .acquire_time_level(log::LevelFilter::Debug)
 }
 
 /// Redis is a cache and a message bus, never the record: the portal starts and

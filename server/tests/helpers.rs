@@ -26,6 +26,17 @@ pub struct TestApp {
     pub probes: tokio::task::AbortHandle,
 }
 
+/// The server's statement and pool timings (`server::metrics::sqlx_timings`),
+/// as `telemetry::init` installs them; once per test process.
+fn install_sqlx_timings() {
+    use tracing_subscriber::prelude::*;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::registry().with(server::metrics::sqlx_timings());
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
 pub async fn spawn_app(db: PgPool) -> TestApp {
     spawn_app_with(db, |_| {}).await
 }
@@ -88,6 +99,7 @@ async fn serve(
         ..Settings::default()
     };
     customize(&mut settings);
+    install_sqlx_timings();
     let redis = server::startup::connect_redis(redis_url)
         .await
         .expect("redis pool");

@@ -121,6 +121,37 @@ async fn the_outbox_depth_and_pool_are_read_at_scrape_time(db: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn statements_connection_waits_and_gauge_lag_are_timed(db: PgPool) {
+    let app = spawn_app(db).await;
+    let metrics = metrics_address(&app).await;
+    let before = scrape(&metrics).await;
+
+    let response = app.try_sign_up(&browser(), &Org::new("Timings")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let organization: uuid::Uuid = sqlx::query_scalar("select id from organization")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.state.usage.mark_changed(organization);
+    server::workers::usage::round(&app.state).await;
+
+    let after = scrape(&metrics).await;
+    let grew = |name: &str, labels: &[(&str, &str)]| {
+        value(&after, name, labels) - value(&before, name, labels)
+    };
+    assert!(
+        grew("portal_db_query_seconds_count", &[("statement", "insert")]) >= 1.0,
+        "the sign-up's inserts are timed"
+    );
+    assert!(grew("portal_db_acquire_seconds_count", &[]) >= 1.0);
+    assert!(
+        grew("portal_usage_gauge_lag_seconds_count", &[]) >= 1.0,
+        "a published change records how long its gauge was behind"
+    );
+    assert!(!after.contains("insert into"), "no SQL text in a label");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_public_port_does_not_serve_metrics(db: PgPool) {
     let app = spawn_app(db).await;
     let response = browser().get(app.url("/metrics")).send().await.unwrap();

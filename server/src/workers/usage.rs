@@ -48,19 +48,27 @@ pub async fn run(state: AppState, last_used_every: Duration, mut shutdown: watch
 pub async fn round(state: &AppState) {
     let mut changed = state.usage.take_changed();
     match service::apply_pending_calls(&state.db).await {
-        Ok(organizations) => changed.extend(organizations),
+        Ok(organizations) => changed.organizations.extend(organizations),
         Err(e) => {
             tracing::warn!(error = ?e, "could not add reported API calls to the rollup; will retry")
         }
     }
     match state.api_keys.flush_calls(&state.db).await {
-        Ok(flushed) => changed.extend(flushed.organizations),
+        Ok(flushed) => changed.organizations.extend(flushed.organizations),
         Err(e) => tracing::warn!(error = ?e, "could not record metered API calls; will retry"),
     }
-    changed.sort_unstable();
-    changed.dedup();
-    if let Err(e) = service::refresh(state, &changed).await {
-        tracing::warn!(error = ?e, "could not refresh usage totals; will retry");
-        state.usage.retry_later(changed);
+    let mut organizations: Vec<_> = changed.organizations.iter().copied().collect();
+    organizations.sort_unstable();
+    match service::refresh(state, &organizations).await {
+        Ok(()) => {
+            if let Some(since) = changed.since {
+                metrics::histogram!("portal_usage_gauge_lag_seconds")
+                    .record(since.elapsed().as_secs_f64());
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not refresh usage totals; will retry");
+            state.usage.retry_later(changed);
+        }
     }
 }
