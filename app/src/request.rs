@@ -18,7 +18,7 @@ use leptos::prelude::*;
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState missing from the Leptos context");
-        AppError::Internal
+        AppError::internal()
     })
 }
 
@@ -30,8 +30,17 @@ pub fn ctx() -> Result<Ctx, AppError> {
 fn parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| {
         tracing::error!("request Parts missing from the Leptos context");
-        AppError::Internal
+        AppError::internal()
     })
+}
+
+/// This request's trace id: the reference an error quotes to the customer.
+pub fn trace_reference() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .extensions
+        .get::<backend::TraceId>()
+        .map(|t| t.0.clone())
 }
 
 /// The signed-in member, if this request carries a live customer session.
@@ -111,10 +120,10 @@ pub fn session_token(realm: Realm) -> Result<Option<String>, AppError> {
 
 /// Adds a `Set-Cookie` header to the response of this server function or page.
 pub fn set_cookie(value: &str) -> Result<(), AppError> {
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::internal())?;
     let value = http::HeaderValue::from_str(value).map_err(|e| {
         tracing::error!(error = %e, "invalid cookie header");
-        AppError::Internal
+        AppError::internal()
     })?;
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())

@@ -6,6 +6,11 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use std::net::{IpAddr, SocketAddr};
 
+/// The request's W3C trace id, put in its extensions by the server's
+/// `trace_context::propagate`: the reference an error shows a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceId(pub String);
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientMeta {
     pub ip: Option<String>,

@@ -66,7 +66,7 @@ impl From<sqlx::Error> for Error {
             }
             _ => {
                 tracing::error!(error = ?error, "database error");
-                AppError::Internal
+                AppError::internal()
             }
         })
     }
@@ -82,14 +82,14 @@ impl From<fred::error::Error> for Error {
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
         tracing::error!(error = ?error, "internal error");
-        Self(AppError::Internal)
+        Self(AppError::internal())
     }
 }
 
 impl From<tokio::task::JoinError> for Error {
     fn from(error: tokio::task::JoinError) -> Self {
         tracing::error!(error = ?error, "blocking task failed");
-        Self(AppError::Internal)
+        Self(AppError::internal())
     }
 }
 
@@ -149,7 +149,7 @@ mod tests {
     fn a_backend_failure_reaches_the_user_without_its_text() {
         let error: Error =
             sqlx::Error::Protocol("relation \"app_user\" does not exist".into()).into();
-        assert_eq!(error.app(), &AppError::Internal);
+        assert_eq!(error.app(), &AppError::internal());
         assert!(!error.to_string().contains("app_user"));
     }
 

@@ -63,7 +63,7 @@ pub mod usage;
 // ----- composition
 pub mod state;
 
-pub use client::ClientMeta;
+pub use client::{ClientMeta, TraceId};
 pub use ctx::Ctx;
 pub use error::{Error, Result};
 pub use session::{AuthSession, StaffSession};

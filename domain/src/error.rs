@@ -86,8 +86,25 @@ pub enum AppError {
     Network,
     #[error("Portal is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
-    #[error("Something went wrong on our side. Please try again.")]
-    Internal,
+    /// A fault on our side. `reference` is the failed request's trace id,
+    /// added where the error leaves the server (`server::http::server_fns`,
+    /// `ErrorView` when rendering): the customer quotes it, support finds
+    /// the request's log lines with it.
+    #[error(
+        "Something went wrong on our side. Please try again.{}",
+        reference_sentence(reference)
+    )]
+    Internal {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+}
+
+fn reference_sentence(reference: &Option<String>) -> String {
+    reference
+        .as_deref()
+        .map(|r| format!(" If it keeps happening, contact support and quote reference {r}."))
+        .unwrap_or_default()
 }
 
 impl From<FieldErrors> for AppError {
@@ -97,6 +114,22 @@ impl From<FieldErrors> for AppError {
 }
 
 impl AppError {
+    /// `Internal` without a reference yet (see [`AppError::Internal`]).
+    pub const fn internal() -> Self {
+        AppError::Internal { reference: None }
+    }
+
+    /// Names the request an `Internal` error happened in, unless it already
+    /// names one; other errors are returned as they are.
+    pub fn with_reference(self, trace_id: impl FnOnce() -> Option<String>) -> Self {
+        match self {
+            AppError::Internal { reference: None } => AppError::Internal {
+                reference: trace_id(),
+            },
+            other => other,
+        }
+    }
+
     /// The message for one field, when this is a validation error.
     pub fn field(&self, field: &str) -> Option<String> {
         match self {
@@ -116,7 +149,7 @@ impl AppError {
             AppError::BadRequest => 400,
             AppError::Network => 502,
             AppError::Unavailable => 503,
-            AppError::Internal => 500,
+            AppError::Internal { .. } => 500,
         }
     }
 }
@@ -137,7 +170,7 @@ impl FromServerFnError for AppError {
                 // Logged where it happened; the `log` facade reaches the
                 // server's tracing subscriber and the browser's console alike.
                 log::error!("server function framework error: {other}");
-                AppError::Internal
+                AppError::internal()
             }
         }
     }
@@ -162,6 +195,27 @@ mod tests {
         ))
         .to_string();
         assert!(!text.contains("app_user"), "{text}");
+    }
+
+    #[test]
+    fn an_internal_error_quotes_its_reference_once_known() {
+        let plain = AppError::internal();
+        assert_eq!(
+            plain.to_string(),
+            "Something went wrong on our side. Please try again."
+        );
+        let referenced = plain.with_reference(|| Some("4bf92f3577b34da6a3ce929d0e0e4736".into()));
+        assert!(referenced
+            .to_string()
+            .ends_with("quote reference 4bf92f3577b34da6a3ce929d0e0e4736."));
+        let kept = referenced.clone().with_reference(|| Some("other".into()));
+        assert_eq!(kept, referenced, "the first reference stays");
+        assert_eq!(
+            AppError::NotFound.with_reference(|| Some("x".into())),
+            AppError::NotFound
+        );
+        let json = serde_json::to_string(&referenced).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), referenced);
     }
 
     #[test]

@@ -195,3 +195,42 @@ async fn a_callers_trace_is_continued_and_every_answer_names_one(db: PgPool) {
     assert_eq!(fresh(&first).len(), 32);
     assert_ne!(fresh(&first), fresh(&second), "a new trace per request");
 }
+
+/// The trace id an answer's `traceparent` names.
+fn trace_id_of(response: &reqwest::Response) -> String {
+    let header = response.headers()["traceparent"].to_str().unwrap();
+    header.split('-').nth(1).unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_fault_of_ours_quotes_the_requests_trace_id(db: PgPool) {
+    let app = spawn_app(db).await;
+    let client = browser();
+    app.sign_up(&client, &Org::new("Faulty")).await;
+    // A schema the code does not expect: every ticket query fails.
+    sqlx::query("alter table ticket rename to ticket_elsewhere")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let call = app.get(&client, "support/tickets").await;
+    assert_eq!(call.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let trace = trace_id_of(&call);
+    let body = call.text().await.unwrap();
+    assert!(body.contains(&trace), "the server function's error: {body}");
+    assert!(!body.contains("ticket"), "no backend text: {body}");
+
+    let page = client
+        .get(app.url("/support"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let trace = trace_id_of(&page);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("quote reference {trace}.")),
+        "the server-rendered page names its own request"
+    );
+    assert!(!html.contains("ticket_elsewhere"));
+}

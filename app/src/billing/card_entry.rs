@@ -48,9 +48,9 @@ impl CardTokenizer for SandboxTokenizer {
                 .await
                 .map_err(|_| AppError::Network)?;
             if response.ok() {
-                response.json().await.map_err(|_| AppError::Internal)
+                response.json().await.map_err(|_| AppError::internal())
             } else {
-                Err(response.json().await.unwrap_or(AppError::Internal))
+                Err(response.json().await.unwrap_or(AppError::internal()))
             }
         }
         #[cfg(not(feature = "hydrate"))]

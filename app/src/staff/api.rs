@@ -26,7 +26,7 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
     let outcome = service::sign_in(&state, &client()?, &email, password).await?;
     let SignInOutcome::Challenge { token, .. } = outcome else {
         tracing::error!("a staff sign-in skipped its second factor");
-        return Err(AppError::Internal);
+        return Err(AppError::internal());
     };
     let name = challenge_cookie_name(&state.settings);
     set_cookie(&http_only_cookie(

@@ -49,6 +49,10 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
             response.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    // Rendered on the server, a fault names this request (in the browser it
+    // already came back named, from `server::http::server_fns`).
+    #[cfg(feature = "ssr")]
+    let error = error.with_reference(crate::request::trace_reference);
     let signed_out = matches!(error, AppError::Unauthorized);
     view! {
         <div role="alert" class="rounded-lg border border-red-300 bg-red-50 p-5 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
@@ -69,7 +73,7 @@ pub fn render_errors(errors: ArcRwSignal<leptos::error::Errors>) -> impl IntoVie
             .map(|(_, e)| {
                 e.downcast_ref::<AppError>()
                     .cloned()
-                    .unwrap_or(AppError::Internal)
+                    .unwrap_or(AppError::internal())
             })
             .map(|error| view! { <ErrorView error/> })
     }

@@ -183,7 +183,7 @@ async fn created(
         .into_iter()
         .find(|row| row.id == id)
         .map(|row| to_wire(row, now))
-        .ok_or(AppError::Internal)?;
+        .ok_or(AppError::internal())?;
     Ok(CreatedApiKey {
         key,
         secret: secret.expose().to_owned(),

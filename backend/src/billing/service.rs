@@ -569,7 +569,7 @@ async fn charge_proration(
         now,
     )
     .await?
-    .ok_or(AppError::Internal)?;
+    .ok_or(AppError::internal())?;
     if invoice.status != InvoiceStatus::Paid {
         return Err(AppError::Conflict(
             invoice
@@ -1096,11 +1096,11 @@ async fn evaluate(
             period,
             now.unix_timestamp(),
         )
-        .ok_or(AppError::Internal)?
+        .ok_or(AppError::internal())?
     } else {
         Money::zero(currency)
     };
-    let tax = pricing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::Internal)?;
+    let tax = pricing::tax_on(prorated.minor, TAX_RATE_BP).ok_or(AppError::internal())?;
     let conflicts = conflicts_with(conn, sub.organization_id, &target).await?;
     let overage = overage_at_this_pace(conn, sub, &current, &target, now).await?;
     let preview = PlanChangePreview {

@@ -86,6 +86,9 @@ pub async fn propagate(mut request: Request<Body>, next: Next) -> Response {
             .and_then(|value| value.to_str().ok()),
     );
     let header = HeaderValue::from_str(&context.header_value()).ok();
+    request
+        .extensions_mut()
+        .insert(backend::TraceId(context.trace_id.clone()));
     request.extensions_mut().insert(context);
     let mut response = next.run(request).await;
     if let Some(header) = header {
