@@ -3,7 +3,10 @@ import { defineConfig, devices } from '@playwright/test';
 
 // scripts/test sets these; see there. E2E_DATABASE_URL must name a database
 // the server may migrate and fill (scripts/test recreates `portal_e2e` per run).
+// E2E_CLUSTER=1 runs the same suite through `scripts/cluster` (two instances
+// and a separate worker behind HAProxy) instead of one server.
 const port = Number(process.env.E2E_PORT ?? 3100);
+const cluster = !!process.env.E2E_CLUSTER;
 const baseURL = `http://127.0.0.1:${port}`;
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -55,11 +58,13 @@ export default defineConfig({
   // The release server built by `cargo leptos build --release`, started from the
   // repository root (its LEPTOS_SITE_ROOT is relative), ready once /ready answers.
   webServer: {
-    command: path.join(repoRoot, 'target', 'release', 'server'),
+    command: cluster
+      ? `${path.join(repoRoot, 'scripts', 'cluster')} 2`
+      : path.join(repoRoot, 'target', 'release', 'server'),
     cwd: repoRoot,
     url: `${baseURL}/ready`,
     reuseExistingServer: false,
-    timeout: 60_000,
+    timeout: cluster ? 180_000 : 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
@@ -67,6 +72,7 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: 'target/site',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      CLUSTER_PORT: String(port), // the balancer's; the instances take the ports after it
       DATABASE_URL: required('E2E_DATABASE_URL'),
       REDIS_URL: required('REDIS_URL'),
       // Keys of this run only, so runs never see each other's cache or limits.

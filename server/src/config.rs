@@ -31,6 +31,10 @@ pub struct Config {
     /// `None` outside production: a built-in SMTP sink catches every email
     /// and `/dev/mailbox` shows it.
     pub smtp: Option<SmtpConfig>,
+    /// Where that sink listens (`PORTAL_DEV_MAIL_SINK_ADDR`, default a free
+    /// port): `scripts/cluster` points its worker's SMTP at one instance's
+    /// sink, so that instance's `/dev/mailbox` shows every email.
+    pub dev_mail_sink_addr: std::net::SocketAddr,
     /// Run the notification worker inside this process (`PORTAL_WORKER=inline`,
     /// the default) or not (`off`, when separate `server --worker` processes do).
     pub inline_worker: bool,
@@ -143,20 +147,20 @@ impl Config {
             demo_data: flag("PORTAL_DEMO_DATA", false)?,
             json_logs: flag("PORTAL_JSON_LOGS", production)?,
             connections: connection_limits()?,
-            metrics_addr: metrics_addr()?,
+            metrics_addr: address("PORTAL_METRICS_ADDR")?,
+            dev_mail_sink_addr: address("PORTAL_DEV_MAIL_SINK_ADDR")?
+                .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
             shutdown_drain: Duration::from_secs(parse_var("PORTAL_SHUTDOWN_DRAIN_SECONDS", 10u64)?),
         })
     }
 }
 
-fn metrics_addr() -> anyhow::Result<Option<std::net::SocketAddr>> {
-    var("PORTAL_METRICS_ADDR")
-        .filter(|value| !value.is_empty())
+/// A listen address from `name`, if set.
+fn address(name: &str) -> anyhow::Result<Option<std::net::SocketAddr>> {
+    var(name)
         .map(|value| {
             value.parse().map_err(|_| {
-                anyhow::anyhow!(
-                    "PORTAL_METRICS_ADDR must be an address like 127.0.0.1:9464, not {value:?}"
-                )
+                anyhow::anyhow!("{name} must be an address like 127.0.0.1:9464, not {value:?}")
             })
         })
         .transpose()

@@ -206,7 +206,7 @@ async fn build_parts(
     let (mailer, sink) = match &config.smtp {
         Some(smtp) => (Mailer::new(smtp)?, None),
         None => {
-            let sink = SmtpSink::start("127.0.0.1:0")
+            let sink = SmtpSink::start(&config.dev_mail_sink_addr.to_string())
                 .await
                 .context("starting the development mail sink")?;
             (Mailer::new(&sink_smtp_config(&sink))?, Some(sink))
