@@ -255,6 +255,46 @@ async fn a_worker_that_crashed_after_sending_does_not_cause_a_second_email(db: P
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn an_email_postgres_failed_to_record_as_sent_is_recorded_not_sent_again(db: PgPool) {
+    let setup = Setup::new().await;
+    let worker = setup.live_worker(&db).await;
+    queue_welcome(&db, "welcome:unrecorded", "unrecorded@example.com").await;
+    // The first "sent" record fails after the SMTP server accepted the
+    // message, as when Postgres restarts in between. (A sequence, because
+    // it counts even in the transaction that fails.)
+    sqlx::raw_sql(
+        r#"create sequence sent_records;
+           create function refuse_first_sent_record() returns trigger language plpgsql as $$
+           begin
+               if new.status = 'sent' and nextval('sent_records') = 1 then
+                   raise exception 'the server restarted';
+               end if;
+               return new;
+           end $$;
+           create trigger refuse_first_sent_record before update on notification
+               for each row execute function refuse_first_sent_record();"#,
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let deliveries = drain(&worker).await;
+
+    assert!(
+        matches!(deliveries[..], [Delivery::Sent(_)]),
+        "{deliveries:?}"
+    );
+    assert_eq!(status(&db, "welcome:unrecorded").await.0, "sent");
+    let records: i64 = sqlx::query_scalar("select last_value from sent_records")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(records, 2, "refused once, then recorded");
+    assert!(drain(&worker).await.is_empty(), "nothing left to send");
+    assert_eq!(setup.mails_to("unrecorded@example.com"), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn notifications_flow_through_postgres_while_redis_is_unreachable(db: PgPool) {
     let setup = Setup::new().await;
     for n in 0..3 {

@@ -11,9 +11,11 @@
 //!   their entry is `relay_stale_after` old, and while Redis is unreachable the
 //!   worker claims due rows from Postgres directly (`FOR UPDATE SKIP LOCKED`).
 //!
-//! The one gap left is SMTP itself: a crash after the server accepted a
-//! message and before the commit resends it; the stable Message-ID lets the
-//! receiving side drop that duplicate.
+//! The one gap left is SMTP itself. When Postgres fails between the SMTP
+//! server accepting a message and our commit (a restart), the worker keeps
+//! recording it on fresh connections rather than sending it again; only a
+//! crash of the worker itself in that moment resends it, and the stable
+//! Message-ID lets the receiving side drop that duplicate.
 
 use crate::mail::{Mailer, SendError};
 use backend::notifications::db::{self, PendingNotification};
@@ -174,9 +176,8 @@ impl NotificationWorker {
         let Some(row) = db::lock_pending(&mut tx, id).await? else {
             return Ok(Delivery::AlreadyHandled);
         };
-        let delivery = self.send_locked(&mut tx, &row).await?;
-        tx.commit().await?;
-        Ok(delivery)
+        let outcome = self.send_locked(&mut tx, &row).await?;
+        self.finish(tx, outcome).await
     }
 
     async fn deliver_next_due(&self) -> anyhow::Result<Option<Delivery>> {
@@ -184,16 +185,73 @@ impl NotificationWorker {
         let Some(row) = db::lock_next_due(&mut tx).await? else {
             return Ok(None);
         };
-        let delivery = self.send_locked(&mut tx, &row).await?;
-        tx.commit().await?;
-        Ok(Some(delivery))
+        let outcome = self.send_locked(&mut tx, &row).await?;
+        Ok(Some(self.finish(tx, outcome).await?))
     }
 
+    /// Commits what [`Self::send_locked`] recorded. A message the SMTP server
+    /// has accepted must not be sent again because Postgres restarted before
+    /// we recorded it: the record is retried (see [`Self::record_sent`]).
+    async fn finish(
+        &self,
+        tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        (delivery, recorded): (Delivery, Result<(), sqlx::Error>),
+    ) -> anyhow::Result<Delivery> {
+        let failure = match recorded {
+            Ok(()) => match tx.commit().await {
+                Ok(()) => return Ok(delivery),
+                Err(e) => e,
+            },
+            Err(e) => {
+                // Releases the row lock the retry needs (if the connection lives).
+                let _ = tx.rollback().await;
+                e
+            }
+        };
+        match delivery {
+            Delivery::Sent(id) => {
+                self.record_sent(id, failure).await?;
+                Ok(delivery)
+            }
+            _ => Err(failure.into()),
+        }
+    }
+
+    /// Marks a message the SMTP server accepted as sent, on fresh
+    /// connections, until Postgres answers or half of `reclaim_after` has
+    /// passed (after that another worker may claim the entry and send it
+    /// again; the stable Message-ID then lets the receiver drop it).
+    async fn record_sent(&self, id: Uuid, failure: sqlx::Error) -> anyhow::Result<()> {
+        tracing::warn!(notification = %id, error = %failure, "sent, but not recorded yet; retrying");
+        let deadline = tokio::time::Instant::now() + self.config.reclaim_after / 2;
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let attempt = async {
+                let mut conn = self.db.acquire().await?;
+                db::mark_sent(&mut conn, id).await
+            };
+            match attempt.await {
+                Ok(()) => return Ok(()),
+                Err(e) if tokio::time::Instant::now() + wait >= deadline => {
+                    return Err(anyhow::Error::from(e).context(format!(
+                        "notification {id} was sent but is not recorded; it may be sent again"
+                    )));
+                }
+                Err(_) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+    }
+
+    /// Sends `row` and records the outcome in `tx`. A failure to record a
+    /// successful send is returned beside it, for [`Self::finish`].
     async fn send_locked(
         &self,
         tx: &mut sqlx::PgConnection,
         row: &PendingNotification,
-    ) -> anyhow::Result<Delivery> {
+    ) -> anyhow::Result<(Delivery, Result<(), sqlx::Error>)> {
         let result = match row.email() {
             Ok(email) => {
                 let rendered = email.render(&self.config.base_url);
@@ -208,11 +266,10 @@ impl NotificationWorker {
             ))),
         };
         let attempts = row.attempts + 1;
-        Ok(match result {
+        let delivery = match result {
             Ok(()) => {
-                db::mark_sent(tx, row.id).await?;
                 metrics::counter!("portal_notifications_total", "outcome" => "sent").increment(1);
-                Delivery::Sent(row.id)
+                return Ok((Delivery::Sent(row.id), db::mark_sent(tx, row.id).await));
             }
             Err(SendError::Transient(error)) if attempts < self.config.max_attempts => {
                 let retry_at = OffsetDateTime::now_utc() + self.backoff(attempts);
@@ -227,7 +284,8 @@ impl NotificationWorker {
                 metrics::counter!("portal_notifications_total", "outcome" => "dead").increment(1);
                 Delivery::DeadLettered(row.id)
             }
-        })
+        };
+        Ok((delivery, Ok(())))
     }
 
     fn backoff(&self, attempts: i32) -> Duration {
