@@ -182,18 +182,15 @@ async fn a_callers_trace_is_continued_and_every_answer_names_one(db: PgPool) {
     assert_ne!(parts[2], "00f067aa0ba902b7", "this request's own span");
     assert_eq!(parts[3], "01", "the caller's sampling decision is kept");
 
-    let fresh = |response: &reqwest::Response| {
-        let header = response.headers()["traceparent"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        header.split('-').nth(1).unwrap().to_owned()
-    };
     let first = client.get(app.url("/no-such-page")).send().await.unwrap();
     let second = client.get(app.url("/no-such-page")).send().await.unwrap();
     assert_eq!(first.status(), StatusCode::NOT_FOUND);
-    assert_eq!(fresh(&first).len(), 32);
-    assert_ne!(fresh(&first), fresh(&second), "a new trace per request");
+    assert_eq!(trace_id_of(&first).len(), 32);
+    assert_ne!(
+        trace_id_of(&first),
+        trace_id_of(&second),
+        "a new trace per request"
+    );
 }
 
 /// The trace id an answer's `traceparent` names.

@@ -39,10 +39,14 @@ pub async fn map_errors(request: Request<Body>, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_ERROR_BYTES).await.unwrap_or_default();
-    let error: AppError = serde_json::from_slice(&bytes).unwrap_or(AppError::internal());
+    let decoded: AppError = serde_json::from_slice(&bytes).unwrap_or(AppError::internal());
     // A fault of ours names the request, so support can find it in the logs.
-    let error = error.with_reference(|| trace_id.map(|t| t.0));
-    let bytes = serde_json::to_vec(&error).map_or(bytes, Into::into);
+    let error = decoded.clone().with_reference(|| trace_id.map(|t| t.0));
+    let bytes = if error == decoded {
+        bytes
+    } else {
+        serde_json::to_vec(&error).map_or(bytes, Into::into)
+    };
 
     if parts.status.is_redirection() {
         let location = parts
