@@ -79,3 +79,39 @@ sign_up_customer() { # $1 = base URL, $2 = organization name, $3 = cookie jar, $
   token="$(psql -Atq "$DATABASE_URL" -c "select data->>'token' from notification where recipient = '$4' and template = 'verify_email'")"
   "${post[@]}" --data-urlencode token="$token" "$1/api/auth/verify_email"
 }
+
+# ---------------------------------------------------------- query metadata
+# .sqlx/ holds what each compile-checked query looks like against the current
+# migrations. To check or rewrite it, a build runs the query macros online
+# (SQLX_OFFLINE=false) against a freshly migrated scratch database; with
+# SQLX_OFFLINE_DIR set they describe every query into that folder, which is
+# then compared with (or becomes) .sqlx/. Needs DATABASE_URL for the server.
+QUERY_CRATES=(backend server bench) # the crates that hold query macros
+
+# Creates and migrates the scratch database; prints its URL.
+query_scratch_database() {
+  local base="${DATABASE_URL%/*}" scratch=portal_sqlx_prepare migration
+  psql -q "$base/postgres" -c "drop database if exists $scratch" -c "create database $scratch" 2>/dev/null
+  for migration in "$ROOT"/migrations/*.sql; do
+    psql -q "$base/$scratch" -v ON_ERROR_STOP=1 -f "$migration" >&2 || return 1
+  done
+  echo "$base/$scratch"
+}
+
+# Marks every source of the query crates changed, so the next build of them
+# expands each query macro again instead of reusing an earlier expansion.
+touch_query_crates() {
+  local crate
+  for crate in "${QUERY_CRATES[@]}"; do find "$ROOT/$crate" -name '*.rs' -exec touch {} +; done
+}
+
+# Compares the described queries in $1 with .sqlx/; says what differs.
+compare_query_metadata() { # $1 = folder the macros wrote into
+  if diff -r -q "$1" "$ROOT/.sqlx" >/dev/null; then
+    log ".sqlx/ is up to date ($(find "$1" -name '*.json' | wc -l) queries)"
+    return 0
+  fi
+  diff -r -q "$1" "$ROOT/.sqlx" | sed "s|$1|(queries now)|; s|$ROOT/||" >&2 || true
+  printf 'error: %s\n' ".sqlx/ is stale: run scripts/sqlx-prepare and commit the result" >&2
+  return 1
+}
