@@ -1,36 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import type { Browser, Page } from '@playwright/test';
-import { expect, signUp, test, totpCode, waitForHydration, type Account } from './fixtures';
-
-/**
- * A new staff account for this test. Staff are provisioned by the company,
- * not through any page, so the test signs an account up and then marks it as
- * staff directly in the end-to-end database (the one the server under test
- * uses), as an operator would.
- */
-async function newStaffAccount(
-  browser: Browser,
-  baseURL: string | undefined,
-): Promise<Account & { totpSecret: string }> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const account = await signUp(await context.newPage());
-    const email = account.email.replace(/'/g, "''");
-    // Staff must use two-factor: the operator provisions it with a secret
-    // the test keeps (as an authenticator app would).
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-    const totpSecret = Array.from({ length: 32 }, () => alphabet[Math.floor(Math.random() * 32)]).join('');
-    execFileSync('psql', [
-      process.env.E2E_DATABASE_URL ?? '',
-      '-X', '-q', '-v', 'ON_ERROR_STOP=1',
-      '-c', `insert into staff (user_id) select id from app_user where email = '${email}'`,
-      '-c', `update app_user set totp_secret = '${totpSecret}', totp_enabled_at = now() where email = '${email}'`,
-    ]);
-    return { ...account, totpSecret };
-  } finally {
-    await context.close();
-  }
-}
+import type { Page } from '@playwright/test';
+import { expect, signUp, staffConsole, test, waitForHydration, type Account } from './fixtures';
 
 function uniqueSubject(label: string): string {
   return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -48,24 +17,6 @@ async function openTicket(page: Page, subject: string, message: string): Promise
   await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
   return new URL(page.url()).pathname.split('/').pop() ?? '';
-}
-
-/** A staff member signed in to the console, in a browser context of their own. */
-async function staffConsole(browser: Browser, baseURL: string | undefined) {
-  const staff = await newStaffAccount(browser, baseURL);
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await page.goto('/staff/sign-in');
-  await waitForHydration(page);
-  await page.getByLabel('Email', { exact: true }).fill(staff.email);
-  await page.getByLabel('Password', { exact: true }).fill(staff.password);
-  await page.getByRole('button', { name: 'Sign in to the console' }).click();
-  await page.waitForURL((url) => url.pathname === '/staff/sign-in/two-factor');
-  await waitForHydration(page);
-  await page.getByLabel('Authentication code').fill(totpCode(staff.totpSecret));
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL((url) => url.pathname === '/staff/tickets');
-  return { context, page };
 }
 
 async function staffSetStatus(page: Page, status: string): Promise<void> {
