@@ -8,6 +8,7 @@ use crate::auth::{
 };
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
+use crate::help::{ArticlePage, EditArticlePage, HelpPage, NewArticlePage, StaffHelpPage};
 use crate::staff::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};
 use crate::support::{NewTicketPage, SupportPage, TicketPage};
 use crate::team::{AcceptInvitationPage, TeamPage};
@@ -80,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
                     <Route path=path!("/support/new") view=NewTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/support/:id") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/help/:slug") view=ArticlePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
@@ -91,6 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=StaffHome/>
                     <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/help") view=StaffHelpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/help/new") view=NewArticlePage ssr=SsrMode::Async/>
+                    <Route path=path!("/help/:id") view=EditArticlePage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

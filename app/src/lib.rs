@@ -24,6 +24,8 @@ pub mod auth;
 pub mod billing;
 /// The organization at a glance.
 pub mod dashboard;
+/// The help center: articles, search, suggestions beside the ticket form.
+pub mod help;
 /// Live updates pushed to open pages.
 pub mod live;
 /// What server functions read from the request: state, sessions, cookies.

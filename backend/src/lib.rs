@@ -49,6 +49,8 @@ pub mod auth;
 pub mod billing;
 /// The organization at a glance.
 pub mod dashboard;
+/// The help center: articles, search, suggestions and "was this helpful?".
+pub mod help;
 /// The support console: staff sign-in, every organization's tickets.
 pub mod staff;
 /// Support tickets, as customers see them.

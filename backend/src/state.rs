@@ -6,6 +6,7 @@
 use crate::api_keys::verifier::ApiKeyVerifier;
 use crate::audit::service::ExportSlots;
 use crate::ctx::Ctx;
+use crate::help::cache::SearchCache;
 use crate::lifecycle::Lifecycle;
 use crate::usage::meter::UsageMeter;
 use std::ops::Deref;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub exports: ExportSlots,
     /// Serving or draining (see `lifecycle`).
     pub lifecycle: Lifecycle,
+    /// Recent help searches and suggestions (see `help::cache`).
+    pub help_searches: SearchCache,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             usage: UsageMeter::default(),
             exports,
             lifecycle: Lifecycle::default(),
+            help_searches: SearchCache::default(),
         }
     }
 }

@@ -44,6 +44,8 @@ pub mod auth;
 pub mod billing;
 /// The dashboard's summary.
 pub mod dashboard;
+/// The help center: article categories, search input and results.
+pub mod help;
 /// Events pushed to open pages.
 pub mod live;
 /// Support tickets and the staff console.

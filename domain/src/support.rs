@@ -64,7 +64,7 @@ pub enum TicketCategory {
 /// The text of a stored or submitted enum value that is not one of its choices.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Choose one of: {0}.")]
-pub struct UnknownChoice(&'static str);
+pub struct UnknownChoice(pub(crate) &'static str);
 
 macro_rules! choice_enum {
     ($ty:ident, $choices:literal, [$($variant:ident => $text:literal, $label:literal),+ $(,)?]) => {
@@ -97,6 +97,9 @@ macro_rules! choice_enum {
         }
     };
 }
+
+// Other features' choice lists are written the same way.
+pub(crate) use choice_enum;
 
 choice_enum!(TicketStatus, "open, pending, resolved, closed", [
     Open => "open", "Open",

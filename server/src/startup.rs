@@ -196,6 +196,9 @@ async fn build_parts(
 ) -> anyhow::Result<(AppState, NotificationWorker, Option<SmtpSink>)> {
     let owner = connect_postgres(config.database_url.expose_secret()).await?;
     MIGRATOR.run(&owner).await.context("running migrations")?;
+    backend::help::builtin::install(&owner)
+        .await
+        .context("installing the built-in help articles")?;
     http::server_fns::use_shared_key(&owner).await?;
     owner.close().await;
     let db = connect_runtime(config.database_url.expose_secret()).await?;

@@ -14,6 +14,7 @@ mod backups;
 mod billing;
 mod connections;
 mod health;
+mod help;
 mod helpers;
 mod identity;
 mod matrix;

@@ -19,6 +19,7 @@ const NAV: &[(&str, &str)] = &[
     ("/team", "Team"),
     ("/api-keys", "API keys"),
     ("/support", "Support"),
+    ("/help", "Help"),
     ("/settings", "Settings"),
 ];
 

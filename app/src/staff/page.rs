@@ -66,7 +66,7 @@ pub fn StaffLayout() -> impl IntoView {
     let sign_out = ServerAction::<StaffSignOut>::new();
     view! {
         <Frame brand="Portal Support" home="/staff/tickets" width="max-w-7xl">
-            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets")]/></FrameNav>
+            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets"), ("/staff/help", "Help center")]/></FrameNav>
             <FrameAccount slot>
                 <WithSession session=staff render=staff_badge/>
                 <ActionForm action=sign_out><SignOutButton/></ActionForm>

@@ -4,6 +4,7 @@
 
 use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket, ReplyToTicket};
 use super::components::{MessageBody, PriorityLabel, TicketStatusBadge};
+use crate::help::SuggestedArticles;
 use crate::ui::form::{action_error, field_error, saved_count};
 use crate::ui::style::{FILTER_INPUT, LINK, PRIMARY_LINK, SECONDARY_BUTTON};
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
@@ -140,11 +141,22 @@ pub(crate) fn priority_choices() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// `/support/new`: subject, category, priority and the first message.
+/// `/support/new`: subject, category, priority and the first message, with
+/// help articles suggested while the subject is written. Without
+/// JavaScript, "Find answers first" reloads the page with the form filled in
+/// (a GET to this page) and the suggestions for its subject.
 #[component]
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<OpenTicket>::new();
     let error = action_error(action);
+    let query = use_query_map();
+    let typed = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
+    let subject = RwSignal::new(typed("subject"));
+    let body = RwSignal::new(typed("body"));
+    let (category, priority) = (typed("category"), typed("priority"));
+    // The subject as typed right now; `subject` follows it after a pause.
+    let latest = StoredValue::new(subject.get_untracked());
+    let on_subject_input = debounced(subject, SUGGEST_AFTER);
     view! {
         <Title text="New ticket · Support · Portal"/>
         <div class="max-w-2xl space-y-6">
@@ -154,21 +166,64 @@ pub fn NewTicketPage() -> impl IntoView {
             <ActionForm action attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900"
                 attr:novalidate=true attr:aria-label="New ticket">
                 <FormAlert error/>
-                <FormField label="Subject" name="subject" required=true maxlength=SUBJECT_MAX_CHARS
-                    hint="One line that sums it up." error=field_error(error, "subject")/>
+                <div on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    latest.set_value(value.clone());
+                    on_subject_input(value);
+                }>
+                    <FormField label="Subject" name="subject" required=true maxlength=SUBJECT_MAX_CHARS
+                        value=subject.get_untracked()
+                        hint="One line that sums it up. We suggest answers as you type." error=field_error(error, "subject")/>
+                </div>
+                <SuggestedArticles subject/>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <SelectField label="Category" name="category" id="ticket-category" choices=category_choices()
-                        selected="technical" error=field_error(error, "category")/>
+                        selected=or(category, "technical") error=field_error(error, "category")/>
                     <SelectField label="Priority" name="priority" id="ticket-priority" choices=priority_choices()
-                        selected="normal" error=field_error(error, "priority")/>
+                        selected=or(priority, "normal") error=field_error(error, "priority")/>
                 </div>
-                <TextAreaField label="Message" name="body" id="ticket-body" rows=8 maxlength=MESSAGE_MAX_CHARS
+                <TextAreaField label="Message" name="body" id="ticket-body" rows=8 maxlength=MESSAGE_MAX_CHARS draft=body
                     hint="Plain text. Links work; HTML is shown as typed." error=field_error(error, "body")/>
-                <div class="sm:w-48">
-                    <SubmitButton label="Open ticket" pending_label="Opening…" pending=action.pending()/>
+                <div class="flex flex-wrap items-center gap-3">
+                    <div class="sm:w-48">
+                        <SubmitButton label="Open ticket" pending_label="Opening…" pending=action.pending()/>
+                    </div>
+                    // With JavaScript the suggestions are already live; the
+                    // click only skips the typing delay instead of submitting.
+                    <button type="submit" formaction="/support/new" formmethod="get" formnovalidate=true
+                        class=SECONDARY_BUTTON on:click=move |ev| {
+                            ev.prevent_default();
+                            subject.set(latest.get_value());
+                        }>
+                        "Find answers first"
+                    </button>
                 </div>
             </ActionForm>
         </div>
+    }
+}
+
+/// How long typing must pause before suggestions are looked up.
+const SUGGEST_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A handler that sets `target` once input has paused for `delay`.
+fn debounced(target: RwSignal<String>, delay: std::time::Duration) -> impl Fn(String) + Copy {
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    move |value: String| {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        // The page may be gone (the ticket was opened) when the timer fires.
+        let handle = set_timeout_with_handle(move || drop(target.try_set(value)), delay).ok();
+        pending.set_value(handle);
+    }
+}
+
+fn or(value: String, default: &str) -> String {
+    if value.is_empty() {
+        default.to_owned()
+    } else {
+        value
     }
 }
 

@@ -118,6 +118,10 @@ pub fn TextAreaField(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let draft = draft.unwrap_or_else(|| RwSignal::new(String::new()));
+    // `prop:value` exists only in the browser; the server writes the text
+    // that is already there (a form sent back to its page) as the element's
+    // content, which tachys writes unescaped for a <textarea>.
+    let initial = escape_textarea_text(&draft.get_untracked());
     view! {
         <Field id=id.to_owned() label hint error>
             <textarea id=id name=name rows=rows required=true maxlength=maxlength
@@ -125,9 +129,17 @@ pub fn TextAreaField(
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 aria-invalid=invalid(error)
                 aria-describedby=format!("{id}-message")
-                class=INPUT></textarea>
+                class=INPUT>{initial}</textarea>
         </Field>
     }
+}
+
+/// Text safe inside `<textarea>…</textarea>` (escapable raw text: only `&`
+/// and `<` matter, `>` for good measure).
+fn escape_textarea_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A labelled `<select>` of choices, with its error beside it.
