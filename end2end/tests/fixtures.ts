@@ -143,6 +143,25 @@ export async function signIn(page: Page, email: string, password: string): Promi
 }
 
 /**
+ * A new account (signed up with JavaScript), then a browser context without
+ * JavaScript signed in as it, on its dashboard. The caller closes the context.
+ */
+export async function signedInWithoutJavaScript(
+  browser: Browser,
+  baseURL: string | undefined,
+): Promise<{ account: Account; context: BrowserContext; page: Page }> {
+  const setup = await browser.newContext({ baseURL });
+  const account = await signUp(await setup.newPage());
+  await setup.close();
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await signIn(page, account.email, account.password);
+  await page.waitForURL((url) => url.pathname === '/');
+  return { account, context, page };
+}
+
+/**
  * A new staff account for this test. Staff are provisioned by the company,
  * not through any page, so the test signs an account up and then marks it as
  * staff directly in the end-to-end database (the one the server under test

@@ -1,4 +1,4 @@
-import { expect, signUp, staffConsole, test, waitForHydration } from './fixtures';
+import { expect, signedInWithoutJavaScript, signUp, staffConsole, test, waitForHydration } from './fixtures';
 
 test('a subject being typed brings up an article that answers it, and the reader rates it', async ({ page }) => {
   await signUp(page);
@@ -24,18 +24,8 @@ test('a subject being typed brings up an article that answers it, and the reader
 });
 
 test('the help center searches without JavaScript and says when nothing matches', async ({ browser, baseURL }) => {
-  const setup = await browser.newContext({ baseURL });
-  const account = await signUp(await setup.newPage());
-  await setup.close();
-
-  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const { account, context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
-    const page = await context.newPage();
-    await page.goto('/sign-in');
-    await page.getByLabel('Email', { exact: true }).fill(account.email);
-    await page.getByLabel('Password', { exact: true }).fill(account.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.pathname === '/');
     await page.goto('/help');
     await expect(page.getByRole('heading', { name: 'Billing and invoices' })).toBeVisible();
 

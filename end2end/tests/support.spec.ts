@@ -1,5 +1,13 @@
 import type { Page } from '@playwright/test';
-import { expect, signUp, staffConsole, test, waitForHydration, type Account } from './fixtures';
+import {
+  expect,
+  signedInWithoutJavaScript,
+  signUp,
+  staffConsole,
+  test,
+  waitForHydration,
+  type Account,
+} from './fixtures';
 
 function uniqueSubject(label: string): string {
   return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -215,19 +223,8 @@ test('HTML in a message is shown as text and never runs', async ({ page, browser
 });
 
 test('without JavaScript, a ticket is opened, validated and answered', async ({ browser, baseURL }) => {
-  const js = await browser.newContext({ baseURL });
-  const account = await signUp(await js.newPage());
-  await js.close();
-
-  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
-    const page = await context.newPage();
-    await page.goto('/sign-in');
-    await page.getByLabel('Email', { exact: true }).fill(account.email);
-    await page.getByLabel('Password', { exact: true }).fill(account.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.pathname === '/');
-
     await page.goto('/support/new');
     await page.getByLabel('Message').fill('No subject given');
     await page.getByRole('button', { name: 'Open ticket' }).click();

@@ -54,18 +54,9 @@ pub async fn report(ctx: &Ctx, _staff: &StaffSession) -> Result<HelpReport> {
 
 /// An article, drafts too, for the editor. Errors: `NotFound`.
 pub async fn draft(ctx: &Ctx, _staff: &StaffSession, id: Uuid) -> Result<ArticleDraft> {
-    let row = db::find_by_id(&ctx.db, id)
+    Ok(db::find_by_id(&ctx.db, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(ArticleDraft {
-        id: row.id,
-        slug: row.slug,
-        title: row.title,
-        category: row.category,
-        tags: row.tags,
-        body: row.body,
-        published: row.published,
-    })
+        .ok_or(AppError::NotFound)?)
 }
 
 /// Writes a new article (`id` `None`) or replaces one; returns its id.

@@ -3,7 +3,7 @@
 //! weighted `tsvector` (GIN index) and quotes `body_text` in its snippets,
 //! highlighted with `HIGHLIGHT_START`/`HIGHLIGHT_STOP`.
 
-use domain::help::HelpCategory;
+use domain::help::{ArticleDraft, HelpCategory};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -38,56 +38,46 @@ pub struct HitRow {
     pub snippet: String,
 }
 
-/// Published articles matching a search as people type it into a search
-/// engine (`websearch_to_tsquery`: all words, "quoted phrases", -excluded),
-/// best first. Stop words or symbols alone match nothing and fail nothing.
-/// Snippets are made for the returned rows only.
-pub async fn search(db: impl PgExecutor<'_>, query: &str, limit: i64) -> sqlx::Result<Vec<HitRow>> {
-    sqlx::query_as!(
-        HitRow,
-        r#"select slug as "slug!", title as "title!", category as "category!: HelpCategory",
-                  ts_headline('english', body_text, query, $3) as "snippet!"
-           from (
-               select a.slug, a.title, a.category, a.body_text, q as query,
-                      ts_rank_cd(a.search, q) as rank
-               from help_article a, websearch_to_tsquery('english', $1) q
-               where a.published and a.search @@ q
-               order by rank desc, a.title
-               limit $2
-           ) best
-           order by rank desc, title"#,
-        query,
-        limit,
-        HEADLINE_OPTIONS,
-    )
-    .fetch_all(db)
-    .await
+/// How a search's words must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// As people type into a search engine (`websearch_to_tsquery`): all
+    /// words, "quoted phrases", -excluded.
+    AllWords,
+    /// Any word: for a ticket subject, a sentence rather than a query, whose
+    /// words would rarely all be in one article (`plainto_tsquery`'s lexemes
+    /// joined with `|`).
+    AnyWord,
 }
 
-/// Published articles sharing any word with a ticket's subject, the ones
-/// sharing most (and in their title) first. A subject is a sentence, not a
-/// query: requiring all its words would rarely match, so the words are
-/// or-ed (`plainto_tsquery`'s lexemes, joined with `|`).
-pub async fn suggest(
+/// Published articles matching `text`, best first (those matching more of
+/// it, and in their title or tags, rank higher). Stop words or symbols alone
+/// match nothing and fail nothing. Snippets are made for the returned rows
+/// only.
+pub async fn matching(
     db: impl PgExecutor<'_>,
-    subject: &str,
+    text: &str,
+    how: Match,
     limit: i64,
 ) -> sqlx::Result<Vec<HitRow>> {
     sqlx::query_as!(
         HitRow,
         r#"select slug as "slug!", title as "title!", category as "category!: HelpCategory",
-                  ts_headline('english', body_text, query, $3) as "snippet!"
+                  ts_headline('english', body_text, query, $4) as "snippet!"
            from (
                select a.slug, a.title, a.category, a.body_text, q as query,
                       ts_rank_cd(a.search, q) as rank
                from help_article a,
-                    cast(nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '') as tsquery) q
+                    cast(case when $2 then websearch_to_tsquery('english', $1)
+                              else nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery
+                         end as tsquery) q
                where a.published and a.search @@ q
                order by rank desc, a.title
-               limit $2
+               limit $3
            ) best
            order by rank desc, title"#,
-        subject,
+        text,
+        how == Match::AllWords,
         limit,
         HEADLINE_OPTIONS,
     )
@@ -302,20 +292,10 @@ pub async fn deflection_weeks(
     .await
 }
 
-pub struct DraftRow {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub category: HelpCategory,
-    pub tags: Vec<String>,
-    pub body: String,
-    pub published: bool,
-}
-
 /// Any article, published or not, for the editor.
-pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DraftRow>> {
+pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<ArticleDraft>> {
     sqlx::query_as!(
-        DraftRow,
+        ArticleDraft,
         r#"select id, slug, title, category as "category: HelpCategory", tags, body, published
            from help_article where id = $1"#,
         id

@@ -3,7 +3,8 @@
 //! slug answers `NotFound` like a missing one.
 
 use super::cache::{Kind, SearchCache};
-use super::{db, markdown};
+use super::db::{self, Match};
+use super::markdown;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::session::AuthSession;
@@ -29,7 +30,7 @@ pub async fn index(ctx: &Ctx, searches: &SearchCache, query: String) -> Result<H
             .collect()
     } else {
         cached(searches, Kind::Search, &query, || async {
-            db::search(&ctx.db, &query, SEARCH_RESULTS as i64).await
+            db::matching(&ctx.db, &query, Match::AllWords, SEARCH_RESULTS as i64).await
         })
         .await?
     };
@@ -47,7 +48,7 @@ pub async fn suggest(
         return Ok(Vec::new());
     }
     cached(searches, Kind::Suggest, subject, || async {
-        db::suggest(&ctx.db, subject, SUGGESTIONS as i64).await
+        db::matching(&ctx.db, subject, Match::AnyWord, SUGGESTIONS as i64).await
     })
     .await
 }
