@@ -41,6 +41,14 @@ const READ_ONLY: &[&str] = &[
     "/api/auth/password_reset/check",
     "/api/auth/two_factor/challenge",
     "/api/two_factor/status",
+    // Opening an article from a ticket's suggestions is counted, not audited.
+    "/api/help/articles",
+    "/api/help/suggest",
+    "/api/help/article",
+    "/api/help/console/report",
+    "/api/help/console/article",
+    // A POST only for the body's size: it renders, it stores nothing.
+    "/api/help/console/preview",
 ];
 
 /// Who makes a call: the fixture organization's owner, one of its members,
@@ -232,6 +240,12 @@ fn mutations() -> Vec<Mutation> {
                 ("body", "More detail.".into()),
             ]
         }),
+        m("/api/help/answer", Owner, |f| {
+            vec![
+                ("article_id", f.help_article.clone()),
+                ("helpful", "yes".into()),
+            ]
+        }),
         m("/api/staff/reply", Staff, |f| {
             vec![
                 ("ticket_id", f.support.ticket.clone()),
@@ -275,6 +289,13 @@ fn mutations() -> Vec<Mutation> {
             vec![
                 ("email", f.support.staff_email.clone()),
                 ("password", PASSWORD.into()),
+            ]
+        }),
+        m("/api/help/console/save", Staff, |_| {
+            vec![
+                ("title", "Audited article".into()),
+                ("category", "team".into()),
+                ("body", "Written in the console.".into()),
             ]
         }),
         m("/api/staff/sign_out", Staff, |_| vec![]),
@@ -322,6 +343,8 @@ struct Fixture {
     card_token: String,
     team: TeamFixture,
     support: SupportFixture,
+    /// A published help article's id.
+    help_article: String,
 }
 
 impl Fixture {
@@ -633,9 +656,16 @@ async fn fixture(app: &TestApp) -> Fixture {
     let identity = identity_fixture(app, &owner, &org.email, &other_org.email).await;
     let open_invoice = open_invoice(app, &owner).await;
     let card_token = app.card_token(&owner, "4242424242424242").await;
+    backend::help::builtin::install(&app.db).await.unwrap();
+    let help_article = sqlx::query_scalar::<_, uuid::Uuid>("select id from help_article limit 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .to_string();
     Fixture {
         open_invoice,
         card_token,
+        help_article,
         clock: app.clock.clone(),
         identity,
         owner,

@@ -211,6 +211,24 @@ fn rows() -> Vec<Row> {
         Can(UseSupport, 404, 200),
     );
     t.get("/api/two_factor/status", none, Can(ViewDashboard, 200, 200));
+    // Help articles belong to no organization; B's ids find none.
+    t.get("/api/help/articles", none, Can(UseSupport, 200, 200));
+    t.get(
+        "/api/help/suggest",
+        |_| vec![("subject", "invoice".into())],
+        Can(UseSupport, 200, 200),
+    );
+    t.get(
+        "/api/help/article",
+        |_| vec![("slug", "no-such-article".into())],
+        Can(UseSupport, 404, 404),
+    );
+    t.get("/api/help/console/report", none, Staff(200));
+    t.get(
+        "/api/help/console/article",
+        |b| vec![("id", b.ticket.clone())],
+        Staff(404),
+    );
     t.get("/api/staff/me", none, Each([200; 7]));
     t.get("/api/staff/tickets", none, Staff(200)).console = true;
     t.get(
@@ -300,6 +318,27 @@ fn rows() -> Vec<Row> {
         Can(ViewDashboard, 404, 200),
     );
     // The console serves every organization: these do act on B's ticket.
+    t.post(
+        "/api/help/answer",
+        |b| vec![("article_id", b.ticket.clone()), ("helpful", "yes".into())],
+        Can(UseSupport, 404, 404),
+    );
+    t.post(
+        "/api/help/console/save",
+        |_| {
+            vec![
+                ("title", "Matrix article".into()),
+                ("category", "team".into()),
+                ("body", "Written by the matrix.".into()),
+            ]
+        },
+        Staff(200),
+    );
+    t.post(
+        "/api/help/console/preview",
+        |_| vec![("body", "**Probe**".into())],
+        Staff(200),
+    );
     t.post(
         "/api/staff/reply",
         |b| {
@@ -687,9 +726,12 @@ fn rows() -> Vec<Row> {
         "/settings",
         "/settings/security",
         "/audit",
+        "/help",
     ] {
         t.page(path, [302, 200, 200, 200, 200, 302, 200]);
     }
+    // The path is called as registered: the slug "{slug}" names no article.
+    t.page("/help/{slug}", [302, 404, 404, 404, 404, 302, 404]);
     t.page("/support/{id}", [302, 404, 404, 404, 404, 302, 200])
         .id = |b| b.ticket.clone();
     // The console: staff only.
@@ -699,6 +741,10 @@ fn rows() -> Vec<Row> {
     let staff_ticket = t.page("/staff/tickets/{id}", [302, 302, 302, 302, 302, 200, 302]);
     staff_ticket.id = |b| b.ticket.clone();
     staff_ticket.console = true;
+    t.page("/staff/help", [302, 302, 302, 302, 302, 200, 302]);
+    t.page("/staff/help/new", [302, 302, 302, 302, 302, 200, 302]);
+    t.page("/staff/help/{id}", [302, 302, 302, 302, 302, 404, 302])
+        .id = |b| b.ticket.clone();
 
     // ---------------------------------------------------- last: sessions end
     t.post(

@@ -11,6 +11,7 @@ use crate::session::AuthSession;
 use domain::dates::format_date;
 use domain::help::{highlights, Article, ArticleSummary, HelpIndex, SEARCH_RESULTS, SUGGESTIONS};
 use domain::AppError;
+use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -119,7 +120,8 @@ pub async fn article(
     })
 }
 
-/// Records (or changes) the reader's "was this helpful?" answer.
+/// Records (or changes) the reader's "was this helpful?" answer, in the
+/// organization's audit log like every change a member makes.
 /// Errors: `NotFound` for an article that is not published.
 pub async fn answer(
     ctx: &Ctx,
@@ -127,9 +129,16 @@ pub async fn answer(
     article_id: Uuid,
     helpful: bool,
 ) -> Result<()> {
-    if db::save_answer(&ctx.db, article_id, session.user_id, helpful).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound.into())
+    let mut tx = ctx.db.begin().await?;
+    if !db::save_answer(&mut *tx, article_id, session.user_id, helpful).await? {
+        return Err(AppError::NotFound.into());
     }
+    session
+        .audit("help_article.answered")
+        .target("help_article", article_id)
+        .after(json!({ "helpful": helpful }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
