@@ -145,7 +145,7 @@ async fn stop_words_symbols_and_operators_find_nothing_and_fail_nothing(db: PgPo
         .send()
         .await
         .unwrap();
-    let page = ok(page).await.text().await.unwrap();
+    let page = ok_text(page).await;
     assert!(page.contains("No articles match"), "{page}");
     assert!(
         page.contains("/support/new?subject=quantum%20teleportation"),
@@ -228,15 +228,14 @@ async fn markdown_with_script_or_raw_html_is_rendered_inert(db: PgPool) {
     }
 
     // The server-rendered page carries the same sanitised HTML.
-    let page = ok(client
-        .get(app.url("/help/export-data"))
-        .send()
-        .await
-        .unwrap())
-    .await
-    .text()
-    .await
-    .unwrap();
+    let page = ok_text(
+        client
+            .get(app.url("/help/export-data"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(page.contains("<strong>Export</strong>"), "{page}");
     assert!(
         !page.contains("alert('xss')") && !page.contains("javascript:alert"),
@@ -343,7 +342,7 @@ async fn the_new_ticket_form_suggests_articles_without_javascript(db: PgPool) {
         .send()
         .await
         .unwrap();
-    let page = ok(page).await.text().await.unwrap();
+    let page = ok_text(page).await;
     assert!(
         page.contains("/help/download-an-invoice?from=ticket"),
         "{page}"
@@ -368,24 +367,19 @@ async fn the_new_ticket_form_suggests_articles_without_javascript(db: PgPool) {
 async fn the_help_center_renders_on_the_server_for_members_only(db: PgPool) {
     let app = spawn_app(db).await;
     let client = customer(&app).await;
-    let page = ok(client.get(app.url("/help")).send().await.unwrap())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = ok_text(client.get(app.url("/help")).send().await.unwrap()).await;
     assert!(
         page.contains("Billing and invoices") && page.contains("Download an invoice"),
         "{page}"
     );
-    let results = ok(client
-        .get(app.url("/help?q=rotate+key"))
-        .send()
-        .await
-        .unwrap())
-    .await
-    .text()
-    .await
-    .unwrap();
+    let results = ok_text(
+        client
+            .get(app.url("/help?q=rotate+key"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(
         results.contains("/help/rotate-or-revoke-an-api-key"),
         "{results}"

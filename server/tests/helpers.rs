@@ -429,6 +429,11 @@ pub async fn staff_sign_in(
 }
 
 /// A response that must have succeeded; a failure names the status and URL.
+/// The body of a response that must have succeeded.
+pub async fn ok_text(response: Response) -> String {
+    ok(response).await.text().await.unwrap()
+}
+
 pub async fn ok(response: Response) -> Response {
     let status = response.status();
     assert!(status.is_success(), "{status} from {}", response.url());

@@ -119,11 +119,6 @@ async fn status_of(app: &TestApp, client: &Client, id: &str) -> String {
     json(response).await["status"].as_str().unwrap().to_owned()
 }
 
-/// The body of a response that must have succeeded.
-async fn ok_text(response: Response) -> String {
-    ok(response).await.text().await.unwrap()
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_customer_opens_a_ticket_and_the_team_sees_its_thread(db: PgPool) {
     let app = spawn_app(db).await;
