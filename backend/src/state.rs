@@ -8,6 +8,7 @@ use crate::audit::service::ExportSlots;
 use crate::ctx::Ctx;
 use crate::help::cache::SearchCache;
 use crate::lifecycle::Lifecycle;
+use crate::support::attachments::AttachmentStore;
 use crate::usage::meter::UsageMeter;
 use std::ops::Deref;
 use std::time::Duration;
@@ -25,12 +26,14 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     /// Recent help searches and suggestions (see `help::cache`).
     pub help_searches: SearchCache,
+    /// Where ticket attachments are stored (see `support::attachments`).
+    pub attachments: AttachmentStore,
 }
 
 impl AppState {
     /// `api_key_cache_ttl`: how long a cached key record is trusted without
     /// hearing of a change (the safety net for a missed revocation).
-    pub fn new(ctx: Ctx, api_key_cache_ttl: Duration) -> Self {
+    pub fn new(ctx: Ctx, api_key_cache_ttl: Duration, attachments: AttachmentStore) -> Self {
         let api_keys = ApiKeyVerifier::new(
             api_key_cache_ttl,
             ctx.settings.api_key_cache_capacity,
@@ -44,6 +47,7 @@ impl AppState {
             exports,
             lifecycle: Lifecycle::default(),
             help_searches: SearchCache::default(),
+            attachments,
         }
     }
 }

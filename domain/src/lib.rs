@@ -36,6 +36,8 @@ pub mod role;
 pub mod account;
 /// `ApiKeySecret` (the `sk_live_` format and its checksum), scopes, key lists.
 pub mod api_keys;
+/// Files on support tickets: limits, accepted kinds, safe names.
+pub mod attachments;
 /// The audit log page: filters, entries, before/after diffs.
 pub mod audit;
 /// The signed-in user.

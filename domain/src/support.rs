@@ -2,6 +2,7 @@
 //! their validation, the status model, and how message text is split into
 //! plain text and links. Compiled for both targets.
 
+use crate::attachments::AttachmentInfo;
 use crate::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -221,6 +222,14 @@ pub fn parse_reply(body: &str) -> Result<String, AppError> {
     parse_message(body).map_err(|e| AppError::Validation(FieldErrors::single("body", e)))
 }
 
+/// The message sent with files: optional, else like a reply.
+pub fn parse_note_with_files(body: &str) -> Result<String, AppError> {
+    if body.trim().is_empty() {
+        return Ok(String::new());
+    }
+    parse_reply(body)
+}
+
 /// An optional filter from a query string: empty means "any".
 pub fn parse_filter<T: FromStr>(value: &str, field: &str) -> Result<Option<T>, AppError>
 where
@@ -292,8 +301,10 @@ pub struct Message {
     pub id: Uuid,
     pub author_name: String,
     pub author_kind: AuthorKind,
+    /// Empty when the message only carries files.
     pub body: String,
     pub created_at: String,
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 /// A ticket with its customer-visible thread.
@@ -387,6 +398,7 @@ pub struct StaffMessage {
     pub internal: bool,
     pub body: String,
     pub created_at: String,
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 /// One usage metric of the customer, for the console's context panel.

@@ -46,6 +46,42 @@ pub struct Config {
     /// 503 before it closes its listener (`PORTAL_SHUTDOWN_DRAIN_SECONDS`):
     /// time for the balancer's health check to notice.
     pub shutdown_drain: Duration,
+    /// Where ticket attachments go (`PORTAL_ATTACHMENT_STORE`).
+    pub attachment_store: AttachmentLocation,
+}
+
+/// Local files (the default: `attachments/` under `PORTAL_DATA_DIR`, itself
+/// `data` in the working directory by default) or a bucket URL
+/// (`s3://bucket/prefix`, configured by the `AWS_*` variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentLocation {
+    Directory(std::path::PathBuf),
+    Url(String),
+}
+
+impl AttachmentLocation {
+    fn from_env() -> anyhow::Result<Self> {
+        match var("PORTAL_ATTACHMENT_STORE") {
+            Some(url) if url.contains("://") && !url.starts_with("file://") => Ok(Self::Url(url)),
+            Some(path) => Ok(Self::Directory(path.trim_start_matches("file://").into())),
+            None => {
+                let data: std::path::PathBuf = var("PORTAL_DATA_DIR")
+                    .unwrap_or_else(|| "data".into())
+                    .into();
+                Ok(Self::Directory(data.join("attachments")))
+            }
+        }
+    }
+
+    pub fn open(&self) -> anyhow::Result<backend::support::attachments::AttachmentStore> {
+        use backend::support::attachments::AttachmentStore;
+        match self {
+            Self::Directory(dir) => AttachmentStore::local(dir)
+                .with_context(|| format!("opening the attachment folder {}", dir.display())),
+            Self::Url(url) => AttachmentStore::from_url(url)
+                .with_context(|| format!("opening the attachment store {url}")),
+        }
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -151,6 +187,7 @@ impl Config {
             dev_mail_sink_addr: address("PORTAL_DEV_MAIL_SINK_ADDR")?
                 .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
             shutdown_drain: Duration::from_secs(parse_var("PORTAL_SHUTDOWN_DRAIN_SECONDS", 10u64)?),
+            attachment_store: AttachmentLocation::from_env()?,
         })
     }
 }

@@ -24,6 +24,8 @@ pub struct TestApp {
     /// The circuit breakers' probes; a test that sets a breaker by hand
     /// stops them first, or the next probe would undo it.
     pub probes: tokio::task::AbortHandle,
+    /// Where this app stores ticket attachments.
+    pub attachments_dir: std::path::PathBuf,
 }
 
 /// The server's statement and pool timings (`server::metrics::sqlx_timings`),
@@ -108,9 +110,16 @@ async fn serve(
     let runtime = server::startup::runtime_pool(db.connect_options().as_ref().clone())
         .await
         .expect("runtime pool");
+    // Each app its own folder, so a test can count what was stored.
+    let attachments_dir = std::env::temp_dir()
+        .join("portal-test-attachments")
+        .join(uuid::Uuid::new_v4().to_string());
+    let attachments = backend::support::attachments::AttachmentStore::local(&attachments_dir)
+        .expect("attachment folder");
     let state = AppState::new(
         Ctx::new(runtime, redis, settings),
         server::startup::API_KEY_CACHE_TTL,
+        attachments,
     );
     let settings = state.settings.clone();
     server::workers::api_keys::subscribe_to_invalidations(&state, redis_url)
@@ -162,6 +171,7 @@ async fn serve(
         db: db_for_test,
         state: state_for_test,
         probes,
+        attachments_dir,
     }
 }
 

@@ -8,6 +8,7 @@ mod account;
 mod api_keys;
 mod architecture;
 mod assets;
+mod attachments;
 mod audit;
 mod auth;
 mod backups;

@@ -115,6 +115,9 @@ struct Row {
     page: bool,
     /// The arguments go as a JSON object (the operator API), not a form.
     json: bool,
+    /// The arguments go as `multipart/form-data`, with a small text file
+    /// in `files` (attachment uploads).
+    multipart: bool,
 }
 
 fn none(_: &OrgB) -> Args {
@@ -142,6 +145,7 @@ impl Table {
             id: no_id,
             expect,
             console: false,
+            multipart: false,
             stream: false,
             page: false,
             json: false,
@@ -656,6 +660,28 @@ fn rows() -> Vec<Row> {
     credit_note.id = |b| b.credit_note.clone();
     // Always the caller's own organization's invoices: B's member and others alike get a CSV.
     t.get("/billing/invoices.csv", none, Can(ViewBilling, 200, 200));
+    // Ticket attachments: B's files, to B and staff only.
+    let upload = t.post("/support/{id}/attachments", none, Can(UseSupport, 404, 303));
+    upload.id = |b| b.ticket.clone();
+    upload.multipart = true;
+    t.get("/support/attachments/{id}", none, Can(UseSupport, 404, 200))
+        .id = |b| b.attachment.clone();
+    t.get(
+        "/support/attachments/{id}/preview",
+        none,
+        Can(UseSupport, 404, 200),
+    )
+    .id = |b| b.attachment.clone();
+    let staff_upload = t.post("/staff/tickets/{id}/attachments", none, Staff(303));
+    staff_upload.id = |b| b.ticket.clone();
+    staff_upload.multipart = true;
+    staff_upload.console = true;
+    let staff_file = t.get("/staff/attachments/{id}", none, Staff(200));
+    staff_file.id = |b| b.attachment.clone();
+    staff_file.console = true;
+    let staff_preview = t.get("/staff/attachments/{id}/preview", none, Staff(200));
+    staff_preview.id = |b| b.attachment.clone();
+    staff_preview.console = true;
     // An emailed link's token, or nothing: no session opens an invoice here.
     t.get("/invoices/pdf", none, Each([404; 7]));
     t.get("/health", none, Each([200; 7]));
@@ -782,6 +808,8 @@ struct OrgB {
     owner_session: String,
     member: String,
     ticket: String,
+    /// A screenshot on B's ticket.
+    attachment: String,
     api_key: String,
     invitation: String,
     invoice: String,
@@ -824,6 +852,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         )
         .await;
     let ticket = json(ok(ticket).await).await.as_str().unwrap().to_owned();
+    let attachment = attach_screenshot(app, owner, &ticket).await;
     let key = app
         .call(
             owner,
@@ -880,6 +909,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         owner_session,
         member: member["user_id"].as_str().unwrap().to_owned(),
         ticket: ticket.clone(),
+        attachment,
         api_key: key["id"].as_str().unwrap().to_owned(),
         invitation,
         invoice: invoice.clone(),
@@ -894,6 +924,33 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
             invited,
         ],
     }
+}
+
+/// Attaches a small PNG to `ticket`; its attachment id.
+async fn attach_screenshot(app: &TestApp, owner: &Client, ticket: &str) -> String {
+    let image = image::RgbImage::from_pixel(40, 20, image::Rgb([1, 2, 3]));
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(png).file_name("b-screenshot.png"),
+    );
+    let response = owner
+        .post(app.url(&format!("/support/{ticket}/attachments")))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+    let thread = json(app.get(owner, &format!("support/ticket?id={ticket}")).await).await;
+    thread["messages"][1]["attachments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Every row of B's: its organization-scoped tables, its people and their
@@ -970,6 +1027,14 @@ async fn call(app: &TestApp, client: &Client, row: &Row, b: &OrgB) -> Answer {
             .map(|(k, v)| (k.to_owned(), v.into()))
             .collect();
         request.json(&object)
+    } else if row.multipart {
+        let file = reqwest::multipart::Part::bytes(b"probe".to_vec()).file_name("probe.txt");
+        let form = args
+            .into_iter()
+            .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+                form.text(k, v)
+            });
+        request.multipart(form.part("files", file))
     } else if row.method == Method::GET {
         request.query(&args)
     } else {

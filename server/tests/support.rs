@@ -75,7 +75,7 @@ pub async fn staff_client(app: &TestApp, name: &str) -> (Client, String) {
     (client, user_id)
 }
 
-async fn customer(app: &TestApp, label: &str) -> (Client, Org) {
+pub(crate) async fn customer(app: &TestApp, label: &str) -> (Client, Org) {
     let client = browser();
     let org = Org::new(label);
     app.sign_up(&client, &org).await;

@@ -93,7 +93,7 @@ pub async fn get_staff_ticket(id: Uuid) -> Result<StaffTicketView, AppError> {
 pub async fn staff_reply(ticket_id: Uuid, body: String) -> Result<(), AppError> {
     let staff = require_staff()?;
     let body = parse_reply(&body)?;
-    Ok(service::reply(&ctx()?, &staff, ticket_id, &body).await?)
+    Ok(service::reply(&ctx()?, &staff, ticket_id, &body, &[]).await?)
 }
 
 /// Staff: adds an internal note, which customers never see.

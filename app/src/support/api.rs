@@ -59,7 +59,7 @@ pub async fn open_ticket(
 pub async fn reply_to_ticket(ticket_id: Uuid, body: String) -> Result<(), AppError> {
     let session = require_permission(Permission::UseSupport)?;
     let body = parse_reply(&body)?;
-    Ok(service::reply(&ctx()?, &session, ticket_id, &body).await?)
+    Ok(service::reply(&ctx()?, &session, ticket_id, &body, &[]).await?)
 }
 
 /// Any member: closes a ticket. Errors: `NotFound`.

@@ -15,8 +15,9 @@ use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::session::{staff as staff_session, StaffSession};
 use crate::sql::like_pattern;
+use crate::support::attachments::{self, StoredFile};
 use crate::support::db::{self as tickets, LockedTicketRow};
-use crate::support::service::{announce, summary};
+use crate::support::service::{announce, file_names, summary};
 use crate::uow::UnitOfWork;
 use domain::billing::CreditNoteDraft;
 use domain::dates::display_minutes;
@@ -137,8 +138,9 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    let (messages, context, invoices, recent, staff) = futures::try_join!(
+    let (messages, mut files, context, invoices, recent, staff) = futures::try_join!(
         db::list_all_messages(&ctx.db, id),
+        attachments::by_message(&ctx.db, id, true),
         db::organization_context(&ctx.db, org),
         db::recent_invoices(&ctx.db, org, CONTEXT_RECENT_INVOICES),
         tickets::recent_tickets(&ctx.db, org, Some(id), CONTEXT_RECENT_TICKETS),
@@ -164,6 +166,7 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
                 internal: m.internal,
                 body: m.body,
                 created_at: display_minutes(m.created_at),
+                attachments: files.remove(&m.id).unwrap_or_default(),
             })
             .collect(),
         customer: CustomerContext {
@@ -221,8 +224,15 @@ async fn customer_usage(ctx: &Ctx, organization_id: Uuid) -> Vec<UsageLine> {
     }
 }
 
-/// A staff reply: the ticket waits on the customer, who gets an email.
-pub async fn reply(ctx: &Ctx, staff: &StaffSession, id: Uuid, body: &str) -> Result<()> {
+/// A staff reply, with the files already stored for it (`body` may be empty
+/// when there are files): the ticket waits on the customer, who gets an email.
+pub async fn reply(
+    ctx: &Ctx,
+    staff: &StaffSession,
+    id: Uuid,
+    body: &str,
+    files: &[StoredFile],
+) -> Result<()> {
     let mut uow = UnitOfWork::begin(ctx).await?;
     let ticket = db::lock_any_ticket(&mut uow, id)
         .await?
@@ -230,18 +240,45 @@ pub async fn reply(ctx: &Ctx, staff: &StaffSession, id: Uuid, body: &str) -> Res
     let before = ticket.status;
     let message_id =
         tickets::insert_message(&mut uow, id, staff.user_id, "staff", false, body).await?;
+    attachments::record(&mut uow, id, message_id, ticket.organization_id, files).await?;
     tickets::update_status(&mut uow, id, TicketStatus::Pending.as_str(), true).await?;
-    email_requester(&mut uow, &ticket, staff, message_id, body).await?;
+    email_requester(
+        &mut uow,
+        &ticket,
+        staff,
+        message_id,
+        &email_text(body, files),
+    )
+    .await?;
     audit(staff, "ticket.staff_replied", &ticket)
         .before(json!({ "status": before.as_str() }))
         .after(with_organization(
-            json!({ "status": TicketStatus::Pending.as_str(), "message_id": message_id }),
+            json!({
+                "status": TicketStatus::Pending.as_str(),
+                "message_id": message_id,
+                "files": file_names(files),
+            }),
             &ticket,
         ))
         .record(&mut uow)
         .await?;
     announce(&mut uow, ticket.organization_id, id);
     uow.commit().await
+}
+
+/// The reply as the email quotes it: its text, then the files' names (the
+/// files themselves stay behind the sign-in).
+fn email_text(body: &str, files: &[StoredFile]) -> String {
+    if files.is_empty() {
+        return body.to_owned();
+    }
+    let names = file_names(files).join(", ");
+    let line = format!("Attached in the portal: {names}.");
+    if body.is_empty() {
+        line
+    } else {
+        format!("{body}\n\n{line}")
+    }
 }
 
 /// Emails the reply to the requester, if they are still a member of the

@@ -3,5 +3,6 @@
 //! it shares this feature's tables and writes (`db::insert_message`,
 //! `db::update_status`).
 
+pub mod attachments;
 pub mod db;
 pub mod service;

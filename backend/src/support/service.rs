@@ -4,6 +4,7 @@
 //! transaction with its audit entry; live updates go out after commit. The
 //! adapter has already checked `Permission::UseSupport`.
 
+use super::attachments::{self, StoredFile};
 use super::db::{self, NewTicketRow};
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -79,7 +80,10 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
     let ticket = db::find_ticket(&ctx.db, session.organization_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let messages = db::list_public_messages(&ctx.db, ticket.id).await?;
+    let (messages, mut files) = futures::try_join!(
+        db::list_public_messages(&ctx.db, ticket.id),
+        attachments::by_message(&ctx.db, ticket.id, false),
+    )?;
     Ok(TicketThread {
         id: ticket.id,
         subject: ticket.subject,
@@ -99,6 +103,7 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
                 author_kind: m.author_kind,
                 body: m.body,
                 created_at: display_minutes(m.created_at),
+                attachments: files.remove(&m.id).unwrap_or_default(),
             })
             .collect(),
     })
@@ -135,8 +140,15 @@ pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> 
     Ok(id)
 }
 
-/// A customer's reply. A resolved or pending ticket goes back to open.
-pub async fn reply(ctx: &Ctx, session: &AuthSession, id: Uuid, body: &str) -> Result<()> {
+/// A customer's reply, with the files already stored for it (`body` may be
+/// empty when there are files). A resolved or pending ticket goes back to open.
+pub async fn reply(
+    ctx: &Ctx,
+    session: &AuthSession,
+    id: Uuid,
+    body: &str,
+    files: &[StoredFile],
+) -> Result<()> {
     let mut uow = UnitOfWork::begin(ctx).await?;
     let ticket = db::lock_ticket(&mut uow, session.organization_id, id)
         .await?
@@ -145,12 +157,17 @@ pub async fn reply(ctx: &Ctx, session: &AuthSession, id: Uuid, body: &str) -> Re
     let after = before.after_customer_reply()?;
     let message_id =
         db::insert_message(&mut uow, id, session.user_id, "customer", false, body).await?;
+    attachments::record(&mut uow, id, message_id, session.organization_id, files).await?;
     db::update_status(&mut uow, id, after.as_str(), true).await?;
     session
         .audit("ticket.replied")
         .target("ticket", id)
         .before(json!({ "status": before.as_str() }))
-        .after(json!({ "status": after.as_str(), "message_id": message_id }))
+        .after(json!({
+            "status": after.as_str(),
+            "message_id": message_id,
+            "files": file_names(files),
+        }))
         .record(&mut uow)
         .await?;
     announce(&mut uow, session.organization_id, id);
@@ -207,6 +224,11 @@ pub fn announce(uow: &mut UnitOfWork<'_>, organization_id: Uuid, ticket_id: Uuid
         ctx.publish(organization_id, LiveEvent::TicketUpdated { ticket_id })
             .await;
     });
+}
+
+/// The names of attached files, for the audit log.
+pub fn file_names(files: &[StoredFile]) -> Vec<&str> {
+    files.iter().map(|f| f.name.as_str()).collect()
 }
 
 /// Customers see staff as "Name (Support)"; a deleted author stays anonymous.

@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod assets;
+pub mod attachments;
 pub mod audit_export;
 pub mod csrf;
 pub mod headers;
@@ -32,6 +33,12 @@ pub mod paths {
     pub const INVOICES_CSV: &str = "/billing/invoices.csv";
     pub const RECEIPT_PDF: &str = "/billing/invoices/{id}/receipt";
     pub const CREDIT_NOTE_PDF: &str = "/billing/credit-notes/{id}/pdf";
+    pub const TICKET_ATTACHMENTS: &str = "/support/{id}/attachments";
+    pub const ATTACHMENT: &str = "/support/attachments/{id}";
+    pub const ATTACHMENT_PREVIEW: &str = "/support/attachments/{id}/preview";
+    pub const STAFF_TICKET_ATTACHMENTS: &str = "/staff/tickets/{id}/attachments";
+    pub const STAFF_ATTACHMENT: &str = "/staff/attachments/{id}";
+    pub const STAFF_ATTACHMENT_PREVIEW: &str = "/staff/attachments/{id}/preview";
     pub const INVOICE_LINK: &str = "/invoices/pdf";
     pub const SANDBOX_CARD_TOKENS: &str = "/sandbox/v1/tokens";
     pub const HEALTH: &str = "/health";
@@ -52,6 +59,12 @@ pub mod paths {
         INVOICES_CSV,
         RECEIPT_PDF,
         CREDIT_NOTE_PDF,
+        TICKET_ATTACHMENTS,
+        ATTACHMENT,
+        ATTACHMENT_PREVIEW,
+        STAFF_TICKET_ATTACHMENTS,
+        STAFF_ATTACHMENT,
+        STAFF_ATTACHMENT_PREVIEW,
         INVOICE_LINK,
         SANDBOX_CARD_TOKENS,
         HEALTH,

@@ -1,0 +1,198 @@
+//! Reading a `multipart/form-data` upload: each file streams from the socket
+//! into the store in bounded parts while it is counted and, from its first
+//! bytes, identified. A refused or interrupted file leaves nothing stored;
+//! a refused upload removes the files already stored for it.
+
+use super::store::AttachmentStore;
+use super::thumbnail;
+use axum::extract::multipart::{Field, Multipart};
+use bytes::Bytes;
+use domain::attachments::{
+    classify, clean_file_name, FileKind, Refusal, MAX_FILES, MAX_FILE_BYTES,
+};
+use domain::support::MESSAGE_MAX_CHARS;
+use uuid::Uuid;
+
+/// Bytes read before deciding what a file is (`infer` needs a few dozen;
+/// text needs enough to tell it from binary).
+const SNIFF_BYTES: usize = 8 * 1024;
+/// The form field of the files and of the optional message.
+pub const FILES_FIELD: &str = "files";
+pub const BODY_FIELD: &str = "body";
+
+/// A file stored whole, not yet recorded in Postgres.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: FileKind,
+    pub size: u64,
+    pub thumbnail: bool,
+}
+
+/// What an upload form carried.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub body: String,
+    pub files: Vec<StoredFile>,
+}
+
+/// Reads the whole form. On a refusal, the rest of the request is read and
+/// dropped (so the browser gets the answer rather than a reset connection)
+/// and every file already stored for it is removed.
+pub async fn receive(store: &AttachmentStore, mut form: Multipart) -> Result<Received, Refusal> {
+    let mut received = Received::default();
+    let outcome = read_fields(store, &mut form, &mut received).await;
+    if let Err(refusal) = outcome {
+        discard_rest(&mut form).await;
+        remove(store, &received.files).await;
+        return Err(refusal);
+    }
+    if received.files.is_empty() {
+        return Err(Refusal::NoFiles);
+    }
+    Ok(received)
+}
+
+/// Removes stored files (an upload that was refused, or whose message could
+/// not be recorded).
+pub async fn remove(store: &AttachmentStore, files: &[StoredFile]) {
+    for file in files {
+        store.remove(file.id).await;
+    }
+}
+
+async fn read_fields(
+    store: &AttachmentStore,
+    form: &mut Multipart,
+    received: &mut Received,
+) -> Result<(), Refusal> {
+    while let Some(field) = form.next_field().await.map_err(|_| Refusal::Interrupted)? {
+        match field.name() {
+            Some(BODY_FIELD) => received.body = read_text(field).await?,
+            Some(FILES_FIELD) => {
+                // A form whose picker was left empty still sends the part.
+                if field.file_name().is_none_or(str::is_empty) {
+                    continue;
+                }
+                if received.files.len() == MAX_FILES {
+                    return Err(Refusal::TooMany);
+                }
+                received.files.push(store_file(store, field).await?);
+            }
+            _ => continue,
+        }
+    }
+    Ok(())
+}
+
+async fn read_text(mut field: Field<'_>) -> Result<String, Refusal> {
+    // A message in UTF-8 takes at most four bytes a character.
+    let limit = MESSAGE_MAX_CHARS * 4;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|_| Refusal::Interrupted)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(Refusal::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn store_file(store: &AttachmentStore, mut field: Field<'_>) -> Result<StoredFile, Refusal> {
+    let name = clean_file_name(field.file_name().unwrap_or_default());
+    let (head, chunks) = read_head(&mut field).await?;
+    let kind = classify(&head, infer::get(&head).map(|t| t.mime_type()), &name)?;
+    let id = Uuid::new_v4();
+    let mut writer = store.writer(store.file(id));
+    let written = stream_into(&mut writer, chunks, &mut field).await;
+    let size = match written {
+        Ok(size) => size,
+        Err(refusal) => {
+            if let Err(error) = writer.abort().await {
+                tracing::warn!(?error, "could not clean up a refused upload");
+            }
+            return Err(refusal);
+        }
+    };
+    if let Err(error) = tokio::io::AsyncWriteExt::shutdown(&mut writer).await {
+        tracing::error!(?error, "could not store an attachment");
+        return Err(Refusal::Interrupted);
+    }
+    let thumbnail = kind.is_image() && store_thumbnail(store, id).await;
+    Ok(StoredFile {
+        id,
+        name,
+        kind,
+        size,
+        thumbnail,
+    })
+}
+
+/// The first [`SNIFF_BYTES`] (or the whole file, if smaller), and the chunks
+/// they came in (to be written as they are).
+async fn read_head(field: &mut Field<'_>) -> Result<(Vec<u8>, Vec<Bytes>), Refusal> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut chunks = Vec::new();
+    while head.len() < SNIFF_BYTES {
+        let Some(chunk) = field.chunk().await.map_err(|_| Refusal::Interrupted)? else {
+            break;
+        };
+        let wanted = (SNIFF_BYTES - head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..wanted]);
+        chunks.push(chunk);
+    }
+    Ok((head, chunks))
+}
+
+async fn stream_into(
+    writer: &mut object_store::buffered::BufWriter,
+    first: Vec<Bytes>,
+    field: &mut Field<'_>,
+) -> Result<u64, Refusal> {
+    let mut size = 0u64;
+    let mut write = async |chunk: Bytes, size: &mut u64| {
+        *size += chunk.len() as u64;
+        if *size > MAX_FILE_BYTES {
+            return Err(Refusal::TooLarge);
+        }
+        writer.put(chunk).await.map_err(|error| {
+            tracing::error!(?error, "could not write an attachment");
+            Refusal::Interrupted
+        })
+    };
+    for chunk in first {
+        write(chunk, &mut size).await?;
+    }
+    while let Some(chunk) = field.chunk().await.map_err(|_| Refusal::Interrupted)? {
+        write(chunk, &mut size).await?;
+    }
+    Ok(size)
+}
+
+/// Renders and stores an image's preview; `false` if it has none.
+async fn store_thumbnail(store: &AttachmentStore, id: Uuid) -> bool {
+    let Ok(bytes) = store.read_all(&store.file(id)).await else {
+        return false;
+    };
+    let rendered = tokio::task::spawn_blocking(move || thumbnail::render(&bytes)).await;
+    let Ok(Some(png)) = rendered else {
+        return false;
+    };
+    match store.put(&store.thumbnail(id), png).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(?error, "could not store a preview");
+            false
+        }
+    }
+}
+
+/// Reads what is left of a refused request and drops it: answering before
+/// the browser has finished sending makes most of them report a network
+/// error instead of the answer. Bounded by the route's body limit.
+async fn discard_rest(form: &mut Multipart) {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}

@@ -1,0 +1,476 @@
+//! Ticket attachments: what is accepted is decided by the content; a refused
+//! or interrupted upload leaves nothing stored; files reach only the
+//! ticket's organization and staff, as inert downloads; image previews are
+//! our own re-encoded PNGs.
+
+use crate::helpers::*;
+use crate::support::{customer, open_ticket, staff_client};
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::path::Path;
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([20, 120, 220]));
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
+
+fn file(name: &str, bytes: Vec<u8>) -> Part {
+    Part::bytes(bytes).file_name(name.to_owned())
+}
+
+fn files(parts: Vec<Part>) -> Form {
+    parts
+        .into_iter()
+        .fold(Form::new(), |form, part| form.part("files", part))
+}
+
+/// Posts `form` the way the app's upload does (it asks for JSON).
+async fn upload(app: &TestApp, client: &Client, path: &str, form: Form) -> Response {
+    client
+        .post(app.url(path))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+async fn attach(app: &TestApp, client: &Client, ticket: &str, form: Form) -> Response {
+    upload(app, client, &format!("/support/{ticket}/attachments"), form).await
+}
+
+async fn thread(app: &TestApp, client: &Client, ticket: &str) -> Value {
+    json(
+        ok(app
+            .get(client, &format!("support/ticket?id={ticket}"))
+            .await)
+        .await,
+    )
+    .await
+}
+
+/// Files in the app's attachment folder (staging files included).
+fn stored_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                found.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}
+
+async fn attachment_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from ticket_attachment")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn refused(response: Response) -> String {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    response.text().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_screenshot_is_previewed_and_downloaded_by_the_organization_and_staff_only(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, org) = customer(&app, "Shots").await;
+    let ticket = open_ticket(&app, &owner, "Chart is blank", "See the screenshot.").await;
+    let screenshot = png(1000, 500);
+    let form = files(vec![
+        file("screen shot.png", screenshot.clone()),
+        file("usage.csv", b"day,calls\n1,20\n".to_vec()),
+    ])
+    .text("body", "Here it is.");
+    assert_eq!(
+        attach(&app, &owner, &ticket, form).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let audited: Value = sqlx::query_scalar(
+        "select after from audit_log where action = 'ticket.replied' and target_id = $1",
+    )
+    .bind(&ticket)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited["files"],
+        serde_json::json!(["screen shot.png", "usage.csv"])
+    );
+
+    // Any member sees the files under the message that carries them.
+    let member = member_with_role(&app, &org.email, "member").await;
+    let messages = thread(&app, &member, &ticket).await["messages"].clone();
+    let reply = &messages[1];
+    assert_eq!(reply["body"], "Here it is.");
+    let names: Vec<&str> = reply["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["screen shot.png", "usage.csv"]);
+    assert_eq!(reply["attachments"][0]["thumbnail"], true);
+    assert_eq!(reply["attachments"][1]["thumbnail"], false);
+    let png_id = reply["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let csv_id = reply["attachments"][1]["id"].as_str().unwrap().to_owned();
+
+    // The file comes back byte for byte, as an inert download.
+    let download = ok(member
+        .get(app.url(&format!("/support/attachments/{png_id}")))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    let headers = download.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"screen shot.png\"; filename*=UTF-8''screen%20shot.png"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox"));
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        screenshot.as_slice()
+    );
+    let csv = ok(member
+        .get(app.url(&format!("/support/attachments/{csv_id}")))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+
+    // The preview is a small PNG of our own making, shown inline.
+    let preview = ok(member
+        .get(app.url(&format!("/support/attachments/{png_id}/preview")))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(preview.headers()["content-disposition"], "inline");
+    let small = image::load_from_memory(&preview.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (320, 160));
+    let no_preview = member
+        .get(app.url(&format!("/support/attachments/{csv_id}/preview")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_preview.status(), StatusCode::NOT_FOUND);
+
+    // Another organization, or nobody, cannot tell the file exists.
+    let (stranger, _) = customer(&app, "Stranger").await;
+    for path in [
+        format!("/support/attachments/{png_id}"),
+        format!("/support/attachments/{png_id}/preview"),
+    ] {
+        let response = stranger.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let response = browser().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // A customer session is not a staff one.
+    let response = owner
+        .get(app.url(&format!("/staff/attachments/{png_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // Staff download it from the console.
+    let (staff, _) = staff_client(&app, "Sam Support").await;
+    let download = ok(staff
+        .get(app.url(&format!("/staff/attachments/{png_id}")))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        screenshot.as_slice()
+    );
+    let console = json(ok(app.get(&staff, &format!("staff/ticket?id={ticket}")).await).await).await;
+    assert_eq!(
+        console["messages"][1]["attachments"][0]["id"],
+        png_id.as_str()
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn refused_files_are_explained_and_leave_nothing_behind(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Refused").await;
+    let ticket = open_ticket(&app, &owner, "Files", "Some files follow.").await;
+    let eleven_mb = vec![b'a'; 11 * 1024 * 1024];
+    let exe = [b"MZ\x90\x00\x03\x00\x00\x00".as_slice(), &[0u8; 512]].concat();
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#.to_vec();
+    let elf = [b"\x7fELF\x02\x01\x01\x00".as_slice(), &[0u8; 120]].concat();
+    let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
+    let cases = [
+        (files(vec![file("big.log", eleven_mb)]), "at most 10 MB"),
+        (
+            (0..6).fold(Form::new(), |form, i| {
+                form.part("files", file(&format!("{i}.txt"), b"hi".to_vec()))
+            }),
+            "at most 5 files",
+        ),
+        (files(vec![file("photo.png", exe)]), "can't be attached"),
+        (files(vec![file("logo.png", svg)]), "SVG and HTML"),
+        (files(vec![file("page.txt", html)]), "SVG and HTML"),
+        (files(vec![file("empty.txt", Vec::new())]), "empty"),
+        (Form::new().text("body", "no files"), "at least one file"),
+        // A good file is not kept when a later one is refused.
+        (
+            files(vec![file("ok.png", png(10, 10)), file("bad.png", elf)]),
+            "can't be attached",
+        ),
+    ];
+    for (form, reason) in cases {
+        let message = refused(attach(&app, &owner, &ticket, form).await).await;
+        assert!(
+            message.contains(reason),
+            "{message:?} should say {reason:?}"
+        );
+    }
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!(
+        thread(&app, &owner, &ticket).await["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_zip_is_kept_as_sent_and_never_unpacked(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Zipper").await;
+    let ticket = open_ticket(&app, &owner, "Logs", "Zipped logs.").await;
+    // A local file header claiming 4 GB unpacked, over 10 MB of deflated zeros.
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, &vec![0u8; 10 * 1024 * 1024]).unwrap();
+    let deflated = encoder.finish().unwrap();
+    let mut bomb = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    bomb.extend_from_slice(&(deflated.len() as u32).to_le_bytes());
+    bomb.extend_from_slice(&u32::MAX.to_le_bytes());
+    bomb.extend_from_slice(&[5, 0, 0, 0]);
+    bomb.extend_from_slice(b"zeros");
+    bomb.extend_from_slice(&deflated);
+    let form = files(vec![file("logs.zip", bomb.clone())]);
+    assert_eq!(
+        attach(&app, &owner, &ticket, form).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    let file = &thread(&app, &owner, &ticket).await["messages"][1]["attachments"][0];
+    let download = ok(owner
+        .get(app.url(&format!(
+            "/support/attachments/{}",
+            file["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(download.headers()["content-type"], "application/zip");
+    assert_eq!(download.bytes().await.unwrap().len(), bomb.len());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_file_name_cannot_reach_a_path_or_a_header(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Names").await;
+    let ticket = open_ticket(&app, &owner, "Names", "Odd names.").await;
+    // Written by hand: a client other than a browser may send a Windows
+    // path and a raw tab in the name (other control characters do not even
+    // parse as a header).
+    let body = concat!(
+        "--XYZ\r\n",
+        "Content-Disposition: form-data; name=\"files\"; filename=\"..\\..\\Windows\\evil\tname.txt\"\r\n",
+        "Content-Type: text/plain\r\n\r\n",
+        "hello\r\n",
+        "--XYZ--\r\n",
+    );
+    let response = owner
+        .post(app.url(&format!("/support/{ticket}/attachments")))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::NO_CONTENT,
+        "{:?}",
+        response.text().await
+    );
+
+    let file = &thread(&app, &owner, &ticket).await["messages"][1]["attachments"][0];
+    assert_eq!(file["name"], "evilname.txt");
+    let id = file["id"].as_str().unwrap();
+    let download = ok(owner
+        .get(app.url(&format!("/support/attachments/{id}")))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"evilname.txt\"; filename*=UTF-8''evilname.txt"
+    );
+    assert_eq!(
+        download.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    // Stored under the attachment's id only.
+    assert_eq!(stored_files(&app.attachments_dir), [id]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_upload_cut_mid_stream_stores_nothing(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Cut").await;
+    let ticket = open_ticket(&app, &owner, "Big log", "Uploading.").await;
+    // 2 MB of a 5 MB file, then the connection fails.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(vec![b'x'; 1024 * 1024]),
+        Ok(vec![b'y'; 1024 * 1024]),
+        Err(std::io::Error::other("network gone")),
+    ];
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let part = Part::stream_with_length(body, 5 * 1024 * 1024).file_name("server.log");
+    let sent = owner
+        .post(app.url(&format!("/support/{ticket}/attachments")))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(files(vec![part]))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the upload was cut");
+
+    // The server notices the cut, aborts, and cleans up.
+    for _ in 0..50 {
+        if stored_files(&app.attachments_dir).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert_eq!(
+        thread(&app, &owner, &ticket).await["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_javascript_the_form_returns_to_the_thread_with_the_reason(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "NoJs").await;
+    let ticket = open_ticket(&app, &owner, "Plain form", "No script.").await;
+    let post = |form: Form| {
+        owner
+            .post(app.url(&format!("/support/{ticket}/attachments")))
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+    };
+    let done = post(files(vec![file("notes.txt", b"fine".to_vec())]))
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(done.headers()["location"], format!("/support/{ticket}"));
+
+    let refused = post(files(vec![file("a.png", b"MZ\x90\x00".to_vec())]))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let back = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        back,
+        format!("/support/{ticket}?attach_error=unsupported#attach")
+    );
+    let page = ok_text(owner.get(app.url(&back)).send().await.unwrap()).await;
+    assert!(
+        page.contains("That kind of file can&#x27;t be attached")
+            || page.contains("That kind of file can't be attached")
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_attach_files_as_a_reply_and_a_closed_ticket_takes_none(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Staffed").await;
+    let ticket = open_ticket(&app, &owner, "Need the guide", "Where is it?").await;
+    let (staff, _) = staff_client(&app, "Sam Support").await;
+    let form = files(vec![file(
+        "guide.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec(),
+    )]);
+    let response = upload(
+        &app,
+        &staff,
+        &format!("/staff/tickets/{ticket}/attachments"),
+        form,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let customer_view = thread(&app, &owner, &ticket).await;
+    assert_eq!(customer_view["status"], "pending");
+    let reply = &customer_view["messages"][1];
+    assert_eq!(reply["author_kind"], "staff");
+    assert_eq!(reply["body"], "");
+    assert_eq!(reply["attachments"][0]["name"], "guide.pdf");
+    let pdf = ok(owner
+        .get(app.url(&format!(
+            "/support/attachments/{}",
+            reply["attachments"][0]["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+
+    ok(app
+        .call(&owner, "support/close", &[("ticket_id", &ticket)])
+        .await)
+    .await;
+    let response = attach(
+        &app,
+        &owner,
+        &ticket,
+        files(vec![file("late.txt", b"late".to_vec())]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(attachment_rows(&app).await, 1);
+    assert_eq!(stored_files(&app.attachments_dir).len(), 1);
+}
