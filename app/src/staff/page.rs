@@ -6,6 +6,7 @@ use super::api::{
     get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
     IssueCreditNote, SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
 };
+use crate::support::attachments::{AttachForm, AttachmentList};
 use crate::support::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::support::page::ticket_id_param;
 use crate::ui::form::{action_error, choices, field_error, form_error, saved_count, FilterSelect};
@@ -208,6 +209,8 @@ struct ConsoleActions {
     /// Texts being written; they survive the refetch after another action.
     reply_draft: RwSignal<String>,
     note_draft: RwSignal<String>,
+    /// Bumped when files were attached (an upload is not a server function).
+    uploads: RwSignal<u32>,
 }
 
 /// `/staff/tickets/:id`: thread with internal notes, reply, note, status,
@@ -224,6 +227,7 @@ pub fn StaffTicketPage() -> impl IntoView {
         credit: ServerAction::new(),
         reply_draft: RwSignal::new(String::new()),
         note_draft: RwSignal::new(String::new()),
+        uploads: RwSignal::new(0),
     };
     Effect::new(move |_| {
         if matches!(actions.reply.value().get(), Some(Ok(()))) {
@@ -244,7 +248,13 @@ pub fn StaffTicketPage() -> impl IntoView {
         saved_count(actions.credit),
     ];
     let ticket = Resource::new(
-        move || (id.get(), saved.map(|count| count.get())),
+        move || {
+            (
+                id.get(),
+                saved.map(|count| count.get()),
+                actions.uploads.get(),
+            )
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => get_staff_ticket(id).await,
@@ -316,6 +326,7 @@ fn ConsoleTicket(
                                             <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
                                         </header>
                                         <MessageBody body=m.body/>
+                                        <AttachmentList files=m.attachments base="/staff/attachments"/>
                                     </article>
                                 </li>
                             }
@@ -323,6 +334,9 @@ fn ConsoleTicket(
                     </ol>
                 </section>
                 <ConsoleReply ticket_id=id.clone() actions/>
+                <AttachForm upload_url=format!("/staff/tickets/{id}/attachments")
+                    hint=Some("They are sent to the customer as a reply.")
+                    on_uploaded=Callback::new(move |()| actions.uploads.update(|n| *n += 1))/>
             </div>
             <aside class="space-y-4" aria-label="Ticket details">
                 <TicketControls ticket_id=id status=ticket.status assignee=ticket.assignee_id staff=ticket.staff actions me/>

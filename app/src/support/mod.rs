@@ -5,6 +5,7 @@
 //! found". The staff console that answers tickets is the `staff` feature.
 
 pub mod api;
+pub mod attachments;
 pub mod components;
 pub mod page;
 

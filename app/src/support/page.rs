@@ -3,6 +3,7 @@
 //! and the server redirects back); with it, the thread also updates live.
 
 use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket, ReplyToTicket};
+use super::attachments::{AttachForm, AttachmentList};
 use super::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::help::SuggestedArticles;
 use crate::ui::form::{action_error, field_error, saved_count};
@@ -245,6 +246,8 @@ pub fn TicketPage() -> impl IntoView {
     // Bumped by live events for this ticket (staff replied or changed it).
     let live = RwSignal::new(0u32);
     follow_ticket_updates(id, live);
+    // Bumped when files were attached (an upload is not a server function).
+    let uploads = RwSignal::new(0u32);
     // Reload after successful actions only: a refused reply must not
     // re-render the thread and its form (see `ui::form::saved_count`).
     let (replied, closed, reopened) = (saved_count(reply), saved_count(close), saved_count(reopen));
@@ -256,6 +259,7 @@ pub fn TicketPage() -> impl IntoView {
                 closed.get(),
                 reopened.get(),
                 live.get(),
+                uploads.get(),
             )
         },
         |(id, ..)| async move {
@@ -278,6 +282,7 @@ pub fn TicketPage() -> impl IntoView {
         close,
         reopen,
         draft,
+        uploads,
     };
     view! {
         <Title text="Ticket · Support · Portal"/>
@@ -317,6 +322,7 @@ struct ThreadActions {
     close: ServerAction<CloseTicket>,
     reopen: ServerAction<ReopenTicket>,
     draft: RwSignal<String>,
+    uploads: RwSignal<u32>,
 }
 
 #[component]
@@ -359,6 +365,7 @@ fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
                                     <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
                                 </header>
                                 <MessageBody body=m.body/>
+                                <AttachmentList files=m.attachments base="/support/attachments"/>
                             </article>
                         </li>
                     }
@@ -366,6 +373,14 @@ fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
             </ol>
         </section>
         <ReplyForm ticket_id=id.clone() status actions/>
+        {status.accepts_customer_reply().then(|| {
+            let uploads = actions.uploads;
+            let hint = (status == TicketStatus::Resolved).then_some("Attaching reopens this ticket.");
+            view! {
+                <AttachForm upload_url=format!("/support/{id}/attachments") hint
+                    on_uploaded=Callback::new(move |()| uploads.update(|n| *n += 1))/>
+            }
+        })}
         <StatusActions ticket_id=id status actions/>
     }
 }
