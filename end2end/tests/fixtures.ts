@@ -208,3 +208,21 @@ export async function staffConsole(browser: Browser, baseURL: string | undefined
   await page.waitForURL((url) => url.pathname === '/staff/tickets');
   return { context, page };
 }
+
+export function uniqueSubject(label: string): string {
+  return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens a ticket through /support/new and waits for its thread page. */
+export async function openTicket(page: Page, subject: string, message: string): Promise<string> {
+  await page.goto('/support/new');
+  await waitForHydration(page);
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Category').selectOption('billing');
+  await page.getByLabel('Priority').selectOption('high');
+  await page.getByLabel('Message').fill(message);
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
+  return new URL(page.url()).pathname.split('/').pop() ?? '';
+}

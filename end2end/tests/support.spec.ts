@@ -1,31 +1,15 @@
 import type { Page } from '@playwright/test';
 import {
   expect,
+  openTicket,
   signedInWithoutJavaScript,
   signUp,
   staffConsole,
   test,
+  uniqueSubject,
   waitForHydration,
   type Account,
 } from './fixtures';
-
-function uniqueSubject(label: string): string {
-  return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Opens a ticket through /support/new and waits for its thread page. */
-async function openTicket(page: Page, subject: string, message: string): Promise<string> {
-  await page.goto('/support/new');
-  await waitForHydration(page);
-  await page.getByLabel('Subject').fill(subject);
-  await page.getByLabel('Category').selectOption('billing');
-  await page.getByLabel('Priority').selectOption('high');
-  await page.getByLabel('Message').fill(message);
-  await page.getByRole('button', { name: 'Open ticket' }).click();
-  await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
-  return new URL(page.url()).pathname.split('/').pop() ?? '';
-}
 
 async function staffSetStatus(page: Page, status: string): Promise<void> {
   await page.getByLabel('Status', { exact: true }).selectOption(status);
@@ -238,6 +222,14 @@ test('without JavaScript, a ticket is opened, validated and answered', async ({ 
     await page.getByLabel('Your reply').fill('A follow-up');
     await page.getByRole('button', { name: 'Send reply' }).click();
     await expect(page.getByTestId('message')).toHaveCount(2);
+    // Files go by a plain multipart form post, back to the thread.
+    await page.getByLabel('Files').setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Steps to reproduce, in plain text.'),
+    });
+    await page.getByRole('button', { name: 'Upload files' }).click();
+    await expect(page.getByTestId('attachment').filter({ hasText: 'notes.txt' })).toBeVisible();
     await page.getByRole('button', { name: 'Close ticket' }).click();
     await expect(page.getByTestId('ticket-status')).toHaveText('Closed');
 
