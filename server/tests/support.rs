@@ -755,3 +755,65 @@ async fn the_console_renders_a_ticket_once_and_redirects_the_signed_out(db: PgPo
         assert_eq!(response.headers()["location"], "/staff/sign-in");
     }
 }
+
+/// Staff alerts in the outbox: (recipient, data), oldest first.
+async fn staff_alerts(app: &TestApp) -> Vec<(String, Value)> {
+    sqlx::query_as(
+        "select recipient, data from notification where template = 'staff_alert'
+         order by created_at, recipient",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_hear_of_new_tickets_and_replies_and_an_assignee_alone(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, org) = customer(&app, "Alerts").await;
+    let (sam, sam_id) = staff_client(&app, "Sam Support").await;
+    let (_kim, _) = staff_client(&app, "Kim Support").await;
+    let sam_email: String = sqlx::query_scalar("select email from app_user where id = $1::uuid")
+        .bind(&sam_id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+
+    // Unassigned: every staff member hears of the new ticket.
+    let ticket = open_ticket(&app, &owner, "Invoice missing", "Where is March's invoice?").await;
+    let alerts = staff_alerts(&app).await;
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    for (_, data) in &alerts {
+        assert_eq!(data["new_ticket"], true);
+        assert_eq!(data["organization_name"], org.name.as_str());
+        assert_eq!(data["message"], "Where is March's invoice?");
+        assert_eq!(data["ticket_id"], ticket.as_str());
+    }
+
+    // Assigned: only the assignee hears of the customer's reply.
+    ok(app
+        .call(&sam, "staff/assign", &[("ticket_id", &ticket), ("assignee", "me")])
+        .await)
+    .await;
+    ok(app
+        .call(&owner, "support/reply", &[("ticket_id", &ticket), ("body", "Any news?")])
+        .await)
+    .await;
+    let alerts = staff_alerts(&app).await;
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    let (recipient, data) = &alerts[2];
+    assert_eq!(recipient, &sam_email);
+    assert_eq!(data["new_ticket"], false);
+    assert_eq!(data["message"], "Any news?");
+
+    // Internal notes and staff replies alert nobody.
+    ok(app
+        .call(&sam, "staff/note", &[("ticket_id", &ticket), ("body", "Checking.")])
+        .await)
+    .await;
+    ok(app
+        .call(&sam, "staff/reply", &[("ticket_id", &ticket), ("body", "Found it.")])
+        .await)
+    .await;
+    assert_eq!(staff_alerts(&app).await.len(), 3);
+}

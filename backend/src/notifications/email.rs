@@ -101,6 +101,18 @@ pub enum Email {
         ticket_id: String,
         reply: String,
     },
+    /// To the ticket's assignee, or every staff member while it has none: a
+    /// customer opened a ticket or wrote in one.
+    StaffAlert {
+        staff_name: String,
+        organization_name: String,
+        author_name: String,
+        subject: String,
+        ticket_id: String,
+        /// The ticket is new (else: a customer replied).
+        new_ticket: bool,
+        message: String,
+    },
 }
 
 /// A rendered email: subject, plain-text part and HTML part.
@@ -362,35 +374,81 @@ impl Email {
                 subject: ticket_subject,
                 ticket_id,
                 reply,
+            } => quoted_email(
+                &format!("Re: {ticket_subject} [support]"),
+                name,
+                (
+                    &format!("{staff_name} from support replied to your ticket"),
+                    ticket_subject,
+                ),
+                reply,
+                ("Reply or follow the ticket here", "Open the ticket"),
+                &format!("{base_url}/support/{ticket_id}"),
+            ),
+            Email::StaffAlert {
+                staff_name,
+                organization_name,
+                author_name,
+                subject: ticket_subject,
+                ticket_id,
+                new_ticket,
+                message,
             } => {
-                let link = format!("{base_url}/support/{ticket_id}");
-                let subject = format!("Re: {ticket_subject} [support]");
-                let text = format!(
-                    "Hi {name},\n\n{staff_name} from support replied to your ticket \"{ticket_subject}\":\n\n\
-                     {reply}\n\n\
-                     Reply or follow the ticket here: {link}\n\n— The Portal team\n"
-                );
-                // The reply is plain text: escaped, with its line breaks kept.
-                let reply_html = escape_html(reply).replace('\n', "<br>");
-                let html = layout(
+                let (subject, intro) = if *new_ticket {
+                    (
+                        format!("New ticket from {organization_name}: {ticket_subject}"),
+                        format!("{author_name} ({organization_name}) opened a ticket"),
+                    )
+                } else {
+                    (
+                        format!("Customer reply: {ticket_subject} [{organization_name}]"),
+                        format!("{author_name} ({organization_name}) wrote in"),
+                    )
+                };
+                quoted_email(
                     &subject,
-                    &format!(
-                        "<p>Hi {name},</p><p>{staff} from support replied to your ticket <strong>{ticket}</strong>:</p>\
-                         <blockquote style=\"border-left:3px solid #cbd5e1;margin:0;padding:0 12px;color:#334155\">{reply_html}</blockquote>\
-                         <p><a href=\"{link}\" style=\"{BUTTON}\">Open the ticket</a></p>",
-                        name = escape_html(name),
-                        staff = escape_html(staff_name),
-                        ticket = escape_html(ticket_subject),
-                        link = escape_html(&link),
-                    ),
-                );
-                RenderedEmail {
-                    subject,
-                    text,
-                    html,
-                }
+                    staff_name,
+                    (&intro, ticket_subject),
+                    message,
+                    ("Answer it in the console", "Open in the console"),
+                    &format!("{base_url}/staff/tickets/{ticket_id}"),
+                )
             }
         }
+    }
+}
+
+/// "Hi {name}, {intro} "{topic}": > {quote}", then one link. The quote is
+/// plain text: escaped in the HTML part, its line breaks kept.
+fn quoted_email(
+    subject: &str,
+    name: &str,
+    (intro, topic): (&str, &str),
+    quote: &str,
+    (link_text, button): (&str, &str),
+    link: &str,
+) -> RenderedEmail {
+    let text = format!(
+        "Hi {name},\n\n{intro} \"{topic}\":\n\n{quote}\n\n{link_text}: {link}\n\n— The Portal team\n"
+    );
+    let quote_html = escape_html(quote).replace('\n', "<br>");
+    let html = layout(
+        subject,
+        &format!(
+            "<p>Hi {name},</p><p>{intro} <strong>{topic}</strong>:</p>\
+             <blockquote style=\"border-left:3px solid #cbd5e1;margin:0;padding:0 12px;color:#334155\">{quote_html}</blockquote>\
+             <p><a href=\"{link}\" style=\"{BUTTON}\">{button}</a></p>",
+            name = escape_html(name),
+            intro = escape_html(intro),
+            topic = escape_html(topic),
+            link = escape_html(link),
+            button = escape_html(button),
+        ),
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
     }
 }
 
@@ -514,6 +572,33 @@ mod tests {
             .text
             .contains("https://portal.example.com/support/abc"));
         assert_eq!(email.subject, "Re: Invoice <wrong> [support]");
+    }
+
+    #[test]
+    fn a_staff_alert_names_the_customer_and_links_to_the_console() {
+        let email = Email::StaffAlert {
+            staff_name: "Sam".into(),
+            organization_name: "Acme".into(),
+            author_name: "Ada".into(),
+            subject: "Export <fails>".into(),
+            ticket_id: "abc".into(),
+            new_ticket: true,
+            message: "It fails\n<script>x</script>".into(),
+        }
+        .render("https://portal.example.com");
+        assert_eq!(email.subject, "New ticket from Acme: Export <fails>");
+        assert!(email
+            .text
+            .contains("Ada (Acme) opened a ticket \"Export <fails>\""));
+        assert!(email
+            .text
+            .contains("https://portal.example.com/staff/tickets/abc"));
+        assert!(
+            email.html.contains("It fails<br>&lt;script&gt;"),
+            "{}",
+            email.html
+        );
+        assert!(!email.html.contains("<script>"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::session::{staff as staff_session, StaffSession};
 use crate::sql::like_pattern;
 use crate::support::attachments::{self, StoredFile};
 use crate::support::db::{self as tickets, LockedTicketRow};
-use crate::support::service::{announce, file_names, summary};
+use crate::support::service::{announce, file_names, summary, with_file_names};
 use crate::uow::UnitOfWork;
 use domain::billing::CreditNoteDraft;
 use domain::dates::display_minutes;
@@ -247,7 +247,7 @@ pub async fn reply(
         &ticket,
         staff,
         message_id,
-        &email_text(body, files),
+        &with_file_names(body, files),
     )
     .await?;
     audit(staff, "ticket.staff_replied", &ticket)
@@ -264,21 +264,6 @@ pub async fn reply(
         .await?;
     announce(&mut uow, ticket.organization_id, id);
     uow.commit().await
-}
-
-/// The reply as the email quotes it: its text, then the files' names (the
-/// files themselves stay behind the sign-in).
-fn email_text(body: &str, files: &[StoredFile]) -> String {
-    if files.is_empty() {
-        return body.to_owned();
-    }
-    let names = file_names(files).join(", ");
-    let line = format!("Attached in the portal: {names}.");
-    if body.is_empty() {
-        line
-    } else {
-        format!("{body}\n\n{line}")
-    }
 }
 
 /// Emails the reply to the requester, if they are still a member of the

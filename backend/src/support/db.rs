@@ -265,3 +265,30 @@ pub async fn list_public_messages(
     .fetch_all(db)
     .await
 }
+
+// ------------------------------------------------------------ staff alerts
+
+pub struct StaffRecipient {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// Who hears of a customer's message on a ticket: its assignee, or every
+/// staff member while it has none (an assignee is always staff: the column
+/// references `staff`).
+pub async fn staff_to_alert(
+    conn: &mut PgConnection,
+    ticket_id: Uuid,
+) -> sqlx::Result<Vec<StaffRecipient>> {
+    sqlx::query_as!(
+        StaffRecipient,
+        r#"select u.id as user_id, u.name, u.email
+           from staff s join app_user u on u.id = s.user_id
+           where s.user_id = coalesce((select assignee_id from ticket where id = $1), s.user_id)
+           order by u.id"#,
+        ticket_id,
+    )
+    .fetch_all(conn)
+    .await
+}

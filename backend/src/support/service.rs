@@ -8,6 +8,8 @@ use super::attachments::{self, StoredFile};
 use super::db::{self, NewTicketRow};
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::notifications::service::notify;
+use crate::notifications::Email;
 use crate::session::AuthSession;
 use crate::sql::like_pattern;
 use crate::uow::UnitOfWork;
@@ -17,8 +19,9 @@ use domain::support::{
     AuthorKind, Message, NewTicket, TicketPage, TicketStatus, TicketSummary, TicketThread,
     TICKETS_PER_PAGE,
 };
-use domain::AppError;
+use domain::{AppError, EmailAddress};
 use serde_json::json;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// One page of the organization's tickets, newest activity first.
@@ -125,6 +128,15 @@ pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> 
     .await?;
     let message_id =
         db::insert_message(&mut tx, id, session.user_id, "customer", false, &input.body).await?;
+    let alert = CustomerMessage {
+        ticket_id: id,
+        subject: &input.subject,
+        message_id,
+        new_ticket: true,
+        body: &input.body,
+        files: &[],
+    };
+    alert_staff(&mut tx, session, alert).await?;
     session
         .audit("ticket.opened")
         .target("ticket", id)
@@ -159,6 +171,15 @@ pub async fn reply(
         db::insert_message(&mut uow, id, session.user_id, "customer", false, body).await?;
     attachments::record(&mut uow, id, message_id, session.organization_id, files).await?;
     db::update_status(&mut uow, id, after.as_str(), true).await?;
+    let alert = CustomerMessage {
+        ticket_id: id,
+        subject: &ticket.subject,
+        message_id,
+        new_ticket: false,
+        body,
+        files,
+    };
+    alert_staff(&mut uow, session, alert).await?;
     session
         .audit("ticket.replied")
         .target("ticket", id)
@@ -172,6 +193,59 @@ pub async fn reply(
         .await?;
     announce(&mut uow, session.organization_id, id);
     uow.commit().await
+}
+
+/// A customer's message staff should hear of.
+struct CustomerMessage<'a> {
+    ticket_id: Uuid,
+    subject: &'a str,
+    message_id: Uuid,
+    new_ticket: bool,
+    body: &'a str,
+    files: &'a [StoredFile],
+}
+
+/// Emails the ticket's assignee (or every staff member while it has none)
+/// through the outbox, in the message's transaction.
+async fn alert_staff(
+    conn: &mut PgConnection,
+    session: &AuthSession,
+    message: CustomerMessage<'_>,
+) -> Result<()> {
+    let text = with_file_names(message.body, message.files);
+    for staff in db::staff_to_alert(&mut *conn, message.ticket_id).await? {
+        let Ok(address) = EmailAddress::parse(&staff.email) else {
+            tracing::warn!(user = %staff.user_id, "a staff member's email does not parse; no alert sent");
+            continue;
+        };
+        let email = Email::StaffAlert {
+            staff_name: staff.name,
+            organization_name: session.organization_name.clone(),
+            author_name: session.name.clone(),
+            subject: message.subject.to_owned(),
+            ticket_id: message.ticket_id.to_string(),
+            new_ticket: message.new_ticket,
+            message: text.clone(),
+        };
+        let key = format!("staff_alert:{}:{}", message.message_id, staff.user_id);
+        // Company-side mail: not listed with the organization's emails.
+        notify(&mut *conn, &key, None, &address, &email).await?;
+    }
+    Ok(())
+}
+
+/// A message as an email quotes it: its text, then the files' names (the
+/// files themselves stay behind the sign-in).
+pub fn with_file_names(body: &str, files: &[StoredFile]) -> String {
+    if files.is_empty() {
+        return body.to_owned();
+    }
+    let line = format!("Attached in the portal: {}.", file_names(files).join(", "));
+    if body.is_empty() {
+        line
+    } else {
+        format!("{body}\n\n{line}")
+    }
 }
 
 /// Closes a ticket; closing a closed ticket changes nothing.
