@@ -32,6 +32,8 @@ pub struct Settings {
     pub export_time_limit: Duration,
     /// When a failed period charge is retried.
     pub dunning: domain::billing::RetrySchedule,
+    /// How soon staff should answer, by priority (the console's "due in").
+    pub response_targets: domain::support::ResponseTargets,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             export_slots: 3,
             export_time_limit: Duration::from_secs(120),
             dunning: Default::default(),
+            response_targets: Default::default(),
         }
     }
 }

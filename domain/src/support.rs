@@ -342,6 +342,8 @@ pub struct StaffTicketSummary {
     pub category: TicketCategory,
     pub assignee_name: Option<String>,
     pub last_activity_at: String,
+    /// While the ticket waits on staff.
+    pub response_due: Option<ResponseDue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -367,6 +369,134 @@ pub struct StaffTicketFilter {
     pub category: Option<TicketCategory>,
     pub assignee: AssigneeFilter,
     pub search: String,
+    /// Only tickets whose response is overdue.
+    pub overdue: bool,
+    pub sort: QueueSort,
+}
+
+/// The console queue's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Newest activity first.
+    #[default]
+    Activity,
+    /// The response due soonest (the most overdue) first; tickets not
+    /// waiting on staff last.
+    Due,
+}
+
+impl FromStr for QueueSort {
+    type Err = UnknownChoice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "activity" => Ok(Self::Activity),
+            "due" => Ok(Self::Due),
+            _ => Err(UnknownChoice("activity, due")),
+        }
+    }
+}
+
+/// How long staff have to answer a customer, by priority: from a new ticket
+/// (the first response) or from the customer's first unanswered message
+/// (the next one). Calendar time, not business hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTargets {
+    pub urgent: std::time::Duration,
+    pub high: std::time::Duration,
+    pub normal: std::time::Duration,
+    pub low: std::time::Duration,
+}
+
+impl Default for ResponseTargets {
+    fn default() -> Self {
+        const HOUR: u64 = 3600;
+        Self {
+            urgent: std::time::Duration::from_secs(HOUR),
+            high: std::time::Duration::from_secs(4 * HOUR),
+            normal: std::time::Duration::from_secs(24 * HOUR),
+            low: std::time::Duration::from_secs(72 * HOUR),
+        }
+    }
+}
+
+impl ResponseTargets {
+    /// `urgent=1h,high=4h,normal=24h,low=3d` (any subset; minutes `m`,
+    /// hours `h`, days `d`); the others keep their defaults.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut targets = Self::default();
+        for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (priority, duration) = item
+                .split_once('=')
+                .ok_or_else(|| format!("{item:?}: write priority=duration, like high=4h"))?;
+            let duration = parse_duration(duration.trim())
+                .ok_or_else(|| format!("{item:?}: a duration is like 30m, 4h or 2d"))?;
+            match priority.trim().parse::<TicketPriority>() {
+                Ok(TicketPriority::Urgent) => targets.urgent = duration,
+                Ok(TicketPriority::High) => targets.high = duration,
+                Ok(TicketPriority::Normal) => targets.normal = duration,
+                Ok(TicketPriority::Low) => targets.low = duration,
+                Err(_) => {
+                    return Err(format!(
+                        "{item:?}: priorities are urgent, high, normal, low"
+                    ))
+                }
+            }
+        }
+        Ok(targets)
+    }
+
+    pub fn for_priority(&self, priority: TicketPriority) -> std::time::Duration {
+        match priority {
+            TicketPriority::Urgent => self.urgent,
+            TicketPriority::High => self.high,
+            TicketPriority::Normal => self.normal,
+            TicketPriority::Low => self.low,
+        }
+    }
+}
+
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let unit = match text.chars().last()? {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let count: u64 = text[..text.len() - 1].parse().ok().filter(|n| *n > 0)?;
+    Some(std::time::Duration::from_secs(count * unit))
+}
+
+/// When staff should answer a ticket that waits on them, as the console
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseDue {
+    pub overdue: bool,
+    /// "due in 2 h", "overdue by 30 min".
+    pub label: String,
+}
+
+impl ResponseDue {
+    /// `seconds_left`: until the target; negative when past it.
+    pub fn from_seconds_left(seconds_left: i64) -> Self {
+        let overdue = seconds_left < 0;
+        let span = span(seconds_left.unsigned_abs());
+        let label = if overdue {
+            format!("overdue by {span}")
+        } else {
+            format!("due in {span}")
+        };
+        Self { overdue, label }
+    }
+}
+
+/// "45 min", "2 h", "3 d": the largest whole unit, rounded down (a minute
+/// at least).
+fn span(seconds: u64) -> String {
+    match seconds {
+        s if s >= 2 * 86_400 => format!("{} d", s / 86_400),
+        s if s >= 3600 => format!("{} h", s / 3600),
+        s => format!("{} min", (s / 60).max(1)),
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -644,5 +774,50 @@ mod tests {
                 .collect();
             assert_eq!(joined, text);
         }
+    }
+}
+
+#[cfg(test)]
+mod response_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn targets_parse_any_subset_and_refuse_nonsense() {
+        let targets = ResponseTargets::parse("urgent=30m, low=5d").unwrap();
+        assert_eq!(targets.urgent, Duration::from_secs(1800));
+        assert_eq!(targets.low, Duration::from_secs(5 * 86_400));
+        assert_eq!(targets.high, ResponseTargets::default().high);
+        assert!(ResponseTargets::parse("critical=1h").is_err());
+        assert!(ResponseTargets::parse("high=4").is_err());
+        assert!(ResponseTargets::parse("high=0h").is_err());
+        assert_eq!(
+            ResponseTargets::parse("").unwrap(),
+            ResponseTargets::default()
+        );
+    }
+
+    #[test]
+    fn due_labels_read_like_a_person_would_say_them() {
+        assert_eq!(
+            ResponseDue::from_seconds_left(2 * 3600 + 59).label,
+            "due in 2 h"
+        );
+        assert_eq!(
+            ResponseDue::from_seconds_left(45 * 60).label,
+            "due in 45 min"
+        );
+        assert_eq!(ResponseDue::from_seconds_left(10).label, "due in 1 min");
+        let late = ResponseDue::from_seconds_left(-30 * 60);
+        assert!(late.overdue);
+        assert_eq!(late.label, "overdue by 30 min");
+        assert_eq!(
+            ResponseDue::from_seconds_left(-3 * 86_400).label,
+            "overdue by 3 d"
+        );
+        assert_eq!(
+            ResponseDue::from_seconds_left(-36 * 3600).label,
+            "overdue by 36 h"
+        );
     }
 }

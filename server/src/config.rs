@@ -7,6 +7,7 @@ use backend::rate_limit::Rule;
 use backend::settings::Limits;
 use backend::Settings;
 use domain::billing::RetrySchedule;
+use domain::support::ResponseTargets;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use std::time::Duration;
@@ -162,6 +163,10 @@ impl Config {
                 Some(days) => RetrySchedule::parse(&days)
                     .map_err(|e| anyhow::anyhow!("PORTAL_DUNNING_RETRY_DAYS: {e}"))?,
             },
+            response_targets: ResponseTargets::parse(
+                &var("PORTAL_RESPONSE_TARGETS").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("PORTAL_RESPONSE_TARGETS: {e}"))?,
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

@@ -296,11 +296,20 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
             .execute(&mut *tx)
             .await?;
         }
-        // The last customer-visible message is the ticket's latest activity.
+        // The last customer-visible message is the ticket's latest activity;
+        // an open one waits on staff since the customer's first unanswered message.
         sqlx::query!(
             r#"update ticket set last_activity_at = coalesce(
                    (select max(created_at) from ticket_message where ticket_id = $1 and not internal),
-                   last_activity_at)
+                   last_activity_at),
+               awaiting_staff_since = case when status = 'open' then (
+                   select min(m.created_at) from ticket_message m
+                   where m.ticket_id = $1 and m.author_kind = 'customer' and not m.internal
+                     and m.created_at > coalesce((
+                         select max(s.created_at) from ticket_message s
+                         where s.ticket_id = $1 and s.author_kind = 'staff' and not s.internal
+                     ), '-infinity')
+               ) end
                where id = $1"#,
             ticket_id,
         )

@@ -388,34 +388,7 @@ pub fn build_router(
             paths::CREDIT_NOTE_PDF,
             get(http::invoices::download_credit_note),
         )
-        .route(
-            paths::TICKET_ATTACHMENTS,
-            axum::routing::post(http::attachments::upload_as_member).layer(
-                axum::extract::DefaultBodyLimit::max(http::attachments::MAX_UPLOAD_BYTES),
-            ),
-        )
-        .route(
-            paths::STAFF_TICKET_ATTACHMENTS,
-            axum::routing::post(http::attachments::upload_as_staff).layer(
-                axum::extract::DefaultBodyLimit::max(http::attachments::MAX_UPLOAD_BYTES),
-            ),
-        )
-        .route(
-            paths::ATTACHMENT,
-            get(http::attachments::download_as_member),
-        )
-        .route(
-            paths::ATTACHMENT_PREVIEW,
-            get(http::attachments::preview_as_member),
-        )
-        .route(
-            paths::STAFF_ATTACHMENT,
-            get(http::attachments::download_as_staff),
-        )
-        .route(
-            paths::STAFF_ATTACHMENT_PREVIEW,
-            get(http::attachments::preview_as_staff),
-        )
+        .merge(http::attachments::routes())
         // Inside the session layer: it needs the session to know whose data changed.
         .route_layer(from_fn_with_state(
             state.clone(),

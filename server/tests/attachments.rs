@@ -82,6 +82,23 @@ async fn attachment_rows(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// No file stored, no row, and the thread still its first message alone.
+async fn assert_nothing_stored(app: &TestApp, client: &Client, ticket: &str) {
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!(attachment_rows(app).await, 0);
+    let messages = thread(app, client, ticket).await["messages"].clone();
+    assert_eq!(messages.as_array().unwrap().len(), 1);
+}
+
+async fn get(app: &TestApp, client: &Client, path: &str) -> Response {
+    client.get(app.url(path)).send().await.unwrap()
+}
+
+/// A GET that must succeed (a download, a preview).
+async fn fetch(app: &TestApp, client: &Client, path: &str) -> Response {
+    ok(get(app, client, path).await).await
+}
+
 async fn refused(response: Response) -> String {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     response.text().await.unwrap()
@@ -132,12 +149,7 @@ async fn a_screenshot_is_previewed_and_downloaded_by_the_organization_and_staff_
     let csv_id = reply["attachments"][1]["id"].as_str().unwrap().to_owned();
 
     // The file comes back byte for byte, as an inert download.
-    let download = ok(member
-        .get(app.url(&format!("/support/attachments/{png_id}")))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let download = fetch(&app, &member, &format!("/support/attachments/{png_id}")).await;
     let headers = download.headers().clone();
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(
@@ -153,29 +165,25 @@ async fn a_screenshot_is_previewed_and_downloaded_by_the_organization_and_staff_
         download.bytes().await.unwrap().as_ref(),
         screenshot.as_slice()
     );
-    let csv = ok(member
-        .get(app.url(&format!("/support/attachments/{csv_id}")))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let csv = fetch(&app, &member, &format!("/support/attachments/{csv_id}")).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
 
     // The preview is a small PNG of our own making, shown inline.
-    let preview = ok(member
-        .get(app.url(&format!("/support/attachments/{png_id}/preview")))
-        .send()
-        .await
-        .unwrap())
+    let preview = fetch(
+        &app,
+        &member,
+        &format!("/support/attachments/{png_id}/preview"),
+    )
     .await;
     assert_eq!(preview.headers()["content-disposition"], "inline");
     let small = image::load_from_memory(&preview.bytes().await.unwrap()).unwrap();
     assert_eq!((small.width(), small.height()), (320, 160));
-    let no_preview = member
-        .get(app.url(&format!("/support/attachments/{csv_id}/preview")))
-        .send()
-        .await
-        .unwrap();
+    let no_preview = get(
+        &app,
+        &member,
+        &format!("/support/attachments/{csv_id}/preview"),
+    )
+    .await;
     assert_eq!(no_preview.status(), StatusCode::NOT_FOUND);
 
     // Another organization, or nobody, cannot tell the file exists.
@@ -184,27 +192,18 @@ async fn a_screenshot_is_previewed_and_downloaded_by_the_organization_and_staff_
         format!("/support/attachments/{png_id}"),
         format!("/support/attachments/{png_id}/preview"),
     ] {
-        let response = stranger.get(app.url(&path)).send().await.unwrap();
+        let response = get(&app, &stranger, &path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        let response = browser().get(app.url(&path)).send().await.unwrap();
+        let response = get(&app, &browser(), &path).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
     }
     // A customer session is not a staff one.
-    let response = owner
-        .get(app.url(&format!("/staff/attachments/{png_id}")))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&app, &owner, &format!("/staff/attachments/{png_id}")).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // Staff download it from the console.
     let (staff, _) = staff_client(&app, "Sam Support").await;
-    let download = ok(staff
-        .get(app.url(&format!("/staff/attachments/{png_id}")))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let download = fetch(&app, &staff, &format!("/staff/attachments/{png_id}")).await;
     assert_eq!(
         download.bytes().await.unwrap().as_ref(),
         screenshot.as_slice()
@@ -252,15 +251,7 @@ async fn refused_files_are_explained_and_leave_nothing_behind(db: PgPool) {
             "{message:?} should say {reason:?}"
         );
     }
-    assert_eq!(attachment_rows(&app).await, 0);
-    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
-    assert_eq!(
-        thread(&app, &owner, &ticket).await["messages"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_nothing_stored(&app, &owner, &ticket).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -285,14 +276,11 @@ async fn a_zip_is_kept_as_sent_and_never_unpacked(db: PgPool) {
     );
 
     let file = &thread(&app, &owner, &ticket).await["messages"][1]["attachments"][0];
-    let download = ok(owner
-        .get(app.url(&format!(
-            "/support/attachments/{}",
-            file["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap())
+    let download = fetch(
+        &app,
+        &owner,
+        &format!("/support/attachments/{}", file["id"].as_str().unwrap()),
+    )
     .await;
     assert_eq!(download.headers()["content-type"], "application/zip");
     assert_eq!(download.bytes().await.unwrap().len(), bomb.len());
@@ -332,12 +320,7 @@ async fn a_file_name_cannot_reach_a_path_or_a_header(db: PgPool) {
     let file = &thread(&app, &owner, &ticket).await["messages"][1]["attachments"][0];
     assert_eq!(file["name"], "evilname.txt");
     let id = file["id"].as_str().unwrap();
-    let download = ok(owner
-        .get(app.url(&format!("/support/attachments/{id}")))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let download = fetch(&app, &owner, &format!("/support/attachments/{id}")).await;
     assert_eq!(
         download.headers()["content-disposition"],
         "attachment; filename=\"evilname.txt\"; filename*=UTF-8''evilname.txt"
@@ -378,15 +361,7 @@ async fn an_upload_cut_mid_stream_stores_nothing(db: PgPool) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
-    assert_eq!(attachment_rows(&app).await, 0);
-    assert_eq!(
-        thread(&app, &owner, &ticket).await["messages"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_nothing_stored(&app, &owner, &ticket).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -416,7 +391,7 @@ async fn without_javascript_the_form_returns_to_the_thread_with_the_reason(db: P
         back,
         format!("/support/{ticket}?attach_error=unsupported#attach")
     );
-    let page = ok_text(owner.get(app.url(&back)).send().await.unwrap()).await;
+    let page = ok_text(get(&app, &owner, &back).await).await;
     assert!(
         page.contains("That kind of file can&#x27;t be attached")
             || page.contains("That kind of file can't be attached")
@@ -448,14 +423,14 @@ async fn staff_attach_files_as_a_reply_and_a_closed_ticket_takes_none(db: PgPool
     assert_eq!(reply["author_kind"], "staff");
     assert_eq!(reply["body"], "");
     assert_eq!(reply["attachments"][0]["name"], "guide.pdf");
-    let pdf = ok(owner
-        .get(app.url(&format!(
+    let pdf = fetch(
+        &app,
+        &owner,
+        &format!(
             "/support/attachments/{}",
             reply["attachments"][0]["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap())
+        ),
+    )
     .await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
 

@@ -792,11 +792,19 @@ async fn staff_hear_of_new_tickets_and_replies_and_an_assignee_alone(db: PgPool)
 
     // Assigned: only the assignee hears of the customer's reply.
     ok(app
-        .call(&sam, "staff/assign", &[("ticket_id", &ticket), ("assignee", "me")])
+        .call(
+            &sam,
+            "staff/assign",
+            &[("ticket_id", &ticket), ("assignee", "me")],
+        )
         .await)
     .await;
     ok(app
-        .call(&owner, "support/reply", &[("ticket_id", &ticket), ("body", "Any news?")])
+        .call(
+            &owner,
+            "support/reply",
+            &[("ticket_id", &ticket), ("body", "Any news?")],
+        )
         .await)
     .await;
     let alerts = staff_alerts(&app).await;
@@ -808,12 +816,102 @@ async fn staff_hear_of_new_tickets_and_replies_and_an_assignee_alone(db: PgPool)
 
     // Internal notes and staff replies alert nobody.
     ok(app
-        .call(&sam, "staff/note", &[("ticket_id", &ticket), ("body", "Checking.")])
+        .call(
+            &sam,
+            "staff/note",
+            &[("ticket_id", &ticket), ("body", "Checking.")],
+        )
         .await)
     .await;
     ok(app
-        .call(&sam, "staff/reply", &[("ticket_id", &ticket), ("body", "Found it.")])
+        .call(
+            &sam,
+            "staff/reply",
+            &[("ticket_id", &ticket), ("body", "Found it.")],
+        )
         .await)
     .await;
     assert_eq!(staff_alerts(&app).await.len(), 3);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_console_says_when_a_response_is_due_and_sorts_and_filters_by_it(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, org) = customer(&app, "Due").await;
+    let (staff, _) = staff_client(&app, "Sam Support").await;
+    // High priority: a response is due 4 h after the customer wrote.
+    let late = open_ticket(&app, &owner, "Waiting five hours", "Hello?").await;
+    sqlx::query(
+        "update ticket set awaiting_staff_since = now() - interval '5 hours' where id = $1::uuid",
+    )
+    .bind(&late)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let fresh = open_ticket(&app, &owner, "Just written", "Hi.").await;
+    let answered = open_ticket(&app, &owner, "Answered", "Help.").await;
+    ok(app
+        .call(
+            &staff,
+            "staff/reply",
+            &[("ticket_id", &answered), ("body", "Done.")],
+        )
+        .await)
+    .await;
+
+    let queue = |query: String| {
+        let (app, staff) = (&app, &staff);
+        async move {
+            let page =
+                json(ok(app.get(staff, &format!("staff/tickets?{query}")).await).await).await;
+            page["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    (
+                        t["id"].as_str().unwrap().to_owned(),
+                        t["response_due"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let search = format!("search={}", org.name.replace(' ', "%20"));
+    let by_due = queue(format!("{search}&sort=due")).await;
+    let ids: Vec<&str> = by_due.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, [late.as_str(), fresh.as_str(), answered.as_str()]);
+    assert_eq!(by_due[0].1["label"], "overdue by 1 h");
+    assert_eq!(by_due[0].1["overdue"], true);
+    assert_eq!(by_due[1].1["label"], "due in 3 h");
+    assert_eq!(by_due[2].1, Value::Null);
+
+    let overdue = queue(format!("{search}&due=overdue")).await;
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].0, late);
+    let counted = json(
+        ok(app
+            .get(&staff, &format!("staff/tickets?{search}&due=overdue"))
+            .await)
+        .await,
+    )
+    .await;
+    assert_eq!(counted["total"], 1);
+
+    // The customer writes again: a response is due again, from now.
+    ok(app
+        .call(
+            &owner,
+            "support/reply",
+            &[("ticket_id", &answered), ("body", "One more thing.")],
+        )
+        .await)
+    .await;
+    let again = queue(format!("{search}&sort=due")).await;
+    assert_eq!(again[2].1["label"], "due in 3 h");
+
+    let refused = app
+        .get(&staff, &format!("staff/tickets?{search}&due=soon"))
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

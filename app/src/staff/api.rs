@@ -56,9 +56,20 @@ pub async fn get_current_staff() -> Result<Option<StaffMember>, AppError> {
     Ok(staff()?.map(|s| s.member()))
 }
 
+/// The queue's `due` filter (empty or `overdue`) and `sort` (empty or
+/// `due`), as they travel in the query string.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct QueueOrder {
+    #[serde(default)]
+    pub due: String,
+    #[serde(default)]
+    pub sort: String,
+}
+
 /// Staff: every organization's tickets with the console's filters. `assignee`
 /// is empty (anyone), `me` or `unassigned`; `search` matches subject or
-/// organization. Errors: `Unauthorized`, `Forbidden` (customer session), `Validation`.
+/// organization; `due` is empty or `overdue`; `sort` is empty (newest
+/// activity first) or `due` (the response due soonest first). Errors: `Unauthorized`, `Forbidden` (customer session), `Validation`.
 #[server(endpoint = "staff/tickets", input = server_fn::codec::GetUrl)]
 pub async fn list_staff_tickets(
     #[server(default)] status: String,
@@ -66,6 +77,7 @@ pub async fn list_staff_tickets(
     #[server(default)] category: String,
     #[server(default)] assignee: String,
     #[server(default)] search: String,
+    #[server(flatten)] order: QueueOrder,
     #[server(default)] page: u32,
 ) -> Result<StaffTicketPage, AppError> {
     let staff = require_staff()?;
@@ -75,6 +87,15 @@ pub async fn list_staff_tickets(
         category: parse_filter(&category, "category")?,
         assignee: parse_filter(&assignee, "assignee")?.unwrap_or_default(),
         search,
+        overdue: match order.due.as_str() {
+            "" | "any" => false,
+            "overdue" => true,
+            _ => {
+                let error = FieldErrors::single("due", "Choose any or overdue.");
+                return Err(AppError::Validation(error));
+            }
+        },
+        sort: parse_filter(&order.sort, "sort")?.unwrap_or_default(),
     };
     Ok(service::list_tickets(&ctx()?, &staff, filter, page).await?)
 }

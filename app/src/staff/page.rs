@@ -4,7 +4,7 @@
 
 use super::api::{
     get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
-    IssueCreditNote, SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
+    IssueCreditNote, QueueOrder, SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
 };
 use crate::support::attachments::{AttachForm, AttachmentList};
 use crate::support::components::{MessageBody, PriorityLabel, TicketStatusBadge};
@@ -20,8 +20,8 @@ use crate::ui::{
 };
 use domain::error::AppError;
 use domain::support::{
-    AuthorKind, CustomerContext, InvoiceLine, StaffMember, StaffTicketPage, StaffTicketView,
-    TicketCategory, TicketPriority, TicketStatus, MESSAGE_MAX_CHARS,
+    AuthorKind, CustomerContext, InvoiceLine, ResponseDue, StaffMember, StaffTicketPage,
+    StaffTicketView, TicketCategory, TicketPriority, TicketStatus, MESSAGE_MAX_CHARS,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -111,11 +111,15 @@ pub fn StaffTicketsPage() -> impl IntoView {
                 param("category"),
                 param("assignee"),
                 param("q"),
+                QueueOrder {
+                    due: param("due"),
+                    sort: param("sort"),
+                },
                 param("page").parse::<u32>().unwrap_or(1),
             )
         },
-        |(status, priority, category, assignee, search, page)| {
-            list_staff_tickets(status, priority, category, assignee, search, page)
+        |(status, priority, category, assignee, search, order, page)| {
+            list_staff_tickets(status, priority, category, assignee, search, order, page)
         },
     );
     view! {
@@ -146,12 +150,15 @@ fn QueueFilters() -> impl IntoView {
     let categories = TicketCategory::ALL.iter().map(|c| (c.as_str(), c.label()));
     view! {
         <Form method="GET" action="/staff/tickets" attr:role="search" attr:aria-label="Filter tickets"
-            attr:class="grid gap-3 sm:grid-cols-3 lg:grid-cols-6 lg:items-end">
+            attr:class="grid gap-3 sm:grid-cols-3 lg:grid-cols-4 lg:items-end">
             <FilterSelect label="Status" name="status" any="Any status" choices=choices(statuses)/>
             <FilterSelect label="Priority" name="priority" any="Any priority" choices=choices(priorities)/>
             <FilterSelect label="Category" name="category" any="Any category" choices=choices(categories)/>
             <FilterSelect label="Assignee" name="assignee" any="Anyone"
                 choices=choices([("unassigned", "Unassigned"), ("me", "Assigned to me")])/>
+            <FilterSelect label="Response" name="due" any="Due or not" choices=choices([("overdue", "Overdue")])/>
+            <FilterSelect label="Sort by" name="sort" any="Newest activity"
+                choices=choices([("due", "Response due first")])/>
             <div>
                 <label for="filter-q" class="block text-sm font-medium">"Search"</label>
                 <input id="filter-q" type="search" name="q" placeholder="Subject or organization" class=FILTER_INPUT
@@ -172,12 +179,14 @@ fn Queue(page: StaffTicketPage) -> impl IntoView {
     }
     let href = page_links(
         "/staff/tickets",
-        &["status", "priority", "category", "assignee", "q"],
+        &[
+            "status", "priority", "category", "assignee", "q", "due", "sort",
+        ],
     );
     let (current, page_count, total) = (page.page, page.page_count(), page.total);
     view! {
         <DataTable caption="Tickets of every organization"
-            columns=&["Subject", "Organization", "Status", "Priority", "Category", "Assignee", "Last activity"]>
+            columns=&["Subject", "Organization", "Status", "Response", "Priority", "Category", "Assignee", "Last activity"]>
             {page.tickets.into_iter().map(|t| view! {
                 <tr data-testid="staff-ticket-row">
                     <th scope="row" class=ROW_HEADER>
@@ -185,6 +194,7 @@ fn Queue(page: StaffTicketPage) -> impl IntoView {
                     </th>
                     <td class=CELL>{t.organization_name.clone()}</td>
                     <td class=CELL><TicketStatusBadge status=t.status staff=true/></td>
+                    <td class=CELL_NOWRAP data-testid="response-due"><DueLabel due=t.response_due.clone()/></td>
                     <td class=CELL><PriorityLabel priority=t.priority/></td>
                     <td class=CELL>{t.category.label()}</td>
                     <td class=CELL>{t.assignee_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
@@ -195,6 +205,19 @@ fn Queue(page: StaffTicketPage) -> impl IntoView {
         <Pager current page_count total href items="tickets" label="Ticket pages"/>
     }
     .into_any()
+}
+
+/// "due in 2 h", or "overdue by 30 min" in red; a dash when nothing is due.
+#[component]
+fn DueLabel(due: Option<ResponseDue>) -> impl IntoView {
+    match due {
+        Some(due) if due.overdue => view! {
+            <span class="font-medium text-red-700 dark:text-red-300">{due.label}</span>
+        }
+        .into_any(),
+        Some(due) => view! { <span>{due.label}</span> }.into_any(),
+        None => view! { <span aria-label="Nothing due">"—"</span> }.into_any(),
+    }
 }
 
 // ------------------------------------------------------------ one ticket

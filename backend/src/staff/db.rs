@@ -4,7 +4,7 @@
 
 use crate::support::db::{LockedTicketRow, MessageRow, TicketDetailRow};
 use domain::billing::InvoiceStatus;
-use domain::support::{AuthorKind, TicketCategory, TicketPriority, TicketStatus};
+use domain::support::{AuthorKind, ResponseTargets, TicketCategory, TicketPriority, TicketStatus};
 use sqlx::{PgConnection, PgExecutor};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -71,6 +71,8 @@ pub struct StaffTicketRow {
     pub category: TicketCategory,
     pub assignee_name: Option<String>,
     pub last_activity_at: OffsetDateTime,
+    /// When staff should answer; `None` unless it waits on them.
+    pub due_at: Option<OffsetDateTime>,
 }
 
 /// Filters of the console, as SQL parameters. `assignee`: `None` anyone,
@@ -81,6 +83,20 @@ pub struct StaffFilterParams<'a> {
     pub category: Option<&'a str>,
     pub assignee: Option<Option<Uuid>>,
     pub pattern: Option<&'a str>,
+    /// Only tickets whose response is due before `now`.
+    pub overdue: bool,
+    /// The response due soonest first, instead of the newest activity.
+    pub by_due: bool,
+    pub now: OffsetDateTime,
+    pub targets: ResponseTargets,
+}
+
+impl StaffFilterParams<'_> {
+    /// The targets in seconds, urgent to low, for the SQL.
+    fn target_seconds(&self) -> [f64; 4] {
+        let t = &self.targets;
+        [t.urgent, t.high, t.normal, t.low].map(|d| d.as_secs_f64())
+    }
 }
 
 pub async fn list_any_tickets(
@@ -90,20 +106,27 @@ pub async fn list_any_tickets(
     offset: i64,
 ) -> sqlx::Result<Vec<StaffTicketRow>> {
     let (filter_assignee, assignee) = split_assignee(filter.assignee);
+    let [urgent, high, normal, low] = filter.target_seconds();
     sqlx::query_as!(
         StaffTicketRow,
         r#"select t.id, o.name as organization_name, t.subject, t.status as "status: TicketStatus",
                   t.priority as "priority: TicketPriority", t.category as "category: TicketCategory",
-                  u.name as "assignee_name?", t.last_activity_at
+                  u.name as "assignee_name?", t.last_activity_at, d.due_at
            from ticket t
            join organization o on o.id = t.organization_id
            left join app_user u on u.id = t.assignee_id
+           cross join lateral (
+               select case when t.status = 'open' then t.awaiting_staff_since + make_interval(secs =>
+                   case t.priority when 'urgent' then $9::float8 when 'high' then $10::float8 when 'normal' then $11::float8 else $12::float8 end)
+               end as due_at
+           ) d
            where ($1::text is null or t.status = $1)
              and ($2::text is null or t.priority = $2)
              and ($3::text is null or t.category = $3)
              and (not $4 or t.assignee_id is not distinct from $5)
              and ($6::text is null or t.subject ilike $6 or o.name ilike $6)
-           order by t.last_activity_at desc, t.id
+             and (not $13 or d.due_at < $14)
+           order by case when $15 then d.due_at end asc nulls last, t.last_activity_at desc, t.id
            limit $7 offset $8"#,
         filter.status,
         filter.priority,
@@ -113,6 +136,13 @@ pub async fn list_any_tickets(
         filter.pattern,
         limit,
         offset,
+        urgent,
+        high,
+        normal,
+        low,
+        filter.overdue,
+        filter.now,
+        filter.by_due,
     )
     .fetch_all(db)
     .await
@@ -123,6 +153,7 @@ pub async fn count_any_tickets(
     filter: &StaffFilterParams<'_>,
 ) -> sqlx::Result<i64> {
     let (filter_assignee, assignee) = split_assignee(filter.assignee);
+    let [urgent, high, normal, low] = filter.target_seconds();
     sqlx::query_scalar!(
         r#"select count(*) as "count!"
            from ticket t join organization o on o.id = t.organization_id
@@ -130,13 +161,21 @@ pub async fn count_any_tickets(
              and ($2::text is null or t.priority = $2)
              and ($3::text is null or t.category = $3)
              and (not $4 or t.assignee_id is not distinct from $5)
-             and ($6::text is null or t.subject ilike $6 or o.name ilike $6)"#,
+             and ($6::text is null or t.subject ilike $6 or o.name ilike $6)
+             and (not $7 or (t.status = 'open' and t.awaiting_staff_since + make_interval(secs =>
+                   case t.priority when 'urgent' then $8::float8 when 'high' then $9::float8 when 'normal' then $10::float8 else $11::float8 end) < $12))"#,
         filter.status,
         filter.priority,
         filter.category,
         filter_assignee,
         assignee,
         filter.pattern,
+        filter.overdue,
+        urgent,
+        high,
+        normal,
+        low,
+        filter.now,
     )
     .fetch_one(db)
     .await

@@ -23,9 +23,9 @@ use domain::billing::CreditNoteDraft;
 use domain::dates::display_minutes;
 use domain::format_money;
 use domain::support::{
-    AssigneeFilter, CustomerContext, InvoiceLine, StaffMember, StaffMessage, StaffTicketFilter,
-    StaffTicketPage, StaffTicketSummary, StaffTicketView, TicketStatus, UsageLine,
-    TICKETS_PER_PAGE,
+    AssigneeFilter, CustomerContext, InvoiceLine, QueueSort, ResponseDue, StaffMember,
+    StaffMessage, StaffTicketFilter, StaffTicketPage, StaffTicketSummary, StaffTicketView,
+    TicketStatus, UsageLine, TICKETS_PER_PAGE,
 };
 use domain::{AppError, EmailAddress, FieldErrors, Money};
 use serde_json::json;
@@ -93,6 +93,10 @@ pub async fn list_tickets(
             AssigneeFilter::Me => Some(Some(staff.user_id)),
         },
         pattern: pattern.as_deref(),
+        overdue: filter.overdue,
+        by_due: filter.sort == QueueSort::Due,
+        now: ctx.now(),
+        targets: ctx.settings.response_targets,
     };
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(TICKETS_PER_PAGE);
@@ -112,6 +116,9 @@ pub async fn list_tickets(
                 subject: row.subject,
                 assignee_name: row.assignee_name,
                 last_activity_at: display_minutes(row.last_activity_at),
+                response_due: row
+                    .due_at
+                    .map(|due| ResponseDue::from_seconds_left((due - params.now).whole_seconds())),
             })
             .collect(),
         total,
@@ -242,6 +249,7 @@ pub async fn reply(
         tickets::insert_message(&mut uow, id, staff.user_id, "staff", false, body).await?;
     attachments::record(&mut uow, id, message_id, ticket.organization_id, files).await?;
     tickets::update_status(&mut uow, id, TicketStatus::Pending.as_str(), true).await?;
+    tickets::answered_by_staff(&mut uow, id).await?;
     email_requester(
         &mut uow,
         &ticket,

@@ -21,8 +21,8 @@ pub struct NewTicketRow<'a> {
 
 pub async fn insert_ticket(conn: &mut PgConnection, row: NewTicketRow<'_>) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
-        r#"insert into ticket (organization_id, requester_id, subject, category, priority)
-           values ($1, $2, $3, $4, $5) returning id"#,
+        r#"insert into ticket (organization_id, requester_id, subject, category, priority, awaiting_staff_since)
+           values ($1, $2, $3, $4, $5, now()) returning id"#,
         row.organization_id,
         row.requester_id,
         row.subject,
@@ -264,6 +264,28 @@ pub async fn list_public_messages(
     )
     .fetch_all(db)
     .await
+}
+
+/// A customer wrote: the ticket waits on staff from now, unless it already did.
+pub async fn await_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update ticket set awaiting_staff_since = coalesce(awaiting_staff_since, now()) where id = $1",
+        id,
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Staff answered the customer: nothing is due until they write again.
+pub async fn answered_by_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update ticket set awaiting_staff_since = null where id = $1",
+        id
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 // ------------------------------------------------------------ staff alerts

@@ -171,6 +171,7 @@ pub async fn reply(
         db::insert_message(&mut uow, id, session.user_id, "customer", false, body).await?;
     attachments::record(&mut uow, id, message_id, session.organization_id, files).await?;
     db::update_status(&mut uow, id, after.as_str(), true).await?;
+    db::await_staff(&mut uow, id).await?;
     let alert = CustomerMessage {
         ticket_id: id,
         subject: &ticket.subject,

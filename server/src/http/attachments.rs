@@ -13,11 +13,13 @@
 //!   Both are served sandboxed and never sniffed, and another
 //!   organization's file is a 404 like one that does not exist.
 
+use super::paths;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use backend::session::{AccountSession, StaffSession};
 use backend::support::attachments::{self, Download, Received, Variant};
 use backend::{AppState, AuthSession};
@@ -28,6 +30,24 @@ use uuid::Uuid;
 
 /// The most a single upload may send: five full files and the form around them.
 pub const MAX_UPLOAD_BYTES: usize = MAX_FILES * MAX_FILE_BYTES as usize + 64 * 1024;
+
+/// The six routes, for the router to mount inside its session layer.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
+    let uploads = Router::new()
+        .route(paths::TICKET_ATTACHMENTS, post(upload_as_member))
+        .route(paths::STAFF_TICKET_ATTACHMENTS, post(upload_as_staff))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES));
+    Router::new()
+        .merge(uploads)
+        .route(paths::ATTACHMENT, get(download_as_member))
+        .route(paths::ATTACHMENT_PREVIEW, get(preview_as_member))
+        .route(paths::STAFF_ATTACHMENT, get(download_as_staff))
+        .route(paths::STAFF_ATTACHMENT_PREVIEW, get(preview_as_staff))
+}
 
 pub async fn upload_as_member(
     State(state): State<AppState>,
