@@ -12,7 +12,7 @@ test('a customer attaches a screenshot; staff see its preview and download it', 
   const id = await openTicket(page, uniqueSubject('Blank chart'), 'The usage chart is blank.');
 
   // A program named like an image is refused beside the field, before anything is kept.
-  await page.getByLabel('Files').setInputFiles({
+  await page.getByLabel('Files', { exact: true }).setInputFiles({
     name: 'chart.png',
     mimeType: 'image/png',
     buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(600)]),
@@ -21,7 +21,7 @@ test('a customer attaches a screenshot; staff see its preview and download it', 
   await expect(page.locator('#attach-files-error')).toContainText("That kind of file can't be attached");
   await expect(page.getByTestId('attachment')).toHaveCount(0);
 
-  await page.getByLabel('Files').setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: SCREENSHOT });
+  await page.getByLabel('Files', { exact: true }).setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: SCREENSHOT });
   await page.getByLabel('Message (optional)').fill('Here is what I see.');
   await page.getByRole('button', { name: 'Upload files' }).click();
   const file = page.getByTestId('attachment').filter({ hasText: 'chart.png' });

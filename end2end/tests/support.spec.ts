@@ -223,7 +223,7 @@ test('without JavaScript, a ticket is opened, validated and answered', async ({ 
     await page.getByRole('button', { name: 'Send reply' }).click();
     await expect(page.getByTestId('message')).toHaveCount(2);
     // Files go by a plain multipart form post, back to the thread.
-    await page.getByLabel('Files').setInputFiles({
+    await page.getByLabel('Files', { exact: true }).setInputFiles({
       name: 'notes.txt',
       mimeType: 'text/plain',
       buffer: Buffer.from('Steps to reproduce, in plain text.'),
