@@ -9,8 +9,11 @@ use crate::auth::{
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::help::{ArticlePage, EditArticlePage, HelpPage, NewArticlePage, StaffHelpPage};
-use crate::staff::{StaffHome, StaffLayout, StaffSignInPage, StaffTicketPage, StaffTicketsPage};
-use crate::support::{NewTicketPage, SupportPage, TicketPage};
+use crate::staff::{
+    CannedRepliesPage, StaffHome, StaffLayout, StaffSatisfactionPage, StaffSignInPage,
+    StaffTicketPage, StaffTicketsPage,
+};
+use crate::support::{NewTicketPage, RateTicketPage, SupportPage, TicketPage};
 use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
 use crate::usage::UsagePage;
@@ -70,6 +73,7 @@ pub fn App() -> impl IntoView {
                 // Outside the signed-in frame: these links may open in any browser.
                 <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account/confirm-email") view=ConfirmEmailPage/>
+                <Route path=path!("/rate-ticket") view=RateTicketPage ssr=SsrMode::Async/>
                 // Async: the session check finishes before the first byte, so a
                 // signed-out visitor gets a real 302 even without JavaScript.
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
@@ -94,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=StaffHome/>
                     <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/satisfaction") view=StaffSatisfactionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/canned-replies") view=CannedRepliesPage ssr=SsrMode::Async/>
                     <Route path=path!("/help") view=StaffHelpPage ssr=SsrMode::Async/>
                     <Route path=path!("/help/new") view=NewArticlePage ssr=SsrMode::Async/>
                     <Route path=path!("/help/:id") view=EditArticlePage ssr=SsrMode::Async/>

@@ -94,6 +94,8 @@ pub struct Limits {
     pub api_lookups_per_ip: Rule,
     /// Invoice PDFs opened through emailed links, per client IP.
     pub invoice_links_per_ip: Rule,
+    /// Ticket rating links opened and used, per client IP.
+    pub rating_links_per_ip: Rule,
 }
 
 const MINUTE: u64 = 60;
@@ -121,6 +123,7 @@ impl Default for Limits {
             invites_per_org: rule(50, HOUR),
             api_lookups_per_ip: rule(120, MINUTE),
             invoice_links_per_ip: rule(60, HOUR),
+            rating_links_per_ip: rule(60, HOUR),
         }
     }
 }
@@ -128,7 +131,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 15] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 16] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -145,6 +148,7 @@ impl Limits {
             ("invites_per_org", &mut self.invites_per_org),
             ("api_lookups_per_ip", &mut self.api_lookups_per_ip),
             ("invoice_links_per_ip", &mut self.invoice_links_per_ip),
+            ("rating_links_per_ip", &mut self.rating_links_per_ip),
         ]
     }
 }

@@ -44,12 +44,16 @@ pub mod audit;
 pub mod auth;
 /// Plans, subscriptions, invoices, billing details.
 pub mod billing;
+/// Staff's canned replies and their placeholders.
+pub mod canned;
 /// The dashboard's summary.
 pub mod dashboard;
 /// The help center: article categories, search input and results.
 pub mod help;
 /// Events pushed to open pages.
 pub mod live;
+/// Satisfaction ratings of resolved tickets (CSAT).
+pub mod satisfaction;
 /// Support tickets and the staff console.
 pub mod support;
 /// Members and invitations.

@@ -319,6 +319,8 @@ pub struct TicketThread {
     pub created_at: String,
     pub last_activity_at: String,
     pub messages: Vec<Message>,
+    /// The rating section, once the ticket is resolved or closed.
+    pub satisfaction: Option<crate::satisfaction::Satisfaction>,
 }
 
 // ------------------------------------------------------------ staff wire types
@@ -581,6 +583,8 @@ pub struct StaffTicketView {
     pub requester_email: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub created_at: String,
+    /// The requester's satisfaction rating, once given.
+    pub rating: Option<crate::satisfaction::GivenRating>,
     pub messages: Vec<StaffMessage>,
     pub customer: CustomerContext,
     pub staff: Vec<StaffMember>,

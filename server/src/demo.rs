@@ -238,6 +238,7 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
     )
     .execute(&mut *tx)
     .await?;
+    seed_canned_replies(&mut *tx, staff_id).await?;
     let org_ids = ORGS
         .iter()
         .map(|o| o.id.parse::<Uuid>())
@@ -312,6 +313,50 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
                ) end
                where id = $1"#,
             ticket_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+        // A resolved ticket its requester was happy with, for the console's
+        // satisfaction page.
+        if *status == "resolved" {
+            sqlx::query!(
+                r#"insert into ticket_rating (ticket_id, organization_id, rated_by, agent_id, rating, comment, rated_at)
+                   select id, organization_id, requester_id, $2, 'good', 'Found it, thanks for the quick pointer.',
+                          last_activity_at + interval '1 hour'
+                   from ticket where id = $1"#,
+                ticket_id,
+                staff_id,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Two canned replies, unless staff already have ones with these titles.
+async fn seed_canned_replies(tx: &mut sqlx::PgConnection, staff_id: Uuid) -> anyhow::Result<()> {
+    const CANNED: &[(&str, &str)] = &[
+        (
+            "Invoice download",
+            "Hi {{first_name}},\n\nEvery invoice of {{organization}} is on the Billing page: open it and \
+             choose \"Download PDF\" on the invoice's row. Invoice emails also carry a link that works \
+             for 30 days without signing in.\n\nBest,\n{{agent_name}}",
+        ),
+        (
+            "Plan limits",
+            "Hi {{first_name}},\n\n{{organization}} is on the {{plan}} plan. The Usage page shows where \
+             you stand against each limit, and Billing → Change plan shows what the next plan adds, \
+             with the prorated price before you confirm.\n\nBest,\n{{agent_name}}",
+        ),
+    ];
+    for (title, body) in CANNED {
+        sqlx::query!(
+            "insert into canned_reply (title, body, created_by) values ($1, $2, $3)
+             on conflict ((lower(title))) do nothing",
+            title,
+            body,
+            staff_id,
         )
         .execute(&mut *tx)
         .await?;

@@ -36,6 +36,10 @@ const READ_ONLY: &[&str] = &[
     "/api/staff/me",
     "/api/staff/tickets",
     "/api/staff/ticket",
+    "/api/staff/satisfaction",
+    "/api/staff/canned",
+    "/api/staff/canned/fill",
+    "/api/support/rating_link",
     "/api/auth/account",
     "/api/auth/verify_email/check",
     "/api/auth/password_reset/check",
@@ -285,6 +289,28 @@ fn mutations() -> Vec<Mutation> {
         m("/api/support/reopen", Owner, |f| {
             vec![("ticket_id", f.support.ticket.clone())]
         }),
+        m("/api/staff/canned/save", Staff, |_| {
+            vec![
+                ("title", "Audited reply".into()),
+                ("body", "Thanks, {{agent_name}}".into()),
+            ]
+        }),
+        m("/api/staff/canned/delete", Staff, |f| {
+            vec![("id", f.support.canned.clone())]
+        }),
+        m("/api/support/rate", Owner, |f| {
+            vec![
+                ("ticket_id", f.support.resolved.clone()),
+                ("rating", "good".into()),
+            ]
+        }),
+        m("/api/support/rate_by_link", Anonymous, |f| {
+            vec![
+                ("token", f.support.rating_token.clone()),
+                ("rating", "bad".into()),
+                ("comment", "Changed my mind.".into()),
+            ]
+        }),
         m("/api/staff/sign_in", Anonymous, |f| {
             vec![
                 ("email", f.support.staff_email.clone()),
@@ -493,6 +519,11 @@ struct SupportFixture {
     staff: Client,
     staff_email: String,
     ticket: String,
+    /// A second ticket, resolved, and its emailed rating link's token.
+    resolved: String,
+    rating_token: String,
+    /// A canned reply to delete.
+    canned: String,
 }
 
 async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
@@ -514,10 +545,36 @@ async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let ticket = json(response).await.as_str().unwrap().to_owned();
+    let resolved = crate::support::open_ticket(app, owner, "Resolved fixture", "Hi").await;
+    ok(app
+        .call(
+            &staff,
+            "staff/status",
+            &[("ticket_id", &resolved), ("status", "resolved")],
+        )
+        .await)
+    .await;
+    let rating_token = sqlx::query_scalar(
+        "select data->>'token' from notification where template = 'ticket_resolved'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let canned = app
+        .call(
+            &staff,
+            "staff/canned/save",
+            &[("title", "Fixture reply"), ("body", "Hello {{first_name}}")],
+        )
+        .await;
+    let canned = json(ok(canned).await).await.as_str().unwrap().to_owned();
     SupportFixture {
         staff,
         staff_email,
         ticket,
+        resolved,
+        rating_token,
+        canned,
     }
 }
 

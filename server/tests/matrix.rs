@@ -233,6 +233,19 @@ fn rows() -> Vec<Row> {
         |b| vec![("id", b.ticket.clone())],
         Staff(404),
     );
+    t.get("/api/staff/satisfaction", none, Staff(200)).console = true;
+    t.get("/api/staff/canned", none, Staff(200));
+    // B's ticket, but no canned reply has B's ticket id.
+    t.get(
+        "/api/staff/canned/fill",
+        |b| {
+            vec![
+                ("ticket_id", b.ticket.clone()),
+                ("canned_id", b.ticket.clone()),
+            ]
+        },
+        Staff(404),
+    );
     t.get("/api/staff/me", none, Each([200; 7]));
     t.get("/api/staff/tickets", none, Staff(200)).console = true;
     t.get(
@@ -259,6 +272,7 @@ fn rows() -> Vec<Row> {
         Each([404; 7]),
     );
     t.get("/api/auth/two_factor/challenge", none, Each([200; 7]));
+    t.get("/api/support/rating_link", unknown_token, Each([404; 7]));
 
     // ---------------------------------------------------- writes with B's ids
     t.post(
@@ -315,6 +329,17 @@ fn rows() -> Vec<Row> {
         "/api/support/reopen",
         |b| vec![("ticket_id", b.ticket.clone())],
         Can(UseSupport, 404, 200),
+    );
+    // Only the requester rates (B's owner opened the ticket, not B's member).
+    t.post(
+        "/api/support/rate",
+        |b| vec![("ticket_id", b.ticket.clone()), ("rating", "good".into())],
+        Can(UseSupport, 404, 403),
+    );
+    t.post(
+        "/api/support/rate_by_link",
+        |_| vec![("token", unknown()), ("rating", "good".into())],
+        Each([404; 7]),
     );
     t.post(
         "/api/auth/switch_organization",
@@ -390,6 +415,21 @@ fn rows() -> Vec<Row> {
         Staff(200),
     )
     .console = true;
+    t.post(
+        "/api/staff/canned/save",
+        |_| {
+            vec![
+                ("title", "Matrix canned reply".into()),
+                ("body", "Hi {{first_name}}".into()),
+            ]
+        },
+        Staff(200),
+    );
+    t.post(
+        "/api/staff/canned/delete",
+        |b| vec![("id", b.ticket.clone())],
+        Staff(404),
+    );
     t.post(
         "/api/staff/assign",
         |b| vec![("ticket_id", b.ticket.clone()), ("assignee", "me".into())],
@@ -731,6 +771,7 @@ fn rows() -> Vec<Row> {
         "/sign-in/two-factor",
         "/invitations/accept",
         "/account/confirm-email",
+        "/rate-ticket",
         "/staff/sign-in",
         "/staff/sign-in/two-factor",
     ] {
@@ -768,6 +809,8 @@ fn rows() -> Vec<Row> {
     staff_ticket.id = |b| b.ticket.clone();
     staff_ticket.console = true;
     t.page("/staff/help", [302, 302, 302, 302, 302, 200, 302]);
+    t.page("/staff/satisfaction", [302, 302, 302, 302, 302, 200, 302]);
+    t.page("/staff/canned-replies", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/help/new", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/help/{id}", [302, 302, 302, 302, 302, 404, 302])
         .id = |b| b.ticket.clone();

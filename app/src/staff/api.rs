@@ -1,6 +1,8 @@
 //! Server functions of the support console (`staff/…`, staff sessions only):
 //! thin adapters over `backend::staff::service`.
 
+use domain::canned::CannedReply;
+use domain::satisfaction::SatisfactionReport;
 use domain::support::{StaffMember, StaffTicketPage, StaffTicketView};
 use domain::AppError;
 use leptos::prelude::*;
@@ -172,4 +174,55 @@ pub async fn assign_ticket(
         })?),
     };
     Ok(service::assign(&ctx()?, &staff, ticket_id, assignee).await?)
+}
+
+/// Staff: satisfaction per week and per agent over the last weeks, and the
+/// latest comments. Errors: `Unauthorized`.
+#[server(endpoint = "staff/satisfaction", input = server_fn::codec::GetUrl)]
+pub async fn get_satisfaction_report() -> Result<SatisfactionReport, AppError> {
+    let staff = require_staff()?;
+    Ok(backend::staff::satisfaction::report(&ctx()?, &staff).await?)
+}
+
+/// Staff: every canned reply, by title. Errors: `Unauthorized`.
+#[server(endpoint = "staff/canned", input = server_fn::codec::GetUrl)]
+pub async fn list_canned_replies() -> Result<Vec<CannedReply>, AppError> {
+    let staff = require_staff()?;
+    Ok(backend::staff::canned::list(&ctx()?, &staff).await?)
+}
+
+/// Staff: writes a canned reply (`id` empty) or replaces one, then goes back
+/// to the list. Errors: `Validation` (`title`, `body`), `NotFound`.
+#[server(endpoint = "staff/canned/save")]
+pub async fn save_canned_reply(
+    #[server(default)] id: String,
+    #[server(default)] title: String,
+    #[server(default)] body: String,
+) -> Result<Uuid, AppError> {
+    let staff = require_staff()?;
+    let id = match id.trim() {
+        "" => None,
+        id => Some(id.parse::<Uuid>().map_err(|_| AppError::NotFound)?),
+    };
+    let input = domain::canned::CannedReplyInput::parse(&title, &body)?;
+    let id = backend::staff::canned::save(&ctx()?, &staff, id, &input).await?;
+    leptos_axum::redirect("/staff/canned-replies");
+    Ok(id)
+}
+
+/// Staff: deletes a canned reply. Errors: `NotFound`.
+#[server(endpoint = "staff/canned/delete")]
+pub async fn delete_canned_reply(id: Uuid) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    backend::staff::canned::delete(&ctx()?, &staff, id).await?;
+    leptos_axum::redirect("/staff/canned-replies");
+    Ok(())
+}
+
+/// Staff: a canned reply filled in for a ticket, to insert into the reply.
+/// Errors: `NotFound` (ticket or reply).
+#[server(endpoint = "staff/canned/fill", input = server_fn::codec::GetUrl)]
+pub async fn fill_canned_reply(ticket_id: Uuid, canned_id: Uuid) -> Result<String, AppError> {
+    let staff = require_staff()?;
+    Ok(backend::staff::canned::filled(&ctx()?, &staff, ticket_id, canned_id).await?)
 }

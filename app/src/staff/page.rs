@@ -3,9 +3,11 @@
 //! ticket with the customer's context beside the thread.
 
 use super::api::{
-    get_current_staff, get_staff_ticket, list_staff_tickets, AddInternalNote, AssignTicket,
-    IssueCreditNote, QueueOrder, SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
+    fill_canned_reply, get_current_staff, get_staff_ticket, list_canned_replies,
+    list_staff_tickets, AddInternalNote, AssignTicket, IssueCreditNote, QueueOrder,
+    SetTicketStatus, StaffReply, StaffSignIn, StaffSignOut,
 };
+use super::canned::{query_id, CannedPicker};
 use crate::support::attachments::{AttachForm, AttachmentList};
 use crate::support::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use crate::support::page::ticket_id_param;
@@ -18,6 +20,7 @@ use crate::ui::{
     FormAlert, FormField, Frame, FrameAccount, FrameNav, Loading, NavLinks, PageHeader, Pager,
     SignOutButton, SubmitButton, TextAreaField, Tone,
 };
+use domain::canned::CannedReply;
 use domain::error::AppError;
 use domain::support::{
     AuthorKind, CustomerContext, InvoiceLine, ResponseDue, StaffMember, StaffTicketPage,
@@ -67,7 +70,7 @@ pub fn StaffLayout() -> impl IntoView {
     let sign_out = ServerAction::<StaffSignOut>::new();
     view! {
         <Frame brand="Portal Support" home="/staff/tickets" width="max-w-7xl">
-            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets"), ("/staff/help", "Help center")]/></FrameNav>
+            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets"), ("/staff/canned-replies", "Canned replies"), ("/staff/satisfaction", "Satisfaction"), ("/staff/help", "Help center")]/></FrameNav>
             <FrameAccount slot>
                 <WithSession session=staff render=staff_badge/>
                 <ActionForm action=sign_out><SignOutButton/></ActionForm>
@@ -285,6 +288,20 @@ pub fn StaffTicketPage() -> impl IntoView {
             }
         },
     );
+    let canned_replies = Resource::new(|| (), |_| list_canned_replies());
+    let canned = query_id("canned");
+    let filled = Resource::new(
+        move || (id.get(), canned.get()),
+        |ids| async move {
+            match ids {
+                (Some(ticket), Some(canned)) => fill_canned_reply(ticket, canned).await.ok(),
+                _ => None,
+            }
+        },
+    );
+    // A canned reply fills the reply once per choice: a thread that
+    // refetches (live updates, a note saved) must not overwrite the edits.
+    let inserted = StoredValue::new(None::<(uuid::Uuid, uuid::Uuid)>);
     view! {
         <Title text="Ticket · Support console"/>
         <div class="space-y-4">
@@ -292,8 +309,16 @@ pub fn StaffTicketPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading label="Loading the ticket…"/> }>
                 {move || Suspend::new(async move {
                     let me = staff.await.ok().flatten();
+                    let canned_replies = canned_replies.await.unwrap_or_default();
+                    let choice = id.get_untracked().zip(canned.get_untracked());
+                    if let (Some(text), Some(choice)) = (filled.await, choice) {
+                        if inserted.get_value() != Some(choice) {
+                            inserted.set_value(Some(choice));
+                            actions.reply_draft.set(text);
+                        }
+                    }
                     match ticket.await {
-                        Ok(view) => view! { <ConsoleTicket ticket=view actions me/> }.into_any(),
+                        Ok(view) => view! { <ConsoleTicket ticket=view actions me canned_replies/> }.into_any(),
                         Err(error) => view! { <ErrorView error/> }.into_any(),
                     }
                 })}
@@ -307,6 +332,7 @@ fn ConsoleTicket(
     ticket: StaffTicketView,
     actions: ConsoleActions,
     me: Option<StaffMember>,
+    canned_replies: Vec<CannedReply>,
 ) -> impl IntoView {
     let id = ticket.id.to_string();
     let requester = match (&ticket.requester_name, &ticket.requester_email) {
@@ -325,6 +351,15 @@ fn ConsoleTicket(
                         <span>{format!("Category: {}", ticket.category.label())}</span>
                         <span>{format!("Opened {} by {requester}", ticket.created_at)}</span>
                     </p>
+                    {ticket.rating.map(|r| {
+                        let comment = (!r.comment.is_empty()).then(|| format!("“{}”", r.comment));
+                        view! {
+                            <p class="text-sm" data-testid="staff-rating">
+                                <span class="font-medium">{format!("Rated {} on {}", r.rating.label().to_lowercase(), r.rated_on)}</span>
+                                " "<span class="whitespace-pre-line break-words text-slate-600 dark:text-slate-300">{comment}</span>
+                            </p>
+                        }
+                    })}
                 </header>
                 <section aria-labelledby="thread-heading">
                     <h2 id="thread-heading" class="sr-only">"Thread"</h2>
@@ -356,7 +391,7 @@ fn ConsoleTicket(
                         }).collect_view()}
                     </ol>
                 </section>
-                <ConsoleReply ticket_id=id.clone() actions/>
+                <ConsoleReply ticket_id=id.clone() actions canned_replies/>
                 <AttachForm upload_url=format!("/staff/tickets/{id}/attachments")
                     hint=Some("They are sent to the customer as a reply.")
                     on_uploaded=Callback::new(move |()| actions.uploads.update(|n| *n += 1))/>
@@ -372,13 +407,18 @@ fn ConsoleTicket(
 
 /// Reply to the customer and internal note: two forms, clearly apart.
 #[component]
-fn ConsoleReply(ticket_id: String, actions: ConsoleActions) -> impl IntoView {
+fn ConsoleReply(
+    ticket_id: String,
+    actions: ConsoleActions,
+    canned_replies: Vec<CannedReply>,
+) -> impl IntoView {
     let reply_error = action_error(actions.reply);
     let note_error = action_error(actions.note);
     let reply_ticket_id = ticket_id.clone();
     view! {
         <section aria-labelledby="console-reply-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="console-reply-heading" class="mb-3 font-semibold">"Reply to the customer"</h2>
+            <div class="mb-3"><CannedPicker ticket_id=reply_ticket_id.clone() replies=canned_replies/></div>
             <ActionForm action=actions.reply attr:class="space-y-3" attr:novalidate=true>
                 <input type="hidden" name="ticket_id" value=reply_ticket_id/>
                 <FormAlert error=reply_error/>

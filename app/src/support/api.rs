@@ -2,6 +2,7 @@
 //! of the session's organization): thin adapters over
 //! `backend::support::service`. The staff console's are in the `staff` feature.
 
+use domain::satisfaction::RatingLinkView;
 use domain::support::{TicketPage, TicketThread};
 use domain::AppError;
 use leptos::prelude::*;
@@ -9,8 +10,9 @@ use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::request::{ctx, require_permission},
-    backend::support::service,
+    crate::request::{client, ctx, require_permission},
+    backend::support::{satisfaction, service},
+    domain::satisfaction::RatingInput,
     domain::support::{parse_filter, parse_reply, NewTicket},
     domain::Permission,
 };
@@ -74,4 +76,39 @@ pub async fn close_ticket(ticket_id: Uuid) -> Result<(), AppError> {
 pub async fn reopen_ticket(ticket_id: Uuid) -> Result<(), AppError> {
     let session = require_permission(Permission::UseSupport)?;
     Ok(service::reopen(&ctx()?, &session, ticket_id).await?)
+}
+
+/// The requester: rates their resolved or closed ticket, good or bad, with
+/// an optional comment; rating again replaces it. Errors: `NotFound`,
+/// `Forbidden` (not the requester), `Conflict` (not resolved), `Validation`
+/// (`rating`, `comment`).
+#[server(endpoint = "support/rate")]
+pub async fn rate_ticket(
+    ticket_id: Uuid,
+    #[server(default)] rating: String,
+    #[server(default)] comment: String,
+) -> Result<(), AppError> {
+    let session = require_permission(Permission::UseSupport)?;
+    let input = RatingInput::parse(&rating, &comment)?;
+    Ok(satisfaction::rate(&ctx()?, &session, ticket_id, &input).await?)
+}
+
+/// Anyone holding a "resolved" email's link: the ticket's subject and any
+/// rating given. Errors: `NotFound` (unknown or expired), `RateLimited`.
+#[server(endpoint = "support/rating_link", input = server_fn::codec::GetUrl)]
+pub async fn get_rating_link(token: String) -> Result<RatingLinkView, AppError> {
+    Ok(satisfaction::link(&ctx()?, &client()?, &token).await?)
+}
+
+/// Anyone holding a "resolved" email's link: rates that ticket as its
+/// requester. Errors: as `get_rating_link`, `Conflict` (reopened since),
+/// `Validation` (`rating`, `comment`).
+#[server(endpoint = "support/rate_by_link")]
+pub async fn rate_by_link(
+    token: String,
+    #[server(default)] rating: String,
+    #[server(default)] comment: String,
+) -> Result<(), AppError> {
+    let input = RatingInput::parse(&rating, &comment)?;
+    Ok(satisfaction::rate_by_link(&ctx()?, &client()?, &token, &input).await?)
 }

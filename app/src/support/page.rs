@@ -2,9 +2,12 @@
 //! ticket's thread. Every form works without JavaScript (ActionForm posts
 //! and the server redirects back); with it, the thread also updates live.
 
-use super::api::{get_ticket, list_tickets, CloseTicket, OpenTicket, ReopenTicket, ReplyToTicket};
+use super::api::{
+    get_ticket, list_tickets, CloseTicket, OpenTicket, RateTicket, ReopenTicket, ReplyToTicket,
+};
 use super::attachments::{AttachForm, AttachmentList};
 use super::components::{MessageBody, PriorityLabel, TicketStatusBadge};
+use super::rating::RatingSection;
 use crate::help::SuggestedArticles;
 use crate::ui::form::{action_error, field_error, saved_count};
 use crate::ui::style::{FILTER_INPUT, LINK, PRIMARY_LINK, SECONDARY_BUTTON};
@@ -243,6 +246,7 @@ pub fn TicketPage() -> impl IntoView {
     let reply = ServerAction::<ReplyToTicket>::new();
     let close = ServerAction::<CloseTicket>::new();
     let reopen = ServerAction::<ReopenTicket>::new();
+    let rate = ServerAction::<RateTicket>::new();
     // Bumped by live events for this ticket (staff replied or changed it).
     let live = RwSignal::new(0u32);
     follow_ticket_updates(id, live);
@@ -251,6 +255,7 @@ pub fn TicketPage() -> impl IntoView {
     // Reload after successful actions only: a refused reply must not
     // re-render the thread and its form (see `ui::form::saved_count`).
     let (replied, closed, reopened) = (saved_count(reply), saved_count(close), saved_count(reopen));
+    let rated = saved_count(rate);
     let ticket = Resource::new(
         move || {
             (
@@ -258,6 +263,7 @@ pub fn TicketPage() -> impl IntoView {
                 replied.get(),
                 closed.get(),
                 reopened.get(),
+                rated.get(),
                 live.get(),
                 uploads.get(),
             )
@@ -281,6 +287,7 @@ pub fn TicketPage() -> impl IntoView {
         reply,
         close,
         reopen,
+        rate,
         draft,
         uploads,
     };
@@ -321,6 +328,7 @@ struct ThreadActions {
     reply: ServerAction<ReplyToTicket>,
     close: ServerAction<CloseTicket>,
     reopen: ServerAction<ReopenTicket>,
+    rate: ServerAction<RateTicket>,
     draft: RwSignal<String>,
     uploads: RwSignal<u32>,
 }
@@ -372,6 +380,9 @@ fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+        {thread.satisfaction.map(|satisfaction| view! {
+            <RatingSection ticket_id=id.clone() satisfaction rate=actions.rate/>
+        })}
         <ReplyForm ticket_id=id.clone() status actions/>
         {status.accepts_customer_reply().then(|| {
             let uploads = actions.uploads;

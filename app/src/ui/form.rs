@@ -111,6 +111,9 @@ pub fn TextAreaField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(default = 6)] rows: u32,
     #[prop(optional)] maxlength: Option<usize>,
+    /// The field may be left empty (a comment, not a message).
+    #[prop(optional)]
+    optional: bool,
     /// Holds the text across re-renders of the form (a thread that refetches
     /// must not wipe a half-written reply); the page clears it once sent.
     #[prop(optional)]
@@ -124,7 +127,7 @@ pub fn TextAreaField(
     let initial = escape_textarea_text(&draft.get_untracked());
     view! {
         <Field id=id.to_owned() label hint error>
-            <textarea id=id name=name rows=rows required=true maxlength=maxlength
+            <textarea id=id name=name rows=rows required=!optional maxlength=maxlength
                 prop:value=move || draft.get()
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 aria-invalid=invalid(error)

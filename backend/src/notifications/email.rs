@@ -101,6 +101,15 @@ pub enum Email {
         ticket_id: String,
         reply: String,
     },
+    /// To a ticket's requester: support resolved it; how did we do? Two
+    /// links open the rating page with good or bad chosen.
+    TicketResolved {
+        name: String,
+        subject: String,
+        ticket_id: String,
+        /// Secret: opens the rating of this one ticket for 30 days.
+        token: String,
+    },
     /// To the ticket's assignee, or every staff member while it has none: a
     /// customer opened a ticket or wrote in one.
     StaffAlert {
@@ -385,6 +394,12 @@ impl Email {
                 ("Reply or follow the ticket here", "Open the ticket"),
                 &format!("{base_url}/support/{ticket_id}"),
             ),
+            Email::TicketResolved {
+                name,
+                subject: ticket_subject,
+                ticket_id,
+                token,
+            } => rating_email(base_url, name, ticket_subject, ticket_id, token),
             Email::StaffAlert {
                 staff_name,
                 organization_name,
@@ -447,6 +462,46 @@ fn quoted_email(
     );
     RenderedEmail {
         subject: subject.to_owned(),
+        text,
+        html,
+    }
+}
+
+/// "Resolved: how did we do?" with a good and a bad link, and the way back
+/// into the ticket when it is not solved after all.
+fn rating_email(
+    base_url: &str,
+    name: &str,
+    ticket_subject: &str,
+    ticket_id: &str,
+    token: &str,
+) -> RenderedEmail {
+    let subject = format!("Resolved: {ticket_subject} [support]");
+    let rate = |rating: &str| format!("{base_url}/rate-ticket?rating={rating}&token={token}");
+    let (good, bad) = (rate("good"), rate("bad"));
+    let ticket = format!("{base_url}/support/{ticket_id}");
+    let text = format!(
+        "Hi {name},\n\nSupport resolved your ticket \"{ticket_subject}\".\n\n\
+         How did we do? Each link opens a page where one press sends your rating (and a comment, if you like):\n\
+         Good: {good}\nBad: {bad}\n\n\
+         Not solved after all? Reply in the ticket and it reopens: {ticket}\n\n— The Portal team\n"
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>Hi {name},</p><p>Support resolved your ticket <strong>{topic}</strong>.</p>\
+             <p>How did we do?</p>\
+             <p><a href=\"{good}\" style=\"{BUTTON}\">Good</a> &nbsp; <a href=\"{bad}\" style=\"{BUTTON}\">Bad</a></p>\
+             <p>Not solved after all? <a href=\"{ticket}\">Reply in the ticket</a> and it reopens.</p>",
+            name = escape_html(name),
+            topic = escape_html(ticket_subject),
+            good = escape_html(&good),
+            bad = escape_html(&bad),
+            ticket = escape_html(&ticket),
+        ),
+    );
+    RenderedEmail {
+        subject,
         text,
         html,
     }
@@ -554,6 +609,27 @@ mod tests {
             serde_json::from_value::<Email>(json).unwrap(),
             welcome("Acme")
         );
+    }
+
+    #[test]
+    fn a_resolved_ticket_asks_for_a_rating_with_two_links() {
+        let email = Email::TicketResolved {
+            name: "Ada".into(),
+            subject: "Export <fails>".into(),
+            ticket_id: "abc".into(),
+            token: "tok".into(),
+        }
+        .render("https://p.example");
+        assert_eq!(email.subject, "Resolved: Export <fails> [support]");
+        for link in [
+            "https://p.example/rate-ticket?rating=good&token=tok",
+            "https://p.example/rate-ticket?rating=bad&token=tok",
+            "https://p.example/support/abc",
+        ] {
+            assert!(email.text.contains(link), "{link} in the text");
+        }
+        assert!(email.html.contains("rating=good&amp;token=tok"));
+        assert!(email.html.contains("Export &lt;fails&gt;"));
     }
 
     #[test]

@@ -145,13 +145,14 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    let (messages, mut files, context, invoices, recent, staff) = futures::try_join!(
+    let (messages, mut files, context, invoices, recent, staff, rating) = futures::try_join!(
         db::list_all_messages(&ctx.db, id),
         attachments::by_message(&ctx.db, id, true),
         db::organization_context(&ctx.db, org),
         db::recent_invoices(&ctx.db, org, CONTEXT_RECENT_INVOICES),
         tickets::recent_tickets(&ctx.db, org, Some(id), CONTEXT_RECENT_TICKETS),
         db::list_staff(&ctx.db),
+        crate::support::satisfaction::rating_of(&ctx.db, id),
     )?;
     let usage = customer_usage(ctx, org).await;
     Ok(StaffTicketView {
@@ -164,6 +165,7 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         requester_email: ticket.requester_email,
         assignee_id: ticket.assignee_id,
         created_at: display_minutes(ticket.created_at),
+        rating,
         messages: messages
             .into_iter()
             .map(|m| StaffMessage {
@@ -384,6 +386,9 @@ pub async fn set_status(
         return Ok(());
     }
     tickets::update_status(&mut uow, id, status.as_str(), true).await?;
+    if status == TicketStatus::Resolved {
+        crate::support::satisfaction::ask(ctx, &mut uow, &ticket).await?;
+    }
     audit(staff, "ticket.status_changed", &ticket)
         .before(json!({ "status": before.as_str() }))
         .after(with_organization(

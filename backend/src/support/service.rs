@@ -6,6 +6,7 @@
 
 use super::attachments::{self, StoredFile};
 use super::db::{self, NewTicketRow};
+use super::satisfaction;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::notifications::service::notify;
@@ -83,9 +84,16 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
     let ticket = db::find_ticket(&ctx.db, session.organization_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (messages, mut files) = futures::try_join!(
+    let (messages, mut files, satisfaction) = futures::try_join!(
         db::list_public_messages(&ctx.db, ticket.id),
         attachments::by_message(&ctx.db, ticket.id, false),
+        satisfaction::for_thread(
+            &ctx.db,
+            ticket.id,
+            ticket.status,
+            ticket.requester_id,
+            session.user_id
+        ),
     )?;
     Ok(TicketThread {
         id: ticket.id,
@@ -109,6 +117,7 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
                 attachments: files.remove(&m.id).unwrap_or_default(),
             })
             .collect(),
+        satisfaction,
     })
 }
 
