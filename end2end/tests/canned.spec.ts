@@ -5,6 +5,8 @@ test('staff write a canned reply, insert it filled in for the customer, and dele
   browser,
   baseURL,
 }) => {
+  // Two accounts, a staff sign-in with two-factor and the mailbox: more than the default 30 s.
+  test.setTimeout(90_000);
   const account = await signUp(page);
   const subject = uniqueSubject('Canned');
   const id = await openTicket(page, subject, 'How do I export my invoices?');

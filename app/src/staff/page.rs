@@ -299,8 +299,8 @@ pub fn StaffTicketPage() -> impl IntoView {
             }
         },
     );
-    // A canned reply fills the reply once per choice: a thread that
-    // refetches (live updates, a note saved) must not overwrite the edits.
+    // A canned reply goes into the reply once per choice: a thread that
+    // refetches (live updates, a note saved) must not insert it again.
     let inserted = StoredValue::new(None::<(uuid::Uuid, uuid::Uuid)>);
     view! {
         <Title text="Ticket · Support console"/>
@@ -314,7 +314,13 @@ pub fn StaffTicketPage() -> impl IntoView {
                     if let (Some(text), Some(choice)) = (filled.await, choice) {
                         if inserted.get_value() != Some(choice) {
                             inserted.set_value(Some(choice));
-                            actions.reply_draft.set(text);
+                            // After what was written already, never over it.
+                            actions.reply_draft.update(|draft| {
+                                *draft = match draft.trim_end() {
+                                    "" => text,
+                                    written => format!("{written}\n\n{text}"),
+                                };
+                            });
                         }
                     }
                     match ticket.await {
