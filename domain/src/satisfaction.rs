@@ -3,10 +3,7 @@
 //! good ratings per week and per agent.
 
 use crate::error::{AppError, FieldErrors};
-use crate::support::{choice_enum, TicketStatus, UnknownChoice};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 use uuid::Uuid;
 
 pub const COMMENT_MAX_CHARS: usize = 2000;
@@ -24,15 +21,30 @@ pub enum Rating {
     Bad,
 }
 
-choice_enum!(Rating, "good, bad", [
-    Good => "good", "Good",
-    Bad => "bad", "Bad",
-]);
+impl Rating {
+    pub const ALL: &'static [Rating] = &[Rating::Good, Rating::Bad];
 
-/// Only finished tickets are rated: a rating of work still under way would
-/// judge the wait, not the help.
-pub fn can_be_rated(status: TicketStatus) -> bool {
-    matches!(status, TicketStatus::Resolved | TicketStatus::Closed)
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Good => "good",
+            Rating::Bad => "bad",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Good => "Good",
+            Rating::Bad => "Bad",
+        }
+    }
+
+    /// `good` or `bad`, as forms and links send it.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == value.trim())
+    }
 }
 
 /// A validated rating form, alike in the browser and on the server.
@@ -48,9 +60,7 @@ impl RatingInput {
         let mut errors = FieldErrors::new();
         let rating = errors.check(
             "rating",
-            rating
-                .parse::<Rating>()
-                .map_err(|_: UnknownChoice| "Choose good or bad.".to_owned()),
+            Rating::parse(rating).ok_or_else(|| "Choose good or bad.".to_owned()),
         );
         let comment = errors.check("comment", parse_comment(comment));
         match (rating, comment) {
@@ -155,8 +165,8 @@ pub struct CsatComment {
     pub rated_on: String,
 }
 
-impl fmt::Display for Tally {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{} of {} good ({})",
@@ -189,14 +199,6 @@ mod tests {
         };
         assert!(errors.get("comment").unwrap().contains("2000"));
         assert!(RatingInput::parse("good", "a\u{7}b").is_err());
-    }
-
-    #[test]
-    fn only_finished_tickets_are_rated() {
-        assert!(can_be_rated(TicketStatus::Resolved));
-        assert!(can_be_rated(TicketStatus::Closed));
-        assert!(!can_be_rated(TicketStatus::Open));
-        assert!(!can_be_rated(TicketStatus::Pending));
     }
 
     #[test]

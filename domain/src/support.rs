@@ -130,6 +130,12 @@ impl TicketStatus {
         }
     }
 
+    /// Only finished tickets are rated: a rating of work still under way
+    /// would judge the wait, not the help.
+    pub fn can_be_rated(self) -> bool {
+        matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
+    }
+
     /// A customer may write into every ticket that is not closed.
     pub fn accepts_customer_reply(self) -> bool {
         self != TicketStatus::Closed
@@ -656,6 +662,14 @@ fn find_url_start(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_finished_tickets_are_rated() {
+        assert!(TicketStatus::Resolved.can_be_rated());
+        assert!(TicketStatus::Closed.can_be_rated());
+        assert!(!TicketStatus::Open.can_be_rated());
+        assert!(!TicketStatus::Pending.can_be_rated());
+    }
 
     #[test]
     fn new_ticket_reports_every_bad_field() {

@@ -121,12 +121,7 @@ pub fn RatingSection(
 pub fn RateTicketPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let chosen = move || {
-        query
-            .read()
-            .get("rating")
-            .and_then(|r| r.parse::<Rating>().ok())
-    };
+    let chosen = move || query.read().get("rating").and_then(|r| Rating::parse(&r));
     let rate = ServerAction::<RateByLink>::new();
     let sent = saved_count(rate);
     let link = Resource::new(

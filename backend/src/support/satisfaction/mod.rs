@@ -25,7 +25,7 @@ use crate::tokens::{hash_token, new_token};
 use crate::uow::UnitOfWork;
 use crate::ClientMeta;
 use domain::dates::format_date;
-use domain::satisfaction::{can_be_rated, GivenRating, RatingInput, RatingLinkView, Satisfaction};
+use domain::satisfaction::{GivenRating, RatingInput, RatingLinkView, Satisfaction};
 use domain::support::TicketStatus;
 use domain::{AppError, EmailAddress};
 use serde_json::json;
@@ -45,7 +45,7 @@ pub async fn for_thread(
     requester_id: Option<Uuid>,
     viewer: Uuid,
 ) -> sqlx::Result<Option<Satisfaction>> {
-    if !can_be_rated(status) {
+    if !status.can_be_rated() {
         return Ok(None);
     }
     let given = rating_of(db, ticket_id).await?;
@@ -170,7 +170,7 @@ pub async fn ask(ctx: &Ctx, conn: &mut PgConnection, ticket: &LockedTicketRow) -
 }
 
 fn ratable(status: TicketStatus) -> Result<()> {
-    if can_be_rated(status) {
+    if status.can_be_rated() {
         Ok(())
     } else {
         Err(AppError::Conflict(
