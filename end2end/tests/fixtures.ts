@@ -209,6 +209,12 @@ export async function staffConsole(browser: Browser, baseURL: string | undefined
   return { context, page };
 }
 
+/** Sets a ticket's status from its console page (staff). */
+export async function staffSetStatus(page: Page, status: string): Promise<void> {
+  await page.getByLabel('Status', { exact: true }).selectOption(status);
+  await page.getByRole('button', { name: 'Set status' }).click();
+}
+
 export function uniqueSubject(label: string): string {
   return `${label} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -5,6 +5,7 @@ import {
   openTicket,
   signUp,
   staffConsole,
+  staffSetStatus,
   test,
   uniqueSubject,
   waitForHydration,
@@ -13,8 +14,7 @@ import {
 async function resolveInConsole(page: Page, id: string): Promise<void> {
   await page.goto(`/staff/tickets/${id}`);
   await waitForHydration(page);
-  await page.getByLabel('Status', { exact: true }).selectOption('resolved');
-  await page.getByRole('button', { name: 'Set status' }).click();
+  await staffSetStatus(page, 'resolved');
   await expect(page.getByTestId('ticket-status').first()).toHaveText('Resolved');
 }
 

@@ -5,16 +5,12 @@ import {
   signedInWithoutJavaScript,
   signUp,
   staffConsole,
+  staffSetStatus,
   test,
   uniqueSubject,
   waitForHydration,
   type Account,
 } from './fixtures';
-
-async function staffSetStatus(page: Page, status: string): Promise<void> {
-  await page.getByLabel('Status', { exact: true }).selectOption(status);
-  await page.getByRole('button', { name: 'Set status' }).click();
-}
 
 test('a customer opens a ticket, staff answer with context, the reply arrives live and by email', async ({
   page,
