@@ -10,8 +10,8 @@ use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::help::{ArticlePage, EditArticlePage, HelpPage, NewArticlePage, StaffHelpPage};
 use crate::staff::{
-    CannedRepliesPage, StaffHome, StaffLayout, StaffSatisfactionPage, StaffSignInPage,
-    StaffTicketPage, StaffTicketsPage,
+    CannedRepliesPage, StaffHome, StaffJoinPage, StaffLayout, StaffMembersPage,
+    StaffSatisfactionPage, StaffSignInPage, StaffTicketPage, StaffTicketsPage,
 };
 use crate::support::{NewTicketPage, RateTicketPage, SupportPage, TicketPage};
 use crate::team::{AcceptInvitationPage, TeamPage};
@@ -94,12 +94,14 @@ pub fn App() -> impl IntoView {
                 // The support console: staff only, its own sign-in and frame.
                 <Route path=path!("/staff/sign-in") view=StaffSignInPage/>
                 <Route path=path!("/staff/sign-in/two-factor") view=TwoFactorSignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/join") view=StaffJoinPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/staff") view=StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=StaffHome/>
                     <Route path=path!("/tickets") view=StaffTicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/satisfaction") view=StaffSatisfactionPage ssr=SsrMode::Async/>
                     <Route path=path!("/canned-replies") view=CannedRepliesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/members") view=StaffMembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/help") view=StaffHelpPage ssr=SsrMode::Async/>
                     <Route path=path!("/help/new") view=NewArticlePage ssr=SsrMode::Async/>
                     <Route path=path!("/help/:id") view=EditArticlePage ssr=SsrMode::Async/>

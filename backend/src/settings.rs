@@ -96,6 +96,8 @@ pub struct Limits {
     pub invoice_links_per_ip: Rule,
     /// Ticket rating links opened and used, per client IP.
     pub rating_links_per_ip: Rule,
+    /// Staff invitation links opened and accepted, per client IP.
+    pub staff_invitation_links_per_ip: Rule,
 }
 
 const MINUTE: u64 = 60;
@@ -124,6 +126,7 @@ impl Default for Limits {
             api_lookups_per_ip: rule(120, MINUTE),
             invoice_links_per_ip: rule(60, HOUR),
             rating_links_per_ip: rule(60, HOUR),
+            staff_invitation_links_per_ip: rule(30, HOUR),
         }
     }
 }
@@ -131,7 +134,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 16] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 17] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -149,6 +152,10 @@ impl Limits {
             ("api_lookups_per_ip", &mut self.api_lookups_per_ip),
             ("invoice_links_per_ip", &mut self.invoice_links_per_ip),
             ("rating_links_per_ip", &mut self.rating_links_per_ip),
+            (
+                "staff_invitation_links_per_ip",
+                &mut self.staff_invitation_links_per_ip,
+            ),
         ]
     }
 }

@@ -54,6 +54,8 @@ pub mod help;
 pub mod live;
 /// Satisfaction ratings of resolved tickets (CSAT).
 pub mod satisfaction;
+/// The support team: staff, admins and staff invitations.
+pub mod staff;
 /// Support tickets and the staff console.
 pub mod support;
 /// Members and invitations.

@@ -170,6 +170,7 @@ export async function signedInWithoutJavaScript(
 export async function newStaffAccount(
   browser: Browser,
   baseURL: string | undefined,
+  { admin = false } = {},
 ): Promise<Account & { totpSecret: string }> {
   const context = await browser.newContext({ baseURL });
   try {
@@ -182,7 +183,7 @@ export async function newStaffAccount(
     execFileSync('psql', [
       process.env.E2E_DATABASE_URL ?? '',
       '-X', '-q', '-v', 'ON_ERROR_STOP=1',
-      '-c', `insert into staff (user_id) select id from app_user where email = '${email}'`,
+      '-c', `insert into staff (user_id, is_admin) select id, ${admin} from app_user where email = '${email}'`,
       '-c', `update app_user set totp_secret = '${totpSecret}', totp_enabled_at = now() where email = '${email}'`,
     ]);
     return { ...account, totpSecret };
@@ -191,9 +192,12 @@ export async function newStaffAccount(
   }
 }
 
-/** A staff member signed in to the console, in a browser context of their own. */
-export async function staffConsole(browser: Browser, baseURL: string | undefined) {
-  const staff = await newStaffAccount(browser, baseURL);
+/**
+ * A staff member signed in to the console, in a browser context of their
+ * own; `admin` makes them a staff admin (the team page's forms).
+ */
+export async function staffConsole(browser: Browser, baseURL: string | undefined, { admin = false } = {}) {
+  const staff = await newStaffAccount(browser, baseURL, { admin });
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();
   await page.goto('/staff/sign-in');
@@ -206,7 +210,7 @@ export async function staffConsole(browser: Browser, baseURL: string | undefined
   await page.getByLabel('Authentication code').fill(totpCode(staff.totpSecret));
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.waitForURL((url) => url.pathname === '/staff/tickets');
-  return { context, page };
+  return { context, page, account: staff };
 }
 
 /** Sets a ticket's status from its console page (staff). */

@@ -221,7 +221,8 @@ const TICKETS: &[DemoTicket] = &[
 /// any demo organization has tickets already).
 async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result<()> {
     // Staff must use two-factor: the demo agent has it on, with a published
-    // secret (add it to an authenticator app to sign in to the console).
+    // secret (add it to an authenticator app to sign in to the console). They
+    // are a staff admin, so the demo can invite and deactivate staff.
     let staff_id: Uuid = sqlx::query_scalar!(
         r#"insert into app_user (email, name, password_hash, totp_secret, totp_enabled_at)
            values ($1, 'Sam Support', $2, $3, now())
@@ -233,7 +234,7 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
-        "insert into staff (user_id) values ($1) on conflict (user_id) do nothing",
+        "insert into staff (user_id, is_admin) values ($1, true) on conflict (user_id) do nothing",
         staff_id
     )
     .execute(&mut *tx)

@@ -39,6 +39,9 @@ const READ_ONLY: &[&str] = &[
     "/api/staff/satisfaction",
     "/api/staff/canned",
     "/api/staff/canned/fill",
+    "/api/staff/members",
+    // Counted against the client's limit, but stores nothing.
+    "/api/staff/invitation",
     "/api/support/rating_link",
     "/api/auth/account",
     "/api/auth/verify_email/check",
@@ -311,6 +314,28 @@ fn mutations() -> Vec<Mutation> {
                 ("comment", "Changed my mind.".into()),
             ]
         }),
+        m("/api/staff/members/invite", Staff, |_| {
+            vec![
+                ("email", "audited.invite@portal.example".into()),
+                ("admin", "on".into()),
+            ]
+        }),
+        m("/api/staff/members/revoke_invitation", Staff, |f| {
+            vec![("id", f.support.staff_invitation_to_revoke.clone())]
+        }),
+        m("/api/staff/members/change", Staff, |f| {
+            vec![
+                ("user_id", f.support.staff_to_deactivate.clone()),
+                ("change", "deactivate".into()),
+            ]
+        }),
+        m("/api/staff/invitation/accept", Anonymous, |f| {
+            vec![
+                ("token", f.support.staff_invitation_token.clone()),
+                ("name", "Joining Agent".into()),
+                ("password", "a long staff passphrase".into()),
+            ]
+        }),
         m("/api/staff/sign_in", Anonymous, |f| {
             vec![
                 ("email", f.support.staff_email.clone()),
@@ -524,10 +549,19 @@ struct SupportFixture {
     rating_token: String,
     /// A canned reply to delete.
     canned: String,
+    /// The signed-in staff member is an admin: these are for the team calls.
+    staff_invitation_to_revoke: String,
+    staff_invitation_token: String,
+    staff_to_deactivate: String,
 }
 
 async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
-    let (staff_email, _) = crate::support::create_staff(app, "Audit Staff").await;
+    let (staff_email, staff_id) = crate::support::create_staff(app, "Audit Staff").await;
+    sqlx::query("update staff set is_admin = true where user_id = $1::uuid")
+        .bind(&staff_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let staff = browser();
     let response = staff_sign_in(app, &staff, &staff_email, PASSWORD, STAFF_TOTP_SECRET).await;
     assert!(response.status().is_success());
@@ -568,7 +602,32 @@ async fn support_fixture(app: &TestApp, owner: &Client) -> SupportFixture {
         )
         .await;
     let canned = json(ok(canned).await).await.as_str().unwrap().to_owned();
+    let invite = |email: &'static str| {
+        let staff = &staff;
+        async move {
+            ok(app
+                .call(staff, "staff/members/invite", &[("email", email)])
+                .await)
+            .await;
+        }
+    };
+    invite("withdrawn@portal.example").await;
+    invite("joining@portal.example").await;
+    let staff_invitation_to_revoke = sqlx::query_scalar::<_, uuid::Uuid>(
+        "select id from staff_invitation where email = 'withdrawn@portal.example'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .to_string();
+    let staff_invitation_token = app
+        .mailed_token("joining@portal.example", "staff_invitation")
+        .await;
+    let (_, staff_to_deactivate) = crate::support::create_staff(app, "Leaving Staff").await;
     SupportFixture {
+        staff_invitation_to_revoke,
+        staff_invitation_token,
+        staff_to_deactivate,
         staff,
         staff_email,
         ticket,

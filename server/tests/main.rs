@@ -24,6 +24,7 @@ mod metrics;
 mod notifications;
 mod satisfaction;
 mod security;
+mod staff_members;
 mod support;
 mod team;
 mod tenancy;

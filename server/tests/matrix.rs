@@ -273,6 +273,10 @@ fn rows() -> Vec<Row> {
     );
     t.get("/api/auth/two_factor/challenge", none, Each([200; 7]));
     t.get("/api/support/rating_link", unknown_token, Each([404; 7]));
+    t.get("/api/staff/invitation", unknown_token, Each([404; 7]));
+    // Every staff member sees the team; only staff admins change it (the
+    // matrix's staff member is not one).
+    t.get("/api/staff/members", none, Staff(200));
 
     // ---------------------------------------------------- writes with B's ids
     t.post(
@@ -429,6 +433,26 @@ fn rows() -> Vec<Row> {
         "/api/staff/canned/delete",
         |b| vec![("id", b.ticket.clone())],
         Staff(404),
+    );
+    t.post(
+        "/api/staff/members/invite",
+        |_| vec![("email", "matrix.invite@portal.example".into())],
+        Staff(403),
+    );
+    t.post(
+        "/api/staff/members/revoke_invitation",
+        |b| vec![("id", b.ticket.clone())],
+        Staff(403),
+    );
+    t.post(
+        "/api/staff/members/change",
+        |b| {
+            vec![
+                ("user_id", b.member.clone()),
+                ("change", "deactivate".into()),
+            ]
+        },
+        Staff(403),
     );
     t.post(
         "/api/staff/assign",
@@ -661,6 +685,17 @@ fn rows() -> Vec<Row> {
         },
         Each([401; 7]),
     );
+    t.post(
+        "/api/staff/invitation/accept",
+        |_| {
+            vec![
+                ("token", unknown()),
+                ("name", "Probe".into()),
+                ("password", PASSWORD.into()),
+            ]
+        },
+        Each([404; 7]),
+    );
     t.post("/api/staff/two_factor/begin", none, Each([401; 7]));
     t.post("/api/staff/two_factor/confirm", wrong_code, Each([401; 7]));
 
@@ -774,6 +809,7 @@ fn rows() -> Vec<Row> {
         "/rate-ticket",
         "/staff/sign-in",
         "/staff/sign-in/two-factor",
+        "/staff/join",
     ] {
         t.page(path, [200; 7]);
     }
@@ -811,6 +847,7 @@ fn rows() -> Vec<Row> {
     t.page("/staff/help", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/satisfaction", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/canned-replies", [302, 302, 302, 302, 302, 200, 302]);
+    t.page("/staff/members", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/help/new", [302, 302, 302, 302, 302, 200, 302]);
     t.page("/staff/help/{id}", [302, 302, 302, 302, 302, 404, 302])
         .id = |b| b.ticket.clone();

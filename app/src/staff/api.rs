@@ -3,16 +3,21 @@
 
 use domain::canned::CannedReply;
 use domain::satisfaction::SatisfactionReport;
+use domain::staff::{StaffDirectory, StaffInvitationPreview};
 use domain::support::{StaffMember, StaffTicketPage, StaffTicketView};
 use domain::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// The staff page, where its forms go back to.
+pub const MEMBERS_PAGE: &str = "/staff/members";
+
 #[cfg(feature = "ssr")]
 use {
     crate::request::{client, ctx, require_staff, session_token, set_cookie, staff, state},
     backend::session::Realm,
-    backend::staff::service,
+    backend::staff::{members, service},
+    domain::staff::NewStaffInvitation,
     domain::support::{parse_filter, parse_reply, StaffTicketFilter, UnknownChoice},
     domain::FieldErrors,
 };
@@ -225,4 +230,81 @@ pub async fn delete_canned_reply(id: Uuid) -> Result<(), AppError> {
 pub async fn fill_canned_reply(ticket_id: Uuid, canned_id: Uuid) -> Result<String, AppError> {
     let staff = require_staff()?;
     Ok(backend::staff::canned::filled(&ctx()?, &staff, ticket_id, canned_id).await?)
+}
+
+// ------------------------------------------------------------ the team
+
+/// Staff: the support team and its open invitations (admins also get the
+/// forms to change them). Errors: `Unauthorized`, `Forbidden` (customer session).
+#[server(endpoint = "staff/members", input = server_fn::codec::GetUrl)]
+pub async fn list_staff_members() -> Result<StaffDirectory, AppError> {
+    let staff = require_staff()?;
+    Ok(members::directory(&ctx()?, &staff).await?)
+}
+
+/// Staff admins: emails an invitation to join the support team (`admin`: a
+/// ticked checkbox makes them an admin too). Errors: `Forbidden`, `Validation` (`email`).
+#[server(endpoint = "staff/members/invite")]
+pub async fn invite_staff(
+    #[server(default)] email: String,
+    #[server(default)] admin: String,
+) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    let input = NewStaffInvitation::parse(&email, &admin)?;
+    members::invite(&ctx()?, &staff, &input).await?;
+    leptos_axum::redirect(MEMBERS_PAGE);
+    Ok(())
+}
+
+/// Staff admins: withdraws an open invitation. Errors: `Forbidden`, `NotFound`.
+#[server(endpoint = "staff/members/revoke_invitation")]
+pub async fn revoke_staff_invitation(id: Uuid) -> Result<(), AppError> {
+    let staff = require_staff()?;
+    members::revoke_invitation(&ctx()?, &staff, id).await?;
+    leptos_axum::redirect(MEMBERS_PAGE);
+    Ok(())
+}
+
+/// Staff admins: `change` another staff member: `deactivate`, `reactivate`,
+/// `grant_admin` or `remove_admin`. Errors: `Forbidden`, `NotFound`,
+/// `Validation` (`change`), `Conflict` (yourself, or no change).
+#[server(endpoint = "staff/members/change")]
+pub async fn change_staff_member(user_id: Uuid, change: String) -> Result<(), AppError> {
+    use members::Change;
+    let staff = require_staff()?;
+    let change = match change.as_str() {
+        "deactivate" => Change::Deactivate,
+        "reactivate" => Change::Reactivate,
+        "grant_admin" => Change::GrantAdmin,
+        "remove_admin" => Change::RemoveAdmin,
+        _ => {
+            let message = "Choose deactivate, reactivate, grant_admin or remove_admin.";
+            return Err(AppError::Validation(FieldErrors::single("change", message)));
+        }
+    };
+    members::change(&ctx()?, &staff, user_id, change).await?;
+    leptos_axum::redirect(MEMBERS_PAGE);
+    Ok(())
+}
+
+/// Anyone with the link: what a staff invitation is and whether it can still
+/// be accepted. Reading consumes nothing. Errors: `NotFound`, `RateLimited`.
+#[server(endpoint = "staff/invitation", input = server_fn::codec::GetUrl)]
+pub async fn get_staff_invitation(token: String) -> Result<StaffInvitationPreview, AppError> {
+    Ok(members::preview_invitation(&ctx()?, &client()?, &token).await?)
+}
+
+/// Anyone with the link: joins the support team, with the existing account's
+/// password or a new account's name and password, then goes to the console's
+/// sign-in. Errors: `NotFound`, `RateLimited`, `Conflict`, `Validation`,
+/// `InvalidCredentials`.
+#[server(endpoint = "staff/invitation/accept")]
+pub async fn accept_staff_invitation(
+    token: String,
+    #[server(default)] name: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    members::accept_invitation(&ctx()?, &client()?, &token, &name, password).await?;
+    leptos_axum::redirect("/staff/sign-in?joined=1");
+    Ok(())
 }

@@ -36,8 +36,14 @@ use leptos_router::hooks::use_query_map;
 pub fn StaffSignInPage() -> impl IntoView {
     let action = ServerAction::<StaffSignIn>::new();
     let error = form_error(action.value());
+    let joined = use_query_map().read_untracked().get("joined").is_some();
     view! {
         <CardFrame title="Support console sign-in">
+            {joined.then(|| view! {
+                <p role="status" class="mb-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+                    "You joined the support team. Sign in to set up two-factor authentication."
+                </p>
+            })}
             <ActionForm action attr:class="space-y-4" attr:novalidate=true>
                 <FormAlert error/>
                 <FormField label="Email" name="email" input_type="email" autocomplete="username" required=true
@@ -70,7 +76,7 @@ pub fn StaffLayout() -> impl IntoView {
     let sign_out = ServerAction::<StaffSignOut>::new();
     view! {
         <Frame brand="Portal Support" home="/staff/tickets" width="max-w-7xl">
-            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets"), ("/staff/canned-replies", "Canned replies"), ("/staff/satisfaction", "Satisfaction"), ("/staff/help", "Help center")]/></FrameNav>
+            <FrameNav slot><NavLinks label="Console" links=&[("/staff/tickets", "Tickets"), ("/staff/canned-replies", "Canned replies"), ("/staff/satisfaction", "Satisfaction"), ("/staff/help", "Help center"), ("/staff/members", "Staff")]/></FrameNav>
             <FrameAccount slot>
                 <WithSession session=staff render=staff_badge/>
                 <ActionForm action=sign_out><SignOutButton/></ActionForm>

@@ -110,6 +110,15 @@ pub enum Email {
         /// Secret: opens the rating of this one ticket for 30 days.
         token: String,
     },
+    /// To someone a staff admin invited to join the support team.
+    StaffInvitation {
+        invited_by: String,
+        /// They will administer the team too.
+        admin: bool,
+        /// Secret: the only copy of the invitation token outside the recipient's inbox.
+        token: String,
+        expires_on: String,
+    },
     /// To the ticket's assignee, or every staff member while it has none: a
     /// customer opened a ticket or wrote in one.
     StaffAlert {
@@ -400,6 +409,12 @@ impl Email {
                 ticket_id,
                 token,
             } => rating_email(base_url, name, ticket_subject, ticket_id, token),
+            Email::StaffInvitation {
+                invited_by,
+                admin,
+                token,
+                expires_on,
+            } => staff_invitation_email(base_url, invited_by, *admin, token, expires_on),
             Email::StaffAlert {
                 staff_name,
                 organization_name,
@@ -498,6 +513,49 @@ fn rating_email(
             good = escape_html(&good),
             bad = escape_html(&bad),
             ticket = escape_html(&ticket),
+        ),
+    );
+    RenderedEmail {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// "Join the support team": the link to `/staff/join`, where the invitee
+/// creates an account (or proves theirs) before signing in to the console.
+fn staff_invitation_email(
+    base_url: &str,
+    invited_by: &str,
+    admin: bool,
+    token: &str,
+    expires_on: &str,
+) -> RenderedEmail {
+    let link = format!("{base_url}/staff/join?token={token}");
+    let role = if admin {
+        "a staff admin"
+    } else {
+        "a support agent"
+    };
+    let subject = format!("{invited_by} invited you to the Portal support team");
+    let text = format!(
+        "Hi,\n\n{invited_by} invited you to join the Portal support team as {role}.\n\n\
+         Accept the invitation: {link}\n\n\
+         The link works once and expires on {expires_on}. The console asks you to set up \
+         two-factor authentication when you first sign in. If you did not expect this \
+         invitation, you can ignore this email.\n\n— The Portal team\n"
+    );
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>Hi,</p><p>{inviter} invited you to join the Portal support team as {role}.</p>\
+             <p><a href=\"{link}\" style=\"{BUTTON}\">Accept the invitation</a></p>\
+             <p>The link works once and expires on {expires}. The console asks you to set up \
+             two-factor authentication when you first sign in. If you did not expect this \
+             invitation, you can ignore this email.</p>",
+            inviter = escape_html(invited_by),
+            link = escape_html(&link),
+            expires = escape_html(expires_on),
         ),
     );
     RenderedEmail {
@@ -691,5 +749,25 @@ mod tests {
         assert!(email.text.contains(link));
         assert!(email.html.contains(&format!("href=\"{link}\"")));
         assert_eq!(email.subject, "Ada invited you to Acme on Portal");
+    }
+
+    #[test]
+    fn a_staff_invitation_links_to_the_join_page_and_names_the_role() {
+        let email = Email::StaffInvitation {
+            invited_by: "Sam <Support>".into(),
+            admin: true,
+            token: "tok_456".into(),
+            expires_on: "2026-12-06".into(),
+        }
+        .render("https://portal.example.com");
+        let link = "https://portal.example.com/staff/join?token=tok_456";
+        assert!(email.text.contains(link));
+        assert!(email.text.contains("as a staff admin"));
+        assert!(email.html.contains(&format!("href=\"{link}\"")));
+        assert!(email.html.contains("Sam &lt;Support&gt;"));
+        assert_eq!(
+            email.subject,
+            "Sam <Support> invited you to the Portal support team"
+        );
     }
 }

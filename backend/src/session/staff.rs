@@ -23,6 +23,8 @@ pub struct StaffSession {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
+    /// Administers the support team (`crate::staff::members`).
+    pub is_admin: bool,
     /// The client of the current request.
     pub client: ClientMeta,
 }
@@ -54,6 +56,7 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<StaffSession>
         user_id: row.user_id,
         name: row.name,
         email: row.email,
+        is_admin: row.is_admin,
         client: ClientMeta::default(),
     }))
 }
@@ -80,7 +83,8 @@ pub async fn create(
     Ok((id, token))
 }
 
-/// Ends every staff session of a user (their password was reset or changed).
+/// Ends every staff session of a user (their password was reset or
+/// changed, or they were deactivated).
 pub async fn end_all_sessions(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         r#"update staff_session set revoked_at = now(), updated_at = now()
@@ -103,11 +107,12 @@ struct StaffSessionRow {
     user_id: Uuid,
     name: String,
     email: String,
+    is_admin: bool,
     last_seen_at: OffsetDateTime,
 }
 
 /// A live staff session: not revoked, not past its absolute or idle timeout,
-/// and its user still staff.
+/// and its user still active staff.
 async fn find_staff_session(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
@@ -115,11 +120,11 @@ async fn find_staff_session(
 ) -> sqlx::Result<Option<StaffSessionRow>> {
     sqlx::query_as!(
         StaffSessionRow,
-        r#"select ss.id as session_id, u.id as user_id, u.name, u.email, ss.last_seen_at
+        r#"select ss.id as session_id, u.id as user_id, u.name, u.email, s.is_admin, ss.last_seen_at
            from staff_session ss
            join staff s on s.user_id = ss.user_id
            join app_user u on u.id = s.user_id
-           where ss.token_hash = $1 and ss.revoked_at is null
+           where ss.token_hash = $1 and ss.revoked_at is null and s.deactivated_at is null
              and ss.expires_at > now() and ss.last_seen_at > $2"#,
         token_hash,
         idle_since,

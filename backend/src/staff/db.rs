@@ -199,6 +199,7 @@ pub async fn list_staff(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<StaffRow>> 
         StaffRow,
         r#"select u.id as user_id, u.name, u.email
            from staff s join app_user u on u.id = s.user_id
+           where s.deactivated_at is null
            order by lower(u.name), u.id"#
     )
     .fetch_all(db)
@@ -210,7 +211,7 @@ pub async fn find_staff(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<
         StaffRow,
         r#"select u.id as user_id, u.name, u.email
            from staff s join app_user u on u.id = s.user_id
-           where s.user_id = $1"#,
+           where s.user_id = $1 and s.deactivated_at is null"#,
         user_id,
     )
     .fetch_optional(db)
@@ -280,7 +281,7 @@ pub async fn recent_invoices(
 
 pub async fn is_staff(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
-        r#"select exists(select 1 from staff where user_id = $1) as "exists!""#,
+        r#"select exists(select 1 from staff where user_id = $1 and deactivated_at is null) as "exists!""#,
         user_id,
     )
     .fetch_one(db)

@@ -307,7 +307,8 @@ pub async fn staff_to_alert(
         StaffRecipient,
         r#"select u.id as user_id, u.name, u.email
            from staff s join app_user u on u.id = s.user_id
-           where s.user_id = coalesce((select assignee_id from ticket where id = $1), s.user_id)
+           where s.deactivated_at is null
+             and s.user_id = coalesce((select assignee_id from ticket where id = $1), s.user_id)
            order by u.id"#,
         ticket_id,
     )

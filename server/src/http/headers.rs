@@ -26,6 +26,7 @@ const TOKEN_PAGES: &[&str] = &[
     "/invitations/accept",
     "/account/confirm-email",
     "/invoices/pdf",
+    "/staff/join",
 ];
 
 pub(crate) const NO_SCRIPT_POLICY: &str =
