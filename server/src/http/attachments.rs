@@ -13,6 +13,7 @@
 //!   Both are served sandboxed and never sniffed, and another
 //!   organization's file is a 404 like one that does not exist.
 
+use super::paced::PacedMultipart;
 use super::paths;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, State};
@@ -54,7 +55,7 @@ pub async fn upload_as_member(
     session: Option<Extension<AuthSession>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Multipart,
+    PacedMultipart(form): PacedMultipart,
 ) -> Response {
     let caller = member(session).and_then(|session| Ok((session, ticket_id(&id)?)));
     let (session, id) = match caller {
@@ -73,7 +74,7 @@ pub async fn upload_as_staff(
     customer: Option<Extension<AccountSession>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Multipart,
+    PacedMultipart(form): PacedMultipart,
 ) -> Response {
     let caller = require_staff(staff, customer);
     let (Extension(staff), id) = match caller.and_then(|staff| Ok((staff, ticket_id(&id)?))) {

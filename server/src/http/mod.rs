@@ -11,6 +11,7 @@ pub mod health;
 pub mod invoices;
 pub mod live;
 pub mod outage;
+pub mod paced;
 pub mod sandbox;
 pub mod serve;
 pub mod server_fns;
