@@ -589,6 +589,10 @@ pub struct StaffTicketView {
     pub requester_email: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub created_at: String,
+    /// When staff should answer, while the open ticket waits on them.
+    pub response_due: Option<ResponseDue>,
+    /// No staff reply yet: what is due is the first response (else the next).
+    pub first_response: bool,
     /// The requester's satisfaction rating, once given.
     pub rating: Option<crate::satisfaction::GivenRating>,
     pub messages: Vec<StaffMessage>,

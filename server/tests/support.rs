@@ -910,6 +910,43 @@ async fn the_console_says_when_a_response_is_due_and_sorts_and_filters_by_it(db:
     let again = queue(format!("{search}&sort=due")).await;
     assert_eq!(again[2].1["label"], "due in 3 h");
 
+    // The ticket's page says which response is due.
+    let view = |id: String| {
+        let (app, staff) = (&app, &staff);
+        async move { json(ok(app.get(staff, &format!("staff/ticket?id={id}")).await).await).await }
+    };
+    let first = view(late.clone()).await;
+    assert_eq!(first["response_due"]["label"], "overdue by 1 h");
+    assert_eq!(first["first_response"], true);
+    let next = view(answered.clone()).await;
+    assert_eq!(next["response_due"]["label"], "due in 3 h");
+    assert_eq!(next["first_response"], false);
+
+    // Answered and resolved, then reopened by the customer without a word:
+    // it waits on staff again.
+    for (who, call, args) in [
+        (
+            &staff,
+            "staff/reply",
+            vec![("ticket_id", fresh.as_str()), ("body", "Fixed.")],
+        ),
+        (
+            &staff,
+            "staff/status",
+            vec![("ticket_id", fresh.as_str()), ("status", "resolved")],
+        ),
+    ] {
+        ok(app.call(who, call, &args).await).await;
+    }
+    assert_eq!(view(fresh.clone()).await["response_due"], Value::Null);
+    ok(app
+        .call(&owner, "support/reopen", &[("ticket_id", &fresh)])
+        .await)
+    .await;
+    let reopened = view(fresh.clone()).await;
+    assert_eq!(reopened["response_due"]["label"], "due in 3 h");
+    assert_eq!(reopened["first_response"], false);
+
     let refused = app
         .get(&staff, &format!("staff/tickets?{search}&due=soon"))
         .await;

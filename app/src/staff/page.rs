@@ -362,6 +362,12 @@ fn ConsoleTicket(
                         <span>"Priority: "<PriorityLabel priority=ticket.priority/></span>
                         <span>{format!("Category: {}", ticket.category.label())}</span>
                         <span>{format!("Opened {} by {requester}", ticket.created_at)}</span>
+                        {ticket.response_due.clone().map(|due| {
+                            let which = if ticket.first_response { "First response" } else { "Next response" };
+                            view! {
+                                <span data-testid="ticket-response-due">{which}" "<DueLabel due=Some(due)/></span>
+                            }
+                        })}
                     </p>
                     {ticket.rating.map(|r| {
                         let comment = (!r.comment.is_empty()).then(|| format!("“{}”", r.comment));

@@ -19,7 +19,7 @@ pub async fn find_any_ticket(
         r#"select t.id, t.organization_id, t.subject, t.status as "status: TicketStatus",
                   t.priority as "priority: TicketPriority", t.category as "category: TicketCategory", t.requester_id,
                   u.name as "requester_name?", u.email as "requester_email?", t.assignee_id,
-                  t.created_at, t.last_activity_at
+                  t.created_at, t.last_activity_at, t.awaiting_staff_since
            from ticket t left join app_user u on u.id = t.requester_id
            where t.id = $1"#,
         id,

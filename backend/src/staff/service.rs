@@ -23,7 +23,7 @@ use domain::billing::CreditNoteDraft;
 use domain::dates::display_minutes;
 use domain::format_money;
 use domain::support::{
-    AssigneeFilter, CustomerContext, InvoiceLine, QueueSort, ResponseDue, StaffMember,
+    AssigneeFilter, AuthorKind, CustomerContext, InvoiceLine, QueueSort, ResponseDue, StaffMember,
     StaffMessage, StaffTicketFilter, StaffTicketPage, StaffTicketSummary, StaffTicketView,
     TicketStatus, UsageLine, TICKETS_PER_PAGE,
 };
@@ -155,6 +155,13 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         crate::support::satisfaction::rating_of(&ctx.db, id),
     )?;
     let usage = customer_usage(ctx, org).await;
+    let due_at = ticket
+        .awaiting_staff_since
+        .filter(|_| ticket.status == TicketStatus::Open)
+        .map(|since| since + ctx.settings.response_targets.for_priority(ticket.priority));
+    let first_response = !messages
+        .iter()
+        .any(|m| m.author_kind == AuthorKind::Staff && !m.internal);
     Ok(StaffTicketView {
         id: ticket.id,
         subject: ticket.subject,
@@ -165,6 +172,9 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         requester_email: ticket.requester_email,
         assignee_id: ticket.assignee_id,
         created_at: display_minutes(ticket.created_at),
+        response_due: due_at
+            .map(|due| ResponseDue::from_seconds_left((due - ctx.now()).whole_seconds())),
+        first_response,
         rating,
         messages: messages
             .into_iter()

@@ -151,6 +151,8 @@ pub struct TicketDetailRow {
     pub assignee_id: Option<Uuid>,
     pub created_at: OffsetDateTime,
     pub last_activity_at: OffsetDateTime,
+    /// Since when it waits on staff (`await_staff`), if it does.
+    pub awaiting_staff_since: Option<OffsetDateTime>,
 }
 
 /// One ticket of one organization; `None` for any other organization's id,
@@ -165,7 +167,7 @@ pub async fn find_ticket(
         r#"select t.id, t.organization_id, t.subject, t.status as "status: TicketStatus",
                   t.priority as "priority: TicketPriority", t.category as "category: TicketCategory", t.requester_id,
                   u.name as "requester_name?", u.email as "requester_email?", t.assignee_id,
-                  t.created_at, t.last_activity_at
+                  t.created_at, t.last_activity_at, t.awaiting_staff_since
            from ticket t left join app_user u on u.id = t.requester_id
            where t.id = $1 and t.organization_id = $2"#,
         id,

@@ -290,6 +290,10 @@ async fn status_change(
         return Ok(());
     };
     db::update_status(&mut uow, id, after.as_str(), true).await?;
+    if after == TicketStatus::Open {
+        // Reopened: it waits on staff again, even without a message.
+        db::await_staff(&mut uow, id).await?;
+    }
     session
         .audit(action)
         .target("ticket", id)
