@@ -2,4 +2,5 @@
 //! customer sessions they start (`crate::session::customer`).
 
 pub mod db;
+pub mod invited;
 pub mod service;

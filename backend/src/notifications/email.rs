@@ -181,35 +181,21 @@ impl Email {
                 role,
                 token,
                 expires_on,
-            } => {
-                let link = format!("{base_url}/invitations/accept?token={token}");
-                let subject = format!("{invited_by} invited you to {organization_name} on Portal");
-                let text = format!(
-                    "Hi,\n\n{invited_by} invited you to join {organization_name} on Portal as {role}.\n\n\
-                     Accept the invitation: {link}\n\n\
-                     The link works once and expires on {expires_on}. If you did not expect this \
-                     invitation, you can ignore this email.\n\n— The Portal team\n"
-                );
-                let html = layout(
-                    &subject,
+            } => invitation_email(
+                format!("{invited_by} invited you to {organization_name} on Portal"),
+                (
+                    &format!("{invited_by} invited you to join {organization_name} on Portal as {role}."),
                     &format!(
-                        "<p>Hi,</p><p>{inviter} invited you to join <strong>{org}</strong> on Portal as {role}.</p>\
-                         <p><a href=\"{link}\" style=\"{BUTTON}\">Accept the invitation</a></p>\
-                         <p>The link works once and expires on {expires}. If you did not expect this \
-                         invitation, you can ignore this email.</p>",
-                        inviter = escape_html(invited_by),
-                        org = escape_html(organization_name),
-                        role = escape_html(role),
-                        link = escape_html(&link),
-                        expires = escape_html(expires_on),
+                        "{} invited you to join <strong>{}</strong> on Portal as {}.",
+                        escape_html(invited_by),
+                        escape_html(organization_name),
+                        escape_html(role)
                     ),
-                );
-                RenderedEmail {
-                    subject,
-                    text,
-                    html,
-                }
-            }
+                ),
+                &format!("{base_url}/invitations/accept?token={token}"),
+                expires_on,
+                "",
+            ),
             Email::ConfirmEmailChange {
                 name,
                 new_email,
@@ -531,31 +517,52 @@ fn staff_invitation_email(
     token: &str,
     expires_on: &str,
 ) -> RenderedEmail {
-    let link = format!("{base_url}/staff/join?token={token}");
     let role = if admin {
         "a staff admin"
     } else {
         "a support agent"
     };
-    let subject = format!("{invited_by} invited you to the Portal support team");
+    invitation_email(
+        format!("{invited_by} invited you to the Portal support team"),
+        (
+            &format!("{invited_by} invited you to join the Portal support team as {role}."),
+            &format!(
+                "{} invited you to join the Portal support team as {role}.",
+                escape_html(invited_by)
+            ),
+        ),
+        &format!("{base_url}/staff/join?token={token}"),
+        expires_on,
+        " The console asks you to set up two-factor authentication when you first sign in.",
+    )
+}
+
+/// "Hi, {who} invited you to join {what}", one button to accept, and when the
+/// link expires. `joining` is that sentence as text and as escaped HTML;
+/// `aside` (plain text) follows the expiry.
+fn invitation_email(
+    subject: String,
+    joining: (&str, &str),
+    link: &str,
+    expires_on: &str,
+    aside: &str,
+) -> RenderedEmail {
+    let (joining_text, joining_html) = joining;
     let text = format!(
-        "Hi,\n\n{invited_by} invited you to join the Portal support team as {role}.\n\n\
-         Accept the invitation: {link}\n\n\
-         The link works once and expires on {expires_on}. The console asks you to set up \
-         two-factor authentication when you first sign in. If you did not expect this \
+        "Hi,\n\n{joining_text}\n\nAccept the invitation: {link}\n\n\
+         The link works once and expires on {expires_on}.{aside} If you did not expect this \
          invitation, you can ignore this email.\n\n— The Portal team\n"
     );
     let html = layout(
         &subject,
         &format!(
-            "<p>Hi,</p><p>{inviter} invited you to join the Portal support team as {role}.</p>\
+            "<p>Hi,</p><p>{joining_html}</p>\
              <p><a href=\"{link}\" style=\"{BUTTON}\">Accept the invitation</a></p>\
-             <p>The link works once and expires on {expires}. The console asks you to set up \
-             two-factor authentication when you first sign in. If you did not expect this \
+             <p>The link works once and expires on {expires}.{aside} If you did not expect this \
              invitation, you can ignore this email.</p>",
-            inviter = escape_html(invited_by),
-            link = escape_html(&link),
+            link = escape_html(link),
             expires = escape_html(expires_on),
+            aside = escape_html(aside),
         ),
     );
     RenderedEmail {

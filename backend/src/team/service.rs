@@ -6,13 +6,13 @@
 
 use super::db::{self, NewInvitationRow};
 use crate::audit::AuditEntry;
+use crate::auth::invited::InvitedAccount;
 use crate::auth::service::{revoke_previous, start_session, verify_credentials};
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::password::hash_new_password;
 use crate::rate_limit::{self, Limit};
 use crate::session::customer as session;
 use crate::session::AuthSession;
@@ -25,7 +25,7 @@ use domain::team::{
     Invitation, InvitationPreview, InvitationStatus, Member, MemberPage, NewInvitation, SeatUsage,
     INVITATION_TTL_DAYS, MEMBERS_PER_PAGE,
 };
-use domain::{AppError, EmailAddress, FieldErrors, Password, PersonName, Role};
+use domain::{AppError, EmailAddress, FieldErrors, Role};
 use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -446,10 +446,7 @@ fn status_of(row: &db::InvitationByTokenRow, now: OffsetDateTime) -> InvitationS
 enum Acceptor {
     SignedIn(Uuid),
     Existing(Uuid),
-    New {
-        name: PersonName,
-        password_hash: String,
-    },
+    New(InvitedAccount),
 }
 
 /// Who accepts the invitation of `token`, and how.
@@ -496,10 +493,7 @@ pub async fn accept_invitation(
     let mut tx = state.db.begin().await?;
     let user_id = match acceptor {
         Acceptor::SignedIn(id) | Acceptor::Existing(id) => id,
-        Acceptor::New {
-            name,
-            password_hash,
-        } => create_account(&mut tx, &email, &name, &password_hash).await?,
+        Acceptor::New(account) => account.create(&mut tx, &email).await?,
     };
     db::lock_team(&mut tx, row.organization_id).await?;
     let seats = db::seat_usage(&mut *tx, row.organization_id, state.now()).await?;
@@ -582,29 +576,7 @@ async fn identify_acceptor(
         let account = verify_credentials(state, email, password, meta).await?;
         return Ok(Acceptor::Existing(account.user_id));
     }
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", PersonName::parse(name));
-    let password = errors.check("password", Password::parse(&password));
-    match (name, password) {
-        (Some(name), Some(password)) => Ok(Acceptor::New {
-            name,
-            password_hash: hash_new_password(password, "password").await?,
-        }),
-        _ => Err(errors.into()),
-    }
-}
-
-async fn create_account(
-    tx: &mut PgConnection,
-    email: &EmailAddress,
-    name: &PersonName,
-    password_hash: &str,
-) -> Result<Uuid> {
-    crate::auth::db::insert_user(tx, email, name, password_hash, true)
-        .await
-        .on_constraint("app_user_email_key", || {
-            AppError::Conflict(format!(
-                "An account for {email} was just created. Sign in with it to accept the invitation."
-            ))
-        })
+    Ok(Acceptor::New(
+        InvitedAccount::from_form(name, password).await?,
+    ))
 }

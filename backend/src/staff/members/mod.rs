@@ -9,13 +9,13 @@
 pub mod db;
 
 use crate::audit::AuditEntry;
+use crate::auth::invited::InvitedAccount;
 use crate::auth::service::{client_ip, verify_credentials};
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::password::hash_new_password;
 use crate::rate_limit::{self, Limit};
 use crate::session::{staff as staff_session, StaffSession};
 use crate::tokens::{hash_token, new_token};
@@ -24,9 +24,8 @@ use domain::staff::{
     NewStaffInvitation, StaffAccount, StaffDirectory, StaffInvitationPreview,
     StaffInvitationStatus, StaffInvite,
 };
-use domain::{AppError, EmailAddress, FieldErrors, Password, PersonName};
+use domain::{AppError, EmailAddress, FieldErrors};
 use serde_json::json;
-use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -276,15 +275,12 @@ pub async fn accept_invitation(
                 .user_id,
         )
     } else {
-        new_account(name, password).await?
+        Joiner::New(InvitedAccount::from_form(name, password).await?)
     };
     let mut tx = ctx.db.begin().await?;
     let user_id = match joiner {
         Joiner::Existing(id) => id,
-        Joiner::New {
-            name,
-            password_hash,
-        } => create_account(&mut tx, &email, &name, &password_hash).await?,
+        Joiner::New(account) => account.create(&mut tx, &email).await?,
     };
     if !db::claim_invitation(&mut tx, row.id, user_id, ctx.now()).await? {
         let problem = StaffInvitationStatus::Accepted
@@ -329,38 +325,7 @@ fn status_of(row: &db::InvitationByTokenRow, now: OffsetDateTime) -> StaffInvita
 /// one for the invited address.
 enum Joiner {
     Existing(Uuid),
-    New {
-        name: PersonName,
-        password_hash: String,
-    },
-}
-
-async fn new_account(name: &str, password: String) -> Result<Joiner> {
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", PersonName::parse(name));
-    let password = errors.check("password", Password::parse(&password));
-    match (name, password) {
-        (Some(name), Some(password)) => Ok(Joiner::New {
-            name,
-            password_hash: hash_new_password(password, "password").await?,
-        }),
-        _ => Err(errors.into()),
-    }
-}
-
-async fn create_account(
-    tx: &mut PgConnection,
-    email: &EmailAddress,
-    name: &PersonName,
-    password_hash: &str,
-) -> Result<Uuid> {
-    crate::auth::db::insert_user(tx, email, name, password_hash, true)
-        .await
-        .on_constraint("app_user_email_key", || {
-            AppError::Conflict(format!(
-                "An account for {email} was just created. Open the link again and sign in with it."
-            ))
-        })
+    New(InvitedAccount),
 }
 
 async fn limit_links(ctx: &Ctx, client: &ClientMeta) -> Result<()> {
