@@ -88,6 +88,7 @@ export default defineConfig({
       PORTAL_LIMIT_SIGN_IN_PER_IP: '1000/15m',
       PORTAL_LIMIT_RESET_PER_IP: '1000/1h',
       PORTAL_LIMIT_VERIFICATION_PER_IP: '1000/1h',
+      PORTAL_LIMIT_INVITATION_LINKS_PER_IP: '1000/1h',
     },
   },
 });

@@ -11,6 +11,12 @@ use std::net::{IpAddr, SocketAddr};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceId(pub String);
 
+/// The client's address as a rate-limit subject (one shared bucket when the
+/// peer is unknown, which only happens outside a real server).
+pub fn client_ip(client: &ClientMeta) -> &str {
+    client.ip.as_deref().unwrap_or("unknown")
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientMeta {
     pub ip: Option<String>,

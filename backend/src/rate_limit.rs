@@ -20,6 +20,7 @@
 //! outage never opens the doors. Its memory is bounded: when full, old windows
 //! are dropped first, and if that frees nothing the attempt is refused.
 
+use crate::client::{client_ip, ClientMeta};
 use crate::ctx::Ctx;
 use crate::error::Result;
 use domain::AppError;
@@ -83,6 +84,18 @@ pub async fn attempt(ctx: &Ctx, limits: &[Limit]) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Counts one attempt from `client`'s address at a door an emailed link
+/// opens without signing in (invoice, rating and invitation links): counted
+/// before the token is looked up, so guessing tokens costs attempts too.
+pub async fn attempt_per_client(
+    ctx: &Ctx,
+    door: &str,
+    client: &ClientMeta,
+    rule: Rule,
+) -> Result<()> {
+    attempt(ctx, &[Limit::fixed(ctx, door, client_ip(client), rule)]).await
 }
 
 /// Forgets one limit (a correct password ends its back-off).

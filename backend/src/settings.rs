@@ -98,6 +98,8 @@ pub struct Limits {
     pub rating_links_per_ip: Rule,
     /// Staff invitation links opened and accepted, per client IP.
     pub staff_invitation_links_per_ip: Rule,
+    /// Team invitation links opened and accepted, per client IP.
+    pub invitation_links_per_ip: Rule,
 }
 
 const MINUTE: u64 = 60;
@@ -127,6 +129,7 @@ impl Default for Limits {
             invoice_links_per_ip: rule(60, HOUR),
             rating_links_per_ip: rule(60, HOUR),
             staff_invitation_links_per_ip: rule(30, HOUR),
+            invitation_links_per_ip: rule(30, HOUR),
         }
     }
 }
@@ -134,7 +137,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 17] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 18] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -156,6 +159,7 @@ impl Limits {
                 "staff_invitation_links_per_ip",
                 &mut self.staff_invitation_links_per_ip,
             ),
+            ("invitation_links_per_ip", &mut self.invitation_links_per_ip),
         ]
     }
 }

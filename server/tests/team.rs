@@ -1,9 +1,11 @@
 //! Team administration: invitations, accepting, roles, removal, seats.
 
 use crate::helpers::*;
+use backend::rate_limit::Rule;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use sqlx::PgPool;
+use std::time::Duration;
 
 async fn invite(app: &TestApp, client: &Client, email: &str, role: &str) -> Response {
     app.call(client, "team/invite", &[("email", email), ("role", role)])
@@ -161,7 +163,11 @@ async fn opening_the_link_never_consumes_the_invitation(db: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn fifty_concurrent_accepts_of_one_token_make_exactly_one_membership(db: PgPool) {
-    let app = spawn_app(db).await;
+    // The race, not the per-address limit (tested below), decides here.
+    let app = spawn_app_with(db, |s| {
+        s.limits.invitation_links_per_ip = Rule::new(100, Duration::from_secs(3600))
+    })
+    .await;
     let (owner, org) = owner(&app, "Race").await;
     // The invitee already has an account (their own organization) and is signed in.
     let (invitee, invitee_org) = self::owner(&app, "Invitee").await;
@@ -771,4 +777,34 @@ async fn invitation_emails_are_queued_with_the_invitation_and_lose_their_token_o
             .starts_with("Outbox"),
         "the rest stays"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn invitation_links_are_rate_limited_per_client(db: PgPool) {
+    let app = spawn_app_with(db, |s| {
+        s.limits.invitation_links_per_ip = Rule::new(2, Duration::from_secs(3600))
+    })
+    .await;
+    let (owner, _) = owner(&app, "Limited").await;
+    let invited = new_email("limited");
+    invite_ok(&app, &owner, &invited, "member").await;
+    let token = token_for(&app, &invited).await;
+    let stranger = browser();
+    assert_eq!(
+        preview(&app, &stranger, "guess").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        preview(&app, &stranger, &token).await.status(),
+        StatusCode::OK
+    );
+    // Guessing costs the same as using a real link: the third try is refused,
+    // even with the right token, and nothing is joined.
+    assert_eq!(
+        preview(&app, &stranger, &token).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let refused = accept(&app, &stranger, &token, "Lee", PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(role_of(&app, &invited).await, None);
 }

@@ -104,10 +104,10 @@ pub async fn transfer_ownership(user_id: Uuid) -> Result<(), AppError> {
 
 /// Anyone with the link: what the invitation is, and whether it can still be
 /// used. Never consumes it.
-/// Errors: `NotFound` (unknown token).
+/// Errors: `NotFound` (unknown token), `RateLimited`.
 #[server(endpoint = "invitations/preview", input = server_fn::codec::GetUrl)]
 pub async fn get_invitation(token: String) -> Result<InvitationPreview, AppError> {
-    Ok(service::preview_invitation(&ctx()?, session()?.as_ref(), &token).await?)
+    Ok(service::preview_invitation(&ctx()?, session()?.as_ref(), &client()?, &token).await?)
 }
 
 /// Anyone with the link: joins the organization as the invited email, signed

@@ -608,11 +608,7 @@ fn sign_in_limits(ctx: &Ctx, email: &EmailAddress, client: &ClientMeta) -> [Limi
     ]
 }
 
-/// The client's address as a rate-limit subject (one shared bucket when the
-/// peer is unknown, which only happens outside a real server).
-pub fn client_ip(client: &ClientMeta) -> &str {
-    client.ip.as_deref().unwrap_or("unknown")
-}
+pub use crate::client::client_ip;
 
 /// Starts a session of `user_id` in `organization_id` (or at account level)
 /// inside `tx`, audited as a sign-in, and returns its cookie token.

@@ -413,8 +413,10 @@ fn field_error(field: &str, message: String) -> FieldErrors {
 pub async fn preview_invitation(
     ctx: &Ctx,
     session: Option<&AuthSession>,
+    client: &ClientMeta,
     token: &str,
 ) -> Result<InvitationPreview> {
+    limit_links(ctx, client).await?;
     let row = db::find_invitation_by_token(&ctx.db, &hash_token(token))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -439,6 +441,13 @@ fn status_of(row: &db::InvitationByTokenRow, now: OffsetDateTime) -> InvitationS
         (None, None) if row.expires_at <= now => InvitationStatus::Expired,
         (None, None) => InvitationStatus::Pending,
     }
+}
+
+/// Opening and accepting a link need no sign-in: limited per address, before
+/// the token is looked up.
+async fn limit_links(ctx: &Ctx, client: &ClientMeta) -> Result<()> {
+    let rule = ctx.settings.limits.invitation_links_per_ip;
+    rate_limit::attempt_per_client(ctx, "invitation_link", client, rule).await
 }
 
 /// Who accepts: the signed-in invitee, an existing account proving its
@@ -470,6 +479,7 @@ pub async fn accept_invitation(
     client: &ClientMeta,
     acceptance: Acceptance<'_>,
 ) -> Result<String> {
+    limit_links(ctx, client).await?;
     let state = ctx;
     let meta = client;
     let row = db::find_invitation_by_token(&state.db, &hash_token(acceptance.token))

@@ -16,9 +16,8 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use backend::auth::service::client_ip;
 use backend::billing::service::PaidDocument;
-use backend::rate_limit::{self, Limit};
+use backend::rate_limit;
 use backend::{AppState, AuthSession, ClientMeta};
 use domain::billing::InvoiceFilter;
 use domain::{AppError, Permission};
@@ -127,13 +126,8 @@ pub async fn download_by_link(
 ) -> Result<Response, backend::Error> {
     let client =
         ClientMeta::from_headers(&headers, Some(peer.ip()), state.settings.trusted_proxy_hops);
-    let limit = Limit::fixed(
-        &state,
-        "invoice_link",
-        client_ip(&client),
-        state.settings.limits.invoice_links_per_ip,
-    );
-    rate_limit::attempt(&state, &[limit]).await?;
+    let rule = state.settings.limits.invoice_links_per_ip;
+    rate_limit::attempt_per_client(&state, "invoice_link", &client, rule).await?;
     let token = query
         .token
         .filter(|t| !t.is_empty())

@@ -10,13 +10,13 @@ pub mod db;
 
 use crate::audit::AuditEntry;
 use crate::auth::invited::InvitedAccount;
-use crate::auth::service::{client_ip, verify_credentials};
+use crate::auth::service::verify_credentials;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::rate_limit::{self, Limit};
+use crate::rate_limit;
 use crate::session::{staff as staff_session, StaffSession};
 use crate::tokens::{hash_token, new_token};
 use domain::dates::{display_minutes, format_date};
@@ -329,11 +329,6 @@ enum Joiner {
 }
 
 async fn limit_links(ctx: &Ctx, client: &ClientMeta) -> Result<()> {
-    let limit = Limit::fixed(
-        ctx,
-        "staff_invitation_link",
-        client_ip(client),
-        ctx.settings.limits.staff_invitation_links_per_ip,
-    );
-    rate_limit::attempt(ctx, &[limit]).await
+    let rule = ctx.settings.limits.staff_invitation_links_per_ip;
+    rate_limit::attempt_per_client(ctx, "staff_invitation_link", client, rule).await
 }

@@ -14,12 +14,11 @@ pub mod db;
 use super::db::{self as tickets, LockedTicketRow};
 use super::service::announce;
 use crate::audit::AuditEntry;
-use crate::auth::service::client_ip;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::notifications::service::notify;
 use crate::notifications::Email;
-use crate::rate_limit::{self, Limit};
+use crate::rate_limit;
 use crate::session::AuthSession;
 use crate::tokens::{hash_token, new_token};
 use crate::uow::UnitOfWork;
@@ -187,13 +186,8 @@ async fn live_link(ctx: &Ctx, token: &str) -> Result<db::LinkRow> {
 }
 
 async fn limit_links(ctx: &Ctx, client: &ClientMeta) -> Result<()> {
-    let limit = Limit::fixed(
-        ctx,
-        "rating_link",
-        client_ip(client),
-        ctx.settings.limits.rating_links_per_ip,
-    );
-    rate_limit::attempt(ctx, &[limit]).await
+    let rule = ctx.settings.limits.rating_links_per_ip;
+    rate_limit::attempt_per_client(ctx, "rating_link", client, rule).await
 }
 
 fn rated(input: &RatingInput, from: &str) -> serde_json::Value {
