@@ -55,12 +55,13 @@ export default defineConfig({
       },
     },
   ],
-  // The release server built by `cargo leptos build --release`, started from the
+  // PORTAL_SERVER_BIN (scripts/test: the debug server cargo test linked) or the
+  // release server built by `cargo leptos build --release`, started from the
   // repository root (its LEPTOS_SITE_ROOT is relative), ready once /ready answers.
   webServer: {
     command: cluster
       ? `${path.join(repoRoot, 'scripts', 'cluster')} 2`
-      : path.join(repoRoot, 'target', 'release', 'server'),
+      : (process.env.PORTAL_SERVER_BIN ?? path.join(repoRoot, 'target', 'release', 'server')),
     cwd: repoRoot,
     url: `${baseURL}/ready`,
     reuseExistingServer: false,
