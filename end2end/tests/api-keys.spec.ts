@@ -1,4 +1,4 @@
-import { expect, signUp, test, waitForHydration } from './fixtures';
+import { expect, signedInWithoutJavaScript, signUp, test, waitForHydration } from './fixtures';
 
 test('create a key, see it once, copy it, use it, see "last used", revoke it', async ({ page, context, request, baseURL }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
@@ -39,4 +39,38 @@ test('create a key, see it once, copy it, use it, see "last used", revoke it', a
   const refused = await ping();
   expect(refused.status()).toBe(401);
   expect((await refused.json()).reason).toBe('revoked');
+});
+
+test('without JavaScript, a new or rotated key is shown once on its own page and works', async ({ browser, baseURL, request }) => {
+  const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
+  try {
+    const ping = (secret: string) => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
+    await page.goto('/api-keys');
+    await page.getByLabel('Key name').fill('Nightly job');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('heading', { name: 'API key created' })).toBeVisible();
+    const created = (await page.getByTestId('new-key-secret').textContent())!.trim();
+    expect(created).toMatch(/^sk_live_[0-9A-Za-z]{38}$/);
+    expect((await ping(created)).status()).toBe(200);
+
+    // A duplicate name goes back to the form with the reason beside the field.
+    await page.goto('/api-keys');
+    await page.getByLabel('Key name').fill('Nightly job');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByText('You already have a key with this name. Choose another name.')).toBeVisible();
+
+    await page.getByRole('link', { name: 'API keys' }).first().click();
+    const row = page.getByRole('row', { name: /Nightly job/ });
+    await row.getByText('Rotate Nightly job…').click();
+    await row.getByRole('button', { name: 'Rotate key' }).click();
+    await expect(page.getByRole('heading', { name: 'API key rotated' })).toBeVisible();
+    const rotated = (await page.getByTestId('new-key-secret').textContent())!.trim();
+    expect(rotated).not.toBe(created);
+    expect((await ping(rotated)).status()).toBe(200);
+    expect((await ping(created)).status()).toBe(200); // its grace period
+    await page.getByRole('link', { name: 'Back to API keys' }).click();
+    await expect(page.getByRole('row', { name: /Nightly job/ }).first()).toBeVisible();
+  } finally {
+    await context.close();
+  }
 });

@@ -378,6 +378,14 @@ pub fn build_router(
             axum::routing::post(http::two_factor::regenerate),
         )
         .route(
+            paths::API_KEY_CREATE,
+            axum::routing::post(http::api_keys::create),
+        )
+        .route(
+            paths::API_KEY_ROTATE,
+            axum::routing::post(http::api_keys::rotate),
+        )
+        .route(
             paths::STAFF_TWO_FACTOR_CONFIRM,
             axum::routing::post(http::two_factor::confirm_staff),
         )

@@ -602,3 +602,123 @@ async fn paid_plans_keep_working_over_their_limit(db: PgPool) {
         "Pro bills calls over its limit as overage"
     );
 }
+
+/// A form post without JavaScript, as the browser sends it from the page.
+async fn post_without_js(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .header("sec-fetch-site", "same-origin")
+        .header("referer", app.url("/api-keys"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The secret on a page that shows it once.
+fn secret_on_page(html: &str) -> String {
+    let (_, rest) = html
+        .split_once(r#"data-testid="new-key-secret">"#)
+        .expect("the page shows the secret");
+    rest.split('<').next().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_javascript_a_new_key_is_shown_on_a_page_that_is_never_cached(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Plain")).await;
+
+    let form = [("name", "Cron"), ("scope", "full"), ("expires_in", "never")];
+    let page = post_without_js(&app, &owner, "/api-keys/create", &form).await;
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "answered with a page, no redirect"
+    );
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let html = page.text().await.unwrap();
+    let secret = secret_on_page(&html);
+    assert!(
+        secret.starts_with("sk_live_") && secret.len() == KEY_LEN,
+        "{html}"
+    );
+    assert!(html.contains("Cron"), "names the key");
+    assert_eq!(
+        ping(&app, &secret).await.0,
+        StatusCode::OK,
+        "the secret shown works"
+    );
+
+    // Refused: back to the form, with the error for the create form to show.
+    let again = post_without_js(&app, &owner, "/api-keys/create", &form).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let location = again.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/api-keys?"), "{location}");
+    assert!(
+        location.contains("__fn=%2Fapi%2Fapi_keys%2Fcreate"),
+        "{location}"
+    );
+    assert!(
+        location.contains("already"),
+        "the duplicate name is explained: {location}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_javascript_a_rotation_shows_the_replacement_and_the_old_key_keeps_working(
+    db: PgPool,
+) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    app.sign_up(&owner, &Org::new("Turn")).await;
+    let old = create_key(&app, &owner, "Worker").await;
+    let id = old["key"]["id"].as_str().unwrap();
+
+    let form = [("id", id), ("grace_hours", "24")];
+    let page = post_without_js(&app, &owner, "/api-keys/rotate", &form).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let new_secret = secret_on_page(&page.text().await.unwrap());
+    assert_ne!(new_secret, secret_of(&old));
+    assert_eq!(ping(&app, &new_secret).await.0, StatusCode::OK);
+    assert_eq!(
+        ping(&app, &secret_of(&old)).await.0,
+        StatusCode::OK,
+        "grace period"
+    );
+
+    // The old key is rotating out now: rotating it again is refused, not lost.
+    let again = post_without_js(&app, &owner, "/api-keys/rotate", &form).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let location = again.headers()["location"].to_str().unwrap();
+    assert!(
+        location.contains("__fn=%2Fapi%2Fapi_keys%2Frotate"),
+        "{location}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_javascript_only_owners_and_admins_make_keys(db: PgPool) {
+    let app = spawn_app(db).await;
+    let owner = browser();
+    let org = Org::new("Plainroles");
+    app.sign_up(&owner, &org).await;
+    let member = member_with_role(&app, &org.email, "member").await;
+    let form = [("name", "Mine"), ("scope", "full"), ("expires_in", "never")];
+
+    let refused = post_without_js(&app, &member, "/api-keys/create", &form).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let location = refused.headers()["location"].to_str().unwrap();
+    assert!(location.contains("Forbidden"), "{location}");
+    let signed_out = post_without_js(&app, &browser(), "/api-keys/create", &form).await;
+    assert_eq!(signed_out.headers()["location"], "/sign-in");
+    let keys = app.get(&owner, "api_keys/list").await.text().await.unwrap();
+    assert_eq!(keys, "[]", "no key was made");
+}

@@ -715,6 +715,24 @@ fn rows() -> Vec<Row> {
         wrong_code,
         Each([303; 7]),
     );
+    // The new secret's page for owners and admins; a refusal goes back to
+    // the form (B's key is not found in A), the signed-out and staff to sign in.
+    t.post(
+        "/api-keys/create",
+        |_| {
+            vec![
+                ("name", format!("Plain {}", Uuid::new_v4())),
+                ("scope", "full".into()),
+                ("expires_in", "never".into()),
+            ]
+        },
+        Each([303, 303, 303, 200, 200, 303, 303]),
+    );
+    t.post(
+        "/api-keys/rotate",
+        |b| vec![("id", b.api_key.clone()), ("grace_hours", "24".into())],
+        Each([303; 7]),
+    );
     let pdf = t.get(
         "/billing/invoices/{id}/pdf",
         none,

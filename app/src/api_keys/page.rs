@@ -1,6 +1,6 @@
 use super::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
 use crate::auth::use_permission;
-use crate::ui::form::{field_error, form_error};
+use crate::ui::form::{action_error, field_error};
 use crate::ui::table::{CELL, ROW_HEADER};
 use crate::ui::{
     DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SelectField,
@@ -10,6 +10,12 @@ use domain::api_keys::{ApiKey, CreatedApiKey, GracePeriod, KeyLifetime};
 use domain::Permission;
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// Where the create and rotate forms post without JavaScript (the server
+/// answers with the new secret, shown once; `server/src/http/api_keys.rs`).
+/// With JavaScript they call the server functions and the page shows it.
+pub const CREATE_PATH: &str = "/api-keys/create";
+pub const ROTATE_PATH: &str = "/api-keys/rotate";
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
@@ -33,6 +39,9 @@ pub fn ApiKeysPage() -> impl IntoView {
         rotated.or(created)
     });
     let can_manage = use_permission(Permission::ManageApiKeys);
+    // A rotation or revocation that failed (the key was revoked meanwhile…).
+    let (rotate_error, revoke_error) = (action_error(rotate), action_error(revoke));
+    let key_error = Signal::derive(move || rotate_error.get().or_else(|| revoke_error.get()));
     view! {
         <Title text="API keys · Portal"/>
         <div class="space-y-6">
@@ -44,6 +53,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             <Show when=move || can_manage.get()>
                 <CreateKeyForm action=create/>
             </Show>
+            <FormAlert error=key_error/>
             <Transition fallback=|| view! { <Loading label="Loading keys…"/> }>
                 {move || Suspend::new(async move {
                     match keys.await {
@@ -62,7 +72,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 #[component]
 fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
-    let error = form_error(action.value());
+    let error = action_error(action);
     view! {
         <section aria-labelledby="create-key" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="create-key" class="mb-3 font-semibold">"Create a key"</h2>
@@ -75,7 +85,8 @@ fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
                 <SelectField label="Expires" name="expires_in" id="field-expires_in"
                     choices=KeyLifetime::CHOICES.to_vec() error=field_error(error, "expires_in")/>
                 <div class="md:pt-6">
-                    <SubmitButton label="Create key" pending_label="Creating…" pending=action.pending()/>
+                    <SubmitButton label="Create key" pending_label="Creating…" pending=action.pending()
+                        attr:formaction=CREATE_PATH/>
                 </div>
                 <div class="md:col-span-4"><FormAlert error/></div>
             </ActionForm>
@@ -188,7 +199,8 @@ fn KeyActions(
                             {GracePeriod::CHOICES.iter().map(|(v, t)| view! { <option value=*v>{*t}</option> }).collect_view()}
                         </select>
                     </label>
-                    <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1 text-sm font-semibold text-white">"Rotate key"</button>
+                    <button type="submit" formaction=ROTATE_PATH
+                        class="rounded-md bg-indigo-600 px-3 py-1 text-sm font-semibold text-white">"Rotate key"</button>
                 </ActionForm>
             </details>
         }

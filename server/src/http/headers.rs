@@ -94,14 +94,20 @@ pub async fn security_headers(
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static(if token_page {
-            "no-referrer"
-        } else {
-            "strict-origin-when-cross-origin"
-        }),
-    );
+    // A page that shows a secret (recovery codes, a new API key) sets
+    // `no-referrer` itself; it is kept.
+    let referrer_policy = HeaderValue::from_static(if token_page {
+        "no-referrer"
+    } else {
+        "strict-origin-when-cross-origin"
+    });
+    if token_page {
+        headers.insert(header::REFERRER_POLICY, referrer_policy);
+    } else {
+        headers
+            .entry(header::REFERRER_POLICY)
+            .or_insert(referrer_policy);
+    }
     if state.settings.secure_cookies {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

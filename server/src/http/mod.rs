@@ -1,6 +1,7 @@
 //! HTTP concerns around the Leptos app: middleware (sessions, CSRF, server
 //! function errors, tracing) and endpoints that are not server functions.
 
+pub mod api_keys;
 pub mod api_v1;
 pub mod assets;
 pub mod attachments;
@@ -16,6 +17,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod server_fns;
 pub mod session;
+pub mod shown_once;
 pub mod trace_context;
 pub mod two_factor;
 pub mod writes;
@@ -29,6 +31,8 @@ pub mod paths {
     pub const LIVE: &str = "/live";
     pub const TWO_FACTOR_CONFIRM: &str = "/settings/two-factor/confirm";
     pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
+    pub const API_KEY_CREATE: &str = "/api-keys/create";
+    pub const API_KEY_ROTATE: &str = "/api-keys/rotate";
     pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
     pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
     pub const INVOICES_CSV: &str = "/billing/invoices.csv";
@@ -55,6 +59,8 @@ pub mod paths {
         LIVE,
         TWO_FACTOR_CONFIRM,
         RECOVERY_CODES,
+        API_KEY_CREATE,
+        API_KEY_ROTATE,
         STAFF_TWO_FACTOR_CONFIRM,
         INVOICE_PDF,
         INVOICES_CSV,

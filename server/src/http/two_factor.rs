@@ -8,10 +8,10 @@
 //! code goes back to the form's page with the error in `?__err`, as server
 //! functions do.
 
-use super::server_fns::back_with_error;
+use super::shown_once::{self, redirect, ShownOnce};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::{Extension, Form};
 use backend::notifications::email::escape_html;
 use backend::session::{
@@ -117,32 +117,13 @@ pub async fn confirm_staff(
     }
 }
 
-fn redirect(to: &'static str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
-/// Back to the page the form was on, with the error for the form to show.
+/// Back to the security page (or the page the form was on) with the error.
 fn back(headers: &HeaderMap, path: &str, error: &AppError) -> Response {
-    let referer = headers
-        .get(header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .unwrap_or("/settings/security");
-    let encoded = serde_json::to_vec(error).unwrap_or_default();
-    match back_with_error(referer, path, &encoded)
-        .and_then(|target| HeaderValue::from_str(&target).ok())
-    {
-        Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        None => (backend::error::status_of(error), error.to_string()).into_response(),
-    }
+    shown_once::back(headers, "/settings/security", path, error)
 }
 
 /// The codes, once, with a download of them as a text file.
-fn codes_page(
-    title: &str,
-    lead: &str,
-    codes: &RecoveryCodes,
-    (next, next_label): (&str, &str),
-) -> Response {
+fn codes_page(title: &str, lead: &str, codes: &RecoveryCodes, next: (&str, &str)) -> Response {
     let items: String = codes
         .codes
         .iter()
@@ -152,32 +133,19 @@ fn codes_page(
         "data:text/plain;charset=utf-8,{}",
         domain::query::encode(&codes.as_text())
     );
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"color-scheme\" content=\"light dark\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{title} · Portal</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}\
-         ol{{columns:2;font-size:1.1rem}}code{{font-family:ui-monospace,monospace}}a{{color:#4f46e5;font-weight:600}}\
-         .note{{border:1px solid #d97706;border-radius:.5rem;padding:.75rem 1rem}}</style></head>\
-         <body><main><h1>{title}</h1><p>{lead}</p>\
-         <p class=\"note\" role=\"status\"><strong>Save these recovery codes now.</strong> Each one signs you in once \
-         if you lose your phone. This is the only time they are shown.</p>\
-         <ol aria-label=\"Recovery codes\" data-testid=\"recovery-codes\">{items}</ol>\
-         <p><a href=\"{download}\" download=\"portal-recovery-codes.txt\">Download the codes as a text file</a></p>\
-         <p><a href=\"{next}\">{next_label}</a></p></main></body></html>",
-        title = escape_html(title),
-        lead = escape_html(lead),
-        download = escape_html(&download),
-        next = escape_html(next),
-        next_label = escape_html(next_label),
-    );
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        Html(html),
-    )
-        .into_response()
+    ShownOnce {
+        title,
+        lead,
+        notice: (
+            "Save these recovery codes now.",
+            "Each one signs you in once if you lose your phone. This is the only time they are shown.",
+        ),
+        secret_html: format!(
+            "<ol aria-label=\"Recovery codes\" data-testid=\"recovery-codes\">{items}</ol>\
+             <p><a href=\"{download}\" download=\"portal-recovery-codes.txt\">Download the codes as a text file</a></p>",
+            download = escape_html(&download),
+        ),
+        next,
+    }
+    .into_response()
 }
