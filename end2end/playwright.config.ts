@@ -23,6 +23,10 @@ export default defineConfig({
   // Every test signs up its own organization, so tests never share state.
   fullyParallel: true,
   workers: 2,
+  // A hang guard, not a speed check: the server under test is the debug
+  // build (scripts/test), and on a loaded 2-core machine a long journey can
+  // pass 30 s.
+  timeout: 60_000,
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
   // list for people; json for scripts/test, which sums the counts.
