@@ -249,6 +249,11 @@ impl GracePeriod {
             _ => Err(InvalidChoice),
         }
     }
+
+    /// The rotate form's `grace_hours` field, with its error under that name.
+    pub fn from_form(grace_hours: &str) -> Result<Self, FieldErrors> {
+        Self::parse(grace_hours).map_err(|e| FieldErrors::single("grace_hours", e.to_string()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,7 +10,7 @@ use {
     crate::request::{ctx, require_permission, state},
     backend::api_keys::service,
     domain::api_keys::{GracePeriod, NewApiKey},
-    domain::{FieldErrors, Permission},
+    domain::Permission,
 };
 
 /// Owner, admin, member: the organization's API keys (never their secrets).
@@ -49,8 +49,7 @@ pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
 #[server(endpoint = "api_keys/rotate")]
 pub async fn rotate_api_key(id: Uuid, grace_hours: String) -> Result<CreatedApiKey, AppError> {
     let session = require_permission(Permission::ManageApiKeys)?;
-    let grace = GracePeriod::parse(&grace_hours)
-        .map_err(|e| FieldErrors::single("grace_hours", e.to_string()))?;
+    let grace = GracePeriod::from_form(&grace_hours)?;
     let state = state()?;
     Ok(service::rotate(&state, &state.api_keys, &session, id, grace).await?)
 }

@@ -6,6 +6,7 @@
 //! rotation would then have retired the working key with no replacement.
 
 use super::shown_once::{self, redirect, ShownOnce};
+use app::api_keys::api::{CreateApiKey, RotateApiKey};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -14,16 +15,17 @@ use backend::api_keys::service;
 use backend::notifications::email::escape_html;
 use backend::{AppState, AuthSession};
 use domain::api_keys::{CreatedApiKey, GracePeriod, NewApiKey};
-use domain::{AppError, FieldErrors, Permission};
+use domain::{AppError, Permission};
 use serde::Deserialize;
+use server_fn::ServerFn;
 use uuid::Uuid;
 
 /// The API keys page, where both forms live.
 const PAGE: &str = "/api-keys";
 /// The server functions the page's forms call with JavaScript: a refusal is
 /// shown beside the same form (`action_error`) either way.
-const CREATE_FN: &str = "/api/api_keys/create";
-const ROTATE_FN: &str = "/api/api_keys/rotate";
+const CREATE_FN: &str = CreateApiKey::PATH;
+const ROTATE_FN: &str = RotateApiKey::PATH;
 
 #[derive(Deserialize)]
 pub struct CreateForm {
@@ -82,8 +84,7 @@ pub async fn rotate(
     let rotated = async {
         session.require(Permission::ManageApiKeys)?;
         let id: Uuid = form.id.parse().map_err(|_| AppError::NotFound)?;
-        let grace = GracePeriod::parse(&form.grace_hours)
-            .map_err(|e| FieldErrors::single("grace_hours", e.to_string()))?;
+        let grace = GracePeriod::from_form(&form.grace_hours)?;
         service::rotate(&state, &state.api_keys, &session, id, grace).await
     };
     match rotated.await {
