@@ -47,3 +47,25 @@ test('a customer attaches a screenshot; staff see its preview and download it', 
     await staff.context.close();
   }
 });
+
+test('a new ticket takes its screenshot along, and a refused file is explained before it opens', async ({ page }) => {
+  await signUp(page);
+  await page.goto('/support/new');
+  await waitForHydration(page);
+  const subject = uniqueSubject('Crash on export');
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Message').fill('It crashes; screenshot attached.');
+  const files = page.getByLabel('Files (optional)');
+  await files.setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await expect(page.locator('#ticket-files-error')).toContainText("SVG and HTML files can't be attached");
+  expect(new URL(page.url()).pathname).toBe('/support/new');
+
+  await files.setInputFiles({ name: 'crash.png', mimeType: 'image/png', buffer: SCREENSHOT });
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
+  const file = page.getByTestId('attachment').filter({ hasText: 'crash.png' });
+  await expect(file.getByTestId('attachment-preview')).toHaveJSProperty('naturalWidth', 64);
+  await expect(page.getByTestId('message')).toHaveCount(1);
+});

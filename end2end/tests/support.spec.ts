@@ -213,8 +213,15 @@ test('without JavaScript, a ticket is opened, validated and answered', async ({ 
     const subject = uniqueSubject('No-JS ticket');
     await page.getByLabel('Subject').fill(subject);
     await page.getByLabel('Message').fill('Sent without JavaScript');
+    // The new ticket's files go with it, in the same post.
+    await page.getByLabel('Files (optional)').setInputFiles({
+      name: 'first.log',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('The log of the first failure.'),
+    });
     await page.getByRole('button', { name: 'Open ticket' }).click();
     await page.waitForURL((url) => /^\/support\/[0-9a-f-]{36}$/.test(url.pathname));
+    await expect(page.getByTestId('attachment').filter({ hasText: 'first.log' })).toBeVisible();
     await page.getByLabel('Your reply').fill('A follow-up');
     await page.getByRole('button', { name: 'Send reply' }).click();
     await expect(page.getByTestId('message')).toHaveCount(2);

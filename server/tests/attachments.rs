@@ -449,3 +449,126 @@ async fn staff_attach_files_as_a_reply_and_a_closed_ticket_takes_none(db: PgPool
     assert_eq!(attachment_rows(&app).await, 1);
     assert_eq!(stored_files(&app.attachments_dir).len(), 1);
 }
+
+/// The new-ticket form's fields, and `parts` as its files.
+fn new_ticket(subject: &str, body: &str, parts: Vec<Part>) -> Form {
+    parts.into_iter().fold(
+        Form::new()
+            .text("subject", subject.to_owned())
+            .text("category", "technical")
+            .text("priority", "high")
+            .text("body", body.to_owned()),
+        |form, part| form.part("files", part),
+    )
+}
+
+async fn tickets(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from ticket")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_ticket_carries_its_files_in_one_step(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Opener").await;
+    let (other, _) = customer(&app, "Other").await;
+
+    // The app's way: JSON back, with the new ticket's id.
+    let form = new_ticket(
+        "Export fails",
+        "See the screenshot.",
+        vec![file("error.png", png(30, 20))],
+    );
+    let opened = json(ok(upload(&app, &owner, "/support/open", form).await).await).await;
+    let id = opened["id"].as_str().expect("the ticket's id").to_owned();
+    let first = thread(&app, &owner, &id).await["messages"][0].clone();
+    assert_eq!(first["body"], "See the screenshot.");
+    assert_eq!(first["attachments"][0]["name"], "error.png");
+    assert_eq!(first["attachments"][0]["thumbnail"], true);
+    // Its organization only.
+    let theirs = app.get(&other, &format!("support/ticket?id={id}")).await;
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+
+    // Without JavaScript: the same form, then the new ticket's page.
+    let posted = owner
+        .post(app.url("/support/open"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(new_ticket(
+            "Log attached",
+            "Here is the log.",
+            vec![file("run.log", b"started\nfailed\n".to_vec())],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let location = posted.headers()["location"].to_str().unwrap().to_owned();
+    let second = location
+        .strip_prefix("/support/")
+        .expect(&location)
+        .to_owned();
+    let first = thread(&app, &owner, &second).await["messages"][0].clone();
+    assert_eq!(first["attachments"][0]["name"], "run.log");
+    // And with no file at all, as the form is mostly sent.
+    let plain = upload(
+        &app,
+        &owner,
+        "/support/open",
+        new_ticket("No files", "Hi.", vec![]),
+    )
+    .await;
+    assert_eq!(ok(plain).await.status(), StatusCode::OK);
+    assert_eq!((tickets(&app).await, attachment_rows(&app).await), (3, 2));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_refused_new_ticket_keeps_nothing_and_is_explained_beside_the_field(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (owner, _) = customer(&app, "Careful").await;
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+
+    let bad_file = new_ticket("Logo", "Our logo.", vec![file("logo.svg", svg.to_vec())]);
+    let answer = upload(&app, &owner, "/support/open", bad_file).await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = answer.text().await.unwrap();
+    assert!(
+        error.contains("files") && error.contains("SVG and HTML"),
+        "{error}"
+    );
+
+    // A good file is removed again when the ticket itself is refused.
+    let no_subject = new_ticket(" ", "Body.", vec![file("ok.png", png(10, 10))]);
+    let answer = upload(&app, &owner, "/support/open", no_subject).await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = answer.text().await.unwrap();
+    assert!(
+        error.contains("subject") && error.contains("Enter a subject."),
+        "{error}"
+    );
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!((tickets(&app).await, attachment_rows(&app).await), (0, 0));
+
+    // Without JavaScript: back to the form, the error beside the subject and
+    // the message as typed.
+    let typed = "Line one of what I typed, with ümlauts & symbols.";
+    let posted = owner
+        .post(app.url("/support/open"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(new_ticket("", typed, vec![file("ok.png", png(10, 10))]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let back = posted.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/support/new?"), "{back}");
+    let page = ok_text(get(&app, &owner, &back).await).await;
+    assert!(page.contains("Enter a subject."), "the subject's error");
+    assert!(
+        page.contains("Line one of what I typed, with ümlauts &amp; symbols."),
+        "the message as typed"
+    );
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!(tickets(&app).await, 0);
+}

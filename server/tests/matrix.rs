@@ -753,6 +753,20 @@ fn rows() -> Vec<Row> {
     credit_note.id = |b| b.credit_note.clone();
     // Always the caller's own organization's invoices: B's member and others alike get a CSV.
     t.get("/billing/invoices.csv", none, Can(ViewBilling, 200, 200));
+    // A new ticket with its files, in the caller's own organization (like support/open).
+    t.post(
+        "/support/open",
+        |_| {
+            vec![
+                ("subject", "Matrix ticket with a file".into()),
+                ("category", "technical".into()),
+                ("priority", "low".into()),
+                ("body", "Opened by the matrix.".into()),
+            ]
+        },
+        Can(UseSupport, 303, 303),
+    )
+    .multipart = true;
     // Ticket attachments: B's files, to B and staff only.
     let upload = t.post("/support/{id}/attachments", none, Can(UseSupport, 404, 303));
     upload.id = |b| b.ticket.clone();

@@ -50,7 +50,7 @@ pub async fn open_ticket(
 ) -> Result<Uuid, AppError> {
     let session = require_permission(Permission::UseSupport)?;
     let input = NewTicket::parse(&subject, &category, &priority, &body)?;
-    let id = service::open_ticket(&ctx()?, &session, input).await?;
+    let id = service::open_ticket(&ctx()?, &session, input, &[]).await?;
     leptos_axum::redirect(&format!("/support/{id}"));
     Ok(id)
 }

@@ -74,34 +74,14 @@ pub fn AttachForm(
             <h2 id="attach-heading" class="mb-3 font-semibold">"Attach files"</h2>
             <form node_ref=form_ref method="post" action=upload_url enctype="multipart/form-data"
                 class="space-y-3" on:submit=on_submit>
-                <div>
-                    <label for="attach-files" class="block text-sm font-medium">"Files"</label>
-                    <input id="attach-files" type="file" name="files" multiple=true accept=ACCEPT
-                        aria-describedby="attach-files-hint attach-files-error"
-                        aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                        on:change=move |_| error.set(None)
-                        class="mt-1 block w-full text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 \
-                               file:bg-white file:px-3 file:py-2 file:text-sm file:font-medium dark:file:border-slate-600 \
-                               dark:file:bg-slate-800 dark:file:text-slate-100"/>
-                    <p id="attach-files-hint" class="mt-1 text-sm text-slate-600 dark:text-slate-300">
-                        {ACCEPTED_HINT}{hint.map(|h| format!(" {h}"))}
-                    </p>
-                    <p id="attach-files-error" role="alert" class="mt-1 text-sm text-red-700 dark:text-red-300">
-                        {move || error.get()}
-                    </p>
-                </div>
+                <FilePicker id="attach-files" label="Files" error hint on_change=Callback::new(move |()| error.set(None))/>
                 <div>
                     <label for="attach-body" class="block text-sm font-medium">"Message (optional)"</label>
                     <textarea id="attach-body" name="body" rows=2 maxlength=MESSAGE_MAX_CHARS
                         class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm \
                                dark:border-slate-600 dark:bg-slate-900"></textarea>
                 </div>
-                {move || progress.get().map(|done| view! {
-                    <div class="flex items-center gap-3 text-sm">
-                        <progress max="1" value=done.to_string() aria-label="Upload progress" class="w-48"></progress>
-                        <span>{format!("{:.0} %", done * 100.0)}</span>
-                    </div>
-                })}
+                <UploadProgress progress/>
                 <div class="sm:w-48">
                     <SubmitButton label="Upload files" pending_label="Uploading…" pending/>
                 </div>
@@ -110,8 +90,54 @@ pub fn AttachForm(
     }
 }
 
+/// The `files` input of an upload form (up to five, of the accepted kinds),
+/// with its hint and its error.
+#[component]
+pub fn FilePicker(
+    id: &'static str,
+    label: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    view! {
+        <div>
+            <label for=id class="block text-sm font-medium">{label}</label>
+            <input id=id type="file" name="files" multiple=true accept=ACCEPT
+                aria-describedby=format!("{hint_id} {error_id}")
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                on:change=move |_| on_change.run(())
+                class="mt-1 block w-full text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 \
+                       file:bg-white file:px-3 file:py-2 file:text-sm file:font-medium dark:file:border-slate-600 \
+                       dark:file:bg-slate-800 dark:file:text-slate-100"/>
+            <p id=hint_id class="mt-1 text-sm text-slate-600 dark:text-slate-300">
+                {ACCEPTED_HINT}{hint.map(|h| format!(" {h}"))}
+            </p>
+            <p id=error_id role="alert" class="mt-1 text-sm text-red-700 dark:text-red-300">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// How much of an upload has been sent, while it is under way.
+#[component]
+pub fn UploadProgress(progress: RwSignal<Option<f64>>) -> impl IntoView {
+    move || {
+        progress.get().map(|done| {
+            view! {
+                <div class="flex items-center gap-3 text-sm">
+                    <progress max="1" value=done.to_string() aria-label="Upload progress" class="w-48"></progress>
+                    <span>{format!("{:.0} %", done * 100.0)}</span>
+                </div>
+            }
+        })
+    }
+}
+
 #[cfg(feature = "hydrate")]
-mod upload {
+pub(crate) mod upload {
     use super::*;
     use domain::attachments::{MAX_FILES, MAX_FILE_BYTES};
     use wasm_bindgen::closure::Closure;
@@ -139,13 +165,23 @@ mod upload {
         }
     }
 
-    fn check_files(form: &HtmlFormElement) -> Option<Refusal> {
+    /// How many files the form's picker holds.
+    pub fn chosen(form: &HtmlFormElement) -> u32 {
+        picked(form).map_or(0, |files| files.length())
+    }
+
+    fn picked(form: &HtmlFormElement) -> Option<web_sys::FileList> {
         let input = form
             .elements()
             .named_item("files")?
             .dyn_into::<HtmlInputElement>()
             .ok()?;
-        let files = input.files()?;
+        input.files()
+    }
+
+    /// What the server would refuse, said before sending megabytes to it.
+    pub fn check_files(form: &HtmlFormElement) -> Option<Refusal> {
+        let files = picked(form)?;
         if files.length() == 0 {
             return Some(Refusal::NoFiles);
         }
@@ -164,6 +200,29 @@ mod upload {
         progress: RwSignal<Option<f64>>,
         on_uploaded: Callback<()>,
     ) -> Result<(), wasm_bindgen::JsValue> {
+        let sent = form.clone();
+        post(form, progress, move |status, text| match status {
+            200..=299 => {
+                sent.reset();
+                on_uploaded.run(());
+            }
+            0 => error.set(Some(Refusal::Interrupted.message().to_owned())),
+            _ => error.set(Some(
+                Some(text)
+                    .filter(|text| !text.is_empty() && text.len() < 500)
+                    .unwrap_or_else(|| "The upload failed. Please try again.".into()),
+            )),
+        })
+    }
+
+    /// Posts `form` as it is (`multipart/form-data`) to its action, asking
+    /// for JSON and reporting progress; `on_end` gets the status (0: the
+    /// upload broke off) and the answer's text.
+    pub fn post(
+        form: &HtmlFormElement,
+        progress: RwSignal<Option<f64>>,
+        on_end: impl FnOnce(u16, String) + 'static,
+    ) -> Result<(), wasm_bindgen::JsValue> {
         let data = FormData::new_with_form(form)?;
         let request = XmlHttpRequest::new()?;
         request.open("POST", &form.action())?;
@@ -178,26 +237,13 @@ mod upload {
             .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
         // One small handler per upload, freed with the request.
         on_progress.forget();
-        let (finished, form) = (request.clone(), form.clone());
-        let on_end = Closure::once_into_js(move || {
+        let finished = request.clone();
+        let on_loadend = Closure::once_into_js(move || {
             progress.set(None);
-            match finished.status().unwrap_or(0) {
-                200..=299 => {
-                    form.reset();
-                    on_uploaded.run(());
-                }
-                0 => error.set(Some(Refusal::Interrupted.message().to_owned())),
-                _ => error.set(Some(
-                    finished
-                        .response_text()
-                        .ok()
-                        .flatten()
-                        .filter(|text| !text.is_empty() && text.len() < 500)
-                        .unwrap_or_else(|| "The upload failed. Please try again.".into()),
-                )),
-            }
+            let text = finished.response_text().ok().flatten().unwrap_or_default();
+            on_end(finished.status().unwrap_or(0), text);
         });
-        request.set_onloadend(Some(on_end.unchecked_ref()));
+        request.set_onloadend(Some(on_loadend.unchecked_ref()));
         progress.set(Some(0.0));
         request.send_with_opt_form_data(Some(&data))
     }

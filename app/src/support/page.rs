@@ -1,11 +1,12 @@
 //! The customer's support pages: the ticket list, the new-ticket form and a
-//! ticket's thread. Every form works without JavaScript (ActionForm posts
-//! and the server redirects back); with it, the thread also updates live.
+//! ticket's thread. Every form works without JavaScript (ActionForm posts,
+//! or a multipart post where files go along, and the server redirects
+//! back); with it, the thread also updates live.
 
 use super::api::{
     get_ticket, list_tickets, CloseTicket, OpenTicket, RateTicket, ReopenTicket, ReplyToTicket,
 };
-use super::attachments::{AttachForm, AttachmentList};
+use super::attachments::{AttachForm, AttachmentList, FilePicker, UploadProgress};
 use super::components::{MessageBody, PriorityLabel, TicketStatusBadge};
 use super::rating::RatingSection;
 use crate::help::SuggestedArticles;
@@ -152,7 +153,12 @@ pub(crate) fn priority_choices() -> Vec<(&'static str, &'static str)> {
 #[component]
 pub fn NewTicketPage() -> impl IntoView {
     let action = ServerAction::<OpenTicket>::new();
-    let error = action_error(action);
+    // With files the form goes to `/support/open` instead (see `opening`).
+    let upload_error = RwSignal::new(None::<AppError>);
+    let progress = RwSignal::new(None::<f64>);
+    let action_error = action_error(action);
+    let error = Signal::derive(move || upload_error.get().or_else(|| action_error.get()));
+    let pending = Signal::derive(move || action.pending().get() || progress.get().is_some());
     let query = use_query_map();
     let typed = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
     let subject = RwSignal::new(typed("subject"));
@@ -161,14 +167,35 @@ pub fn NewTicketPage() -> impl IntoView {
     // The subject as typed right now; `subject` follows it after a pause.
     let latest = StoredValue::new(subject.get_untracked());
     let on_subject_input = debounced(subject, SUGGEST_AFTER);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    // Kept in the owner, so that the callback below stays `Send`.
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(form) = form_ref.get_untracked() else {
+            return;
+        };
+        ev.prevent_default();
+        if !pending.get_untracked() {
+            upload_error.set(None);
+            let to_ticket = Callback::new(move |id: Uuid| {
+                navigate.with_value(|go| go(&format!("/support/{id}"), Default::default()))
+            });
+            opening::submit(form, action, upload_error, progress, to_ticket);
+        }
+    };
+    let files_error = Signal::derive(move || error.get().and_then(|e| e.field("files")));
     view! {
         <Title text="New ticket · Support · Portal"/>
         <div class="max-w-2xl space-y-6">
             <PageHeader title="New ticket" back=("/support", "← All tickets")>
                 "Tell us what you need. Our support team answers here and by email."
             </PageHeader>
-            <ActionForm action attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900"
-                attr:novalidate=true attr:aria-label="New ticket">
+            // A plain multipart form, so that it carries files without
+            // JavaScript too; with it, a ticket without files goes through
+            // the `OpenTicket` server function.
+            <form node_ref=form_ref method="post" action=TICKET_OPEN enctype="multipart/form-data"
+                on:submit=on_submit novalidate=true aria-label="New ticket"
+                class="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
                 <FormAlert error/>
                 <div on:input=move |ev| {
                     let value = event_target_value(&ev);
@@ -188,9 +215,13 @@ pub fn NewTicketPage() -> impl IntoView {
                 </div>
                 <TextAreaField label="Message" name="body" id="ticket-body" rows=8 maxlength=MESSAGE_MAX_CHARS draft=body
                     hint="Plain text. Links work; HTML is shown as typed." error=field_error(error, "body")/>
+                <FilePicker id="ticket-files" label="Files (optional)" error=files_error
+                    hint=Some("Screenshots and logs help us answer faster.")
+                    on_change=Callback::new(move |()| upload_error.set(None))/>
+                <UploadProgress progress/>
                 <div class="flex flex-wrap items-center gap-3">
                     <div class="sm:w-48">
-                        <SubmitButton label="Open ticket" pending_label="Opening…" pending=action.pending()/>
+                        <SubmitButton label="Open ticket" pending_label="Opening…" pending/>
                     </div>
                     // With JavaScript the suggestions are already live; the
                     // click only skips the typing delay instead of submitting.
@@ -202,8 +233,91 @@ pub fn NewTicketPage() -> impl IntoView {
                         "Find answers first"
                     </button>
                 </div>
-            </ActionForm>
+            </form>
         </div>
+    }
+}
+
+/// Where the new-ticket form posts without JavaScript, or with files.
+const TICKET_OPEN: &str = "/support/open";
+
+/// Sending the new-ticket form from the browser.
+#[cfg(feature = "hydrate")]
+mod opening {
+    use super::super::attachments::upload;
+    use super::*;
+    use domain::attachments::Refusal;
+    use domain::error::FieldErrors;
+    use web_sys::{FormData, HtmlFormElement};
+
+    /// Without files: the server function, as the form was. With files: the
+    /// whole form to `/support/open`, checked first, with progress.
+    pub fn submit(
+        form: HtmlFormElement,
+        action: ServerAction<OpenTicket>,
+        error: RwSignal<Option<AppError>>,
+        progress: RwSignal<Option<f64>>,
+        to_ticket: Callback<Uuid>,
+    ) {
+        if upload::chosen(&form) == 0 {
+            if let Some(input) = typed(&form) {
+                action.dispatch(input);
+            }
+            return;
+        }
+        if let Some(refusal) = upload::check_files(&form) {
+            error.set(Some(files_refused(refusal)));
+            return;
+        }
+        let sent = upload::post(&form, progress, move |status, text| match status {
+            200..=299 => match serde_json::from_str::<Opened>(&text) {
+                Ok(opened) => to_ticket.run(opened.id),
+                Err(_) => error.set(Some(AppError::BadRequest)),
+            },
+            0 => error.set(Some(files_refused(Refusal::Interrupted))),
+            _ => error.set(Some(
+                serde_json::from_str(&text).unwrap_or(AppError::Unavailable),
+            )),
+        });
+        if sent.is_err() {
+            progress.set(None);
+            error.set(Some(AppError::Network));
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Opened {
+        id: Uuid,
+    }
+
+    fn typed(form: &HtmlFormElement) -> Option<OpenTicket> {
+        let data = FormData::new_with_form(form).ok()?;
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        Some(OpenTicket {
+            subject: field("subject"),
+            category: field("category"),
+            priority: field("priority"),
+            body: field("body"),
+        })
+    }
+
+    fn files_refused(refusal: Refusal) -> AppError {
+        AppError::Validation(FieldErrors::single("files", refusal.message()))
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod opening {
+    use super::*;
+
+    /// Only the browser sends the form this way; on the server it is HTML.
+    pub fn submit(
+        _form: web_sys::HtmlFormElement,
+        _action: ServerAction<OpenTicket>,
+        _error: RwSignal<Option<AppError>>,
+        _progress: RwSignal<Option<f64>>,
+        _to_ticket: Callback<Uuid>,
+    ) {
     }
 }
 

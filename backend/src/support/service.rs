@@ -121,8 +121,14 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
     })
 }
 
-/// Opens a ticket with its first message; returns its id.
-pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> Result<Uuid> {
+/// Opens a ticket with its first message and the files already stored for
+/// it (none from the server function); returns its id.
+pub async fn open_ticket(
+    ctx: &Ctx,
+    session: &AuthSession,
+    input: NewTicket,
+    files: &[StoredFile],
+) -> Result<Uuid> {
     let mut tx = ctx.db.begin().await?;
     let id = db::insert_ticket(
         &mut tx,
@@ -137,13 +143,14 @@ pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> 
     .await?;
     let message_id =
         db::insert_message(&mut tx, id, session.user_id, "customer", false, &input.body).await?;
+    attachments::record(&mut tx, id, message_id, session.organization_id, files).await?;
     let alert = CustomerMessage {
         ticket_id: id,
         subject: &input.subject,
         message_id,
         new_ticket: true,
         body: &input.body,
-        files: &[],
+        files,
     };
     alert_staff(&mut tx, session, alert).await?;
     session
@@ -154,6 +161,7 @@ pub async fn open_ticket(ctx: &Ctx, session: &AuthSession, input: NewTicket) -> 
             "category": input.category.as_str(),
             "priority": input.priority.as_str(),
             "message_id": message_id,
+            "files": file_names(files),
         }))
         .record(&mut tx)
         .await?;

@@ -1,6 +1,12 @@
 //! Ticket attachments over HTTP (not server functions: uploads stream, and
 //! downloads are bytes with their own headers).
 //!
+//! - `POST /support/open` (members): the new-ticket form as
+//!   `multipart/form-data`, so it can carry up to five `files`: the ticket,
+//!   its first message and the files are one step. Without JavaScript it is
+//!   the form's only way in (a refusal goes back to the form with what was
+//!   typed); the app uses it when files were chosen, and gets the new
+//!   ticket's id as JSON, or the `AppError` to show beside the fields.
 //! - `POST /support/{id}/attachments` (members) and
 //!   `POST /staff/tickets/{id}/attachments` (staff): a `multipart/form-data`
 //!   form with up to five `files` and an optional `body`, posted as a reply.
@@ -15,18 +21,24 @@
 
 use super::paced::PacedMultipart;
 use super::paths;
+use super::shown_once;
+use app::support::api::OpenTicket;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::{Extension, Json, Router};
 use backend::session::{AccountSession, StaffSession};
+use backend::support;
+use backend::support::attachments::upload::FILES_FIELD;
 use backend::support::attachments::{self, Download, Received, Variant};
 use backend::{AppState, AuthSession};
 use domain::attachments::{MAX_FILES, MAX_FILE_BYTES};
-use domain::support::parse_note_with_files;
-use domain::{AppError, Permission};
+use domain::support::{parse_note_with_files, NewTicket};
+use domain::{AppError, FieldErrors, Permission};
+use serde_json::json;
+use server_fn::ServerFn;
 use uuid::Uuid;
 
 /// The most a single upload may send: five full files and the form around them.
@@ -39,6 +51,7 @@ where
     AppState: FromRef<S>,
 {
     let uploads = Router::new()
+        .route(paths::TICKET_OPEN, post(open_as_member))
         .route(paths::TICKET_ATTACHMENTS, post(upload_as_member))
         .route(paths::STAFF_TICKET_ATTACHMENTS, post(upload_as_staff))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES));
@@ -49,6 +62,65 @@ where
         .route(paths::STAFF_ATTACHMENT, get(download_as_staff))
         .route(paths::STAFF_ATTACHMENT_PREVIEW, get(preview_as_staff))
 }
+
+pub async fn open_as_member(
+    State(state): State<AppState>,
+    session: Option<Extension<AuthSession>>,
+    headers: HeaderMap,
+    PacedMultipart(form): PacedMultipart,
+) -> Response {
+    let session = match member(session) {
+        Ok(session) => session,
+        Err(error) => return error.into_response(),
+    };
+    let received = match attachments::receive_form(&state.attachments, form).await {
+        Ok(received) => received,
+        Err(refusal) => {
+            let error = AppError::Validation(FieldErrors::single(FILES_FIELD, refusal.message()));
+            return ticket_refused(&headers, &Received::default(), &error);
+        }
+    };
+    let opened = async {
+        let input = NewTicket::parse(
+            received.text("subject"),
+            received.text("category"),
+            received.text("priority"),
+            received.body(),
+        )?;
+        support::service::open_ticket(&state, &session, input, &received.files).await
+    };
+    match opened.await {
+        Ok(id) if wants_json(&headers) => Json(json!({ "id": id })).into_response(),
+        Ok(id) => Redirect::to(&format!("/support/{id}")).into_response(),
+        Err(error) => {
+            attachments::remove(&state.attachments, &received.files).await;
+            ticket_refused(&headers, &received, error.app())
+        }
+    }
+}
+
+/// The refusal as JSON for the app, or, after a post without JavaScript,
+/// back to the form with the error beside its field and the text as typed
+/// (files cannot be put back: the browser asks for them again).
+fn ticket_refused(headers: &HeaderMap, typed: &Received, error: &AppError) -> Response {
+    if wants_json(headers) {
+        return (backend::error::status_of(error), Json(error)).into_response();
+    }
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for field in ["subject", "category", "priority"] {
+        form.append_pair(field, typed.text(field));
+    }
+    // An address has room for a long message, not for any message.
+    if typed.body().len() <= MAX_TYPED_BODY_BYTES {
+        form.append_pair("body", typed.body());
+    }
+    let page = format!("/support/new?{}", form.finish());
+    shown_once::back_to(&page, OpenTicket::PATH, error)
+}
+
+/// The longest message sent back in the form's address (about 4,000
+/// characters of plain text; http's limit for a whole address is 64 KiB).
+const MAX_TYPED_BODY_BYTES: usize = 12 * 1024;
 
 pub async fn upload_as_member(
     State(state): State<AppState>,
@@ -138,7 +210,7 @@ async fn upload(
             return Redirect::to(&back).into_response();
         }
     };
-    let outcome = match parse_note_with_files(&received.body) {
+    let outcome = match parse_note_with_files(received.body()) {
         Ok(body) => reply(&received, &body).await,
         Err(error) => Err(error.into()),
     };

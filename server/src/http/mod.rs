@@ -38,6 +38,7 @@ pub mod paths {
     pub const INVOICES_CSV: &str = "/billing/invoices.csv";
     pub const RECEIPT_PDF: &str = "/billing/invoices/{id}/receipt";
     pub const CREDIT_NOTE_PDF: &str = "/billing/credit-notes/{id}/pdf";
+    pub const TICKET_OPEN: &str = "/support/open";
     pub const TICKET_ATTACHMENTS: &str = "/support/{id}/attachments";
     pub const ATTACHMENT: &str = "/support/attachments/{id}";
     pub const ATTACHMENT_PREVIEW: &str = "/support/attachments/{id}/preview";
@@ -66,6 +67,7 @@ pub mod paths {
         INVOICES_CSV,
         RECEIPT_PDF,
         CREDIT_NOTE_PDF,
+        TICKET_OPEN,
         TICKET_ATTACHMENTS,
         ATTACHMENT,
         ATTACHMENT_PREVIEW,

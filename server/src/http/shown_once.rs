@@ -64,8 +64,14 @@ pub fn back(headers: &HeaderMap, fallback: &str, path: &str, error: &AppError) -
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
         .unwrap_or(fallback);
+    back_to(referer, path, error)
+}
+
+/// To `page` (an address on this site), with the error for the form whose
+/// post went to `path` to show.
+pub fn back_to(page: &str, path: &str, error: &AppError) -> Response {
     let encoded = serde_json::to_vec(error).unwrap_or_default();
-    match back_with_error(referer, path, &encoded)
+    match back_with_error(page, path, &encoded)
         .and_then(|target| HeaderValue::from_str(&target).ok())
     {
         Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),

@@ -30,26 +30,57 @@ pub struct StoredFile {
     pub thumbnail: bool,
 }
 
+/// The text fields an upload may carry besides its files: a reply's message,
+/// and the rest of the new-ticket form. Any other field is skipped unread, so
+/// what is kept in memory is bounded.
+pub const TEXT_FIELDS: [&str; 4] = [BODY_FIELD, "subject", "category", "priority"];
+
 /// What an upload form carried.
 #[derive(Debug, Default)]
 pub struct Received {
-    pub body: String,
+    texts: Vec<(&'static str, String)>,
     pub files: Vec<StoredFile>,
 }
 
-/// Reads the whole form. On a refusal, the rest of the request is read and
-/// dropped (so the browser gets the answer rather than a reset connection)
-/// and every file already stored for it is removed.
-pub async fn receive(store: &AttachmentStore, mut form: Multipart) -> Result<Received, Refusal> {
+impl Received {
+    /// A text field as sent (the last one, if sent twice); "" when absent.
+    pub fn text(&self, name: &str) -> &str {
+        self.texts
+            .iter()
+            .rev()
+            .find(|(field, _)| *field == name)
+            .map_or("", |(_, value)| value)
+    }
+
+    /// The optional message.
+    pub fn body(&self) -> &str {
+        self.text(BODY_FIELD)
+    }
+}
+
+/// Reads a reply's files (at least one) and its optional message. On a
+/// refusal, the rest of the request is read and dropped (so the browser
+/// gets the answer rather than a reset connection) and every file already
+/// stored for it is removed.
+pub async fn receive(store: &AttachmentStore, form: Multipart) -> Result<Received, Refusal> {
+    let received = receive_form(store, form).await?;
+    if received.files.is_empty() {
+        return Err(Refusal::NoFiles);
+    }
+    Ok(received)
+}
+
+/// Reads a form whose files are optional (a new ticket), like `receive`.
+pub async fn receive_form(
+    store: &AttachmentStore,
+    mut form: Multipart,
+) -> Result<Received, Refusal> {
     let mut received = Received::default();
     let outcome = read_fields(store, &mut form, &mut received).await;
     if let Err(refusal) = outcome {
         discard_rest(&mut form).await;
         remove(store, &received.files).await;
         return Err(refusal);
-    }
-    if received.files.is_empty() {
-        return Err(Refusal::NoFiles);
     }
     Ok(received)
 }
@@ -68,8 +99,17 @@ async fn read_fields(
     received: &mut Received,
 ) -> Result<(), Refusal> {
     while let Some(field) = form.next_field().await.map_err(|_| Refusal::Interrupted)? {
+        let text = field
+            .name()
+            .and_then(|name| TEXT_FIELDS.iter().find(|known| **known == name));
+        if let Some(name) = text {
+            if received.texts.len() == TEXT_FIELDS.len() * 2 {
+                return Err(Refusal::TooLarge); // a form this shape never sends
+            }
+            received.texts.push((*name, read_text(field).await?));
+            continue;
+        }
         match field.name() {
-            Some(BODY_FIELD) => received.body = read_text(field).await?,
             Some(FILES_FIELD) => {
                 // A form whose picker was left empty still sends the part.
                 if field.file_name().is_none_or(str::is_empty) {
