@@ -168,8 +168,7 @@ pub fn NewTicketPage() -> impl IntoView {
     let latest = StoredValue::new(subject.get_untracked());
     let on_subject_input = debounced(subject, SUGGEST_AFTER);
     let form_ref = NodeRef::<leptos::html::Form>::new();
-    // Kept in the owner, so that the callback below stays `Send`.
-    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let to_ticket = opening::to_ticket();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         let Some(form) = form_ref.get_untracked() else {
             return;
@@ -177,9 +176,6 @@ pub fn NewTicketPage() -> impl IntoView {
         ev.prevent_default();
         if !pending.get_untracked() {
             upload_error.set(None);
-            let to_ticket = Callback::new(move |id: Uuid| {
-                navigate.with_value(|go| go(&format!("/support/{id}"), Default::default()))
-            });
             opening::submit(form, action, upload_error, progress, to_ticket);
         }
     };
@@ -207,7 +203,7 @@ pub fn NewTicketPage() -> impl IntoView {
                         hint="One line that sums it up. We suggest answers as you type." error=field_error(error, "subject")/>
                 </div>
                 <SuggestedArticles subject/>
-                <div class="grid gap-4 sm:grid-cols-2">
+                <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                     <SelectField label="Category" name="category" id="ticket-category" choices=category_choices()
                         selected=or(category, "technical") error=field_error(error, "category")/>
                     <SelectField label="Priority" name="priority" id="ticket-priority" choices=priority_choices()
@@ -285,6 +281,15 @@ mod opening {
         }
     }
 
+    /// Goes to a ticket's page (the router's navigation, kept in a local
+    /// store: it is not `Send`, and in the browser nothing needs it to be).
+    pub fn to_ticket() -> Callback<Uuid> {
+        let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+        Callback::new(move |id: Uuid| {
+            navigate.with_value(|go| go(&format!("/support/{id}"), Default::default()))
+        })
+    }
+
     #[derive(serde::Deserialize)]
     struct Opened {
         id: Uuid,
@@ -309,6 +314,12 @@ mod opening {
 #[cfg(not(feature = "hydrate"))]
 mod opening {
     use super::*;
+
+    /// On the server nothing navigates (and a local store would be dropped
+    /// on another thread).
+    pub fn to_ticket() -> Callback<Uuid> {
+        Callback::new(|_| ())
+    }
 
     /// Only the browser sends the form this way; on the server it is HTML.
     pub fn submit(
