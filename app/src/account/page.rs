@@ -252,7 +252,7 @@ fn ProfileSection(
                 <h3 class="text-sm font-semibold">"Login email"</h3>
                 <p class="text-sm">"You sign in with "<strong data-testid="login-email">{settings.email.clone()}</strong>"."</p>
                 {pending}
-                <ActionForm action=email attr:class="grid gap-3 md:grid-cols-2" attr:novalidate=true>
+                <ActionForm action=email attr:class="grid grid-cols-1 gap-3 md:grid-cols-2" attr:novalidate=true>
                     <FormField label="New login email" name="new_email" input_type="email" autocomplete="email" required=true
                         hint="We email a confirmation link there; nothing changes until it is opened."
                         error=field_error(email_error, "new_email")/>
@@ -278,7 +278,7 @@ fn PasswordSection(password: ServerAction<ChangePassword>) -> impl IntoView {
             <p class="text-sm text-slate-600 dark:text-slate-300">
                 "Changing it signs you out everywhere else; this browser stays signed in."
             </p>
-            <ActionForm action=password attr:class="grid gap-3 md:grid-cols-2" attr:novalidate=true>
+            <ActionForm action=password attr:class="grid grid-cols-1 gap-3 md:grid-cols-2" attr:novalidate=true>
                 <FormField label="Current password" name="current_password" input_type="password"
                     autocomplete="current-password" required=true error=field_error(error, "current_password")/>
                 <FormField label="New password" name="new_password" input_type="password" autocomplete="new-password"

@@ -76,7 +76,7 @@ fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
     view! {
         <section aria-labelledby="create-key" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="create-key" class="mb-3 font-semibold">"Create a key"</h2>
-            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_auto] md:items-start">
+            <ActionForm action attr:class="grid grid-cols-1 gap-4 md:grid-cols-[2fr_1fr_1fr_auto] md:items-start">
                 <FormField label="Key name" name="name" required=true maxlength=60 hint="e.g. Production server"
                     error=field_error(error, "name")/>
                 <SelectField label="Access" name="scope" id="field-scope"

@@ -113,7 +113,7 @@ fn FilterForm(
     };
     view! {
         <form method="get" action="/audit" role="search" aria-label="Filter the audit log"
-              class="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-6 md:items-end \
+              class="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-6 md:items-end \
                      dark:border-slate-700 dark:bg-slate-900">
             {text("Actor email", "actor", input.actor.clone(), None)}
             {text("Action", "action", input.action.clone(), Some("audit-actions"))}

@@ -206,7 +206,7 @@ fn Overview(overview: BillingOverview) -> impl IntoView {
     .filter(|l| !l.is_empty())
     .collect();
     view! {
-        <div class="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
+        <div class="grid grid-cols-1 gap-4 md:grid-cols-2 xl:grid-cols-4">
             <Card title="Current plan">
                 <p class="text-xl font-semibold" data-testid="current-plan">{o.plan.name.clone()}</p>
                 <p class="text-sm">{format!("{} a month", o.plan.price.display())}</p>
@@ -273,9 +273,9 @@ fn PlanChange(
             <h2 id="change-plan" class="font-semibold">"Change plan"</h2>
             // A GET form: the preview is a page of its own, so it works without JavaScript.
             <Form method="GET" action="/billing" attr:class="flex flex-wrap items-end gap-3">
-                <div class="space-y-1">
+                <div class="min-w-0 max-w-full space-y-1">
                     <label for="field-change_to" class="block text-sm font-medium">"New plan"</label>
-                    <select id="field-change_to" name="change_to" class="rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900">
+                    <select id="field-change_to" name="change_to" class="w-full max-w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-600 dark:bg-slate-900">
                         {overview.plans.iter().map(|p| {
                             let label = format!("{} ({} a month, {} members)", p.name, p.price.display(), p.seats_limit);
                             let selected = change_to.get_untracked().as_deref() == Some(p.id.as_str());
@@ -489,7 +489,7 @@ fn CardEntryForm(
     let pending = Signal::derive(move || tokenizing.get() || action.pending().get());
     view! {
         <form method="post" action=tokenizer().form_action() on:submit=submit
-            class="grid gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
+            class="grid grid-cols-1 gap-4 md:grid-cols-[2fr_1fr_1fr_1fr]">
             <CardField label="Card number" name="card_number" input=number autocomplete="cc-number" maxlength=23
                 error=number_error on_blur=Callback::new(check_number) monospace=true/>
             <CardField label="Expiry month" name="exp_month" input=month autocomplete="cc-exp-month" maxlength=2
@@ -560,7 +560,7 @@ fn BillingEmailForm(current: String, action: ServerAction<UpdateBillingEmail>) -
     view! {
         <section aria-labelledby="email-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="email-form" class="mb-3 font-semibold">"Billing email"</h2>
-            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_auto] md:items-start">
+            <ActionForm action attr:class="grid grid-cols-1 gap-4 md:grid-cols-[2fr_auto] md:items-start">
                 <FormField label="Send invoices and receipts to" name="billing_email" input_type="email" autocomplete="email"
                     value=current required=true maxlength=254 error=field_error(error, "billing_email")/>
                 <div class="md:pt-6"><SubmitButton label="Save email" pending_label="Saving…" pending=action.pending()/></div>
@@ -588,7 +588,7 @@ fn DetailsForm(
     view! {
         <section aria-labelledby="details-form" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="details-form" class="mb-3 font-semibold">"Billing address and tax ID"</h2>
-            <ActionForm action attr:class="grid gap-4 md:grid-cols-2">
+            <ActionForm action attr:class="grid grid-cols-1 gap-4 md:grid-cols-2">
                 <FormField label="Company name" name="company_name" value=d.company_name autocomplete="organization" maxlength=100 error=field_error(error, "company_name")/>
                 <FormField label="Tax ID" name="tax_id" value=d.tax_id maxlength=30 hint="e.g. DE123456789" error=field_error(error, "tax_id")/>
                 <FormField label="Address line 1" name="address_line1" value=d.address_line1 autocomplete="address-line1" maxlength=100 error=field_error(error, "address_line1")/>
@@ -639,7 +639,7 @@ fn InvoiceFilters(years: Vec<i32>, errors: Option<FieldErrors>) -> impl IntoView
     };
     view! {
         <Form method="GET" action="/billing" attr:role="search" attr:aria-label="Filter invoices"
-            attr:class="grid gap-3 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
+            attr:class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
             <div>
                 <label for="filter-number" class="block text-sm font-medium">"Invoice number"</label>
                 <input id="filter-number" type="search" name="number" placeholder="INV-2026-0001" maxlength=40

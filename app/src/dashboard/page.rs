@@ -58,7 +58,7 @@ fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> im
                     <h2 id="usage-heading" class="text-lg font-semibold">"Usage this period"</h2>
                     <a href="/usage" class="text-sm font-medium text-indigo-700 underline dark:text-indigo-300">"Usage details"</a>
                 </div>
-                <div class="grid gap-4 md:grid-cols-3">
+                <div class="grid grid-cols-1 gap-4 md:grid-cols-3">
                     {Metric::ALL
                         .into_iter()
                         .map(|metric| {
@@ -72,7 +72,7 @@ fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> im
                         .collect_view()}
                 </div>
             </section>
-            <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            <div class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
                 <PlanCard summary=summary.clone()/>
                 <Card title="Recent invoices">
                     <RecentInvoices invoices=summary.recent_invoices.clone()/>

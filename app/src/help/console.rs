@@ -188,7 +188,7 @@ fn ArticleForm(draft: Option<ArticleDraft>) -> impl IntoView {
             <FormAlert error/>
             <FormField label="Title" name="title" required=true maxlength=TITLE_MAX_CHARS
                 value=draft.as_ref().map(|d| d.title.clone()).unwrap_or_default() error=field("title")/>
-            <div class="grid gap-4 sm:grid-cols-2">
+            <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
                 <FormField label="Address" name="slug" maxlength=SLUG_MAX_CHARS
                     value=draft.as_ref().map(|d| d.slug.clone()).unwrap_or_default()
                     hint="/help/… — leave empty to make it from the title." error=field("slug")/>

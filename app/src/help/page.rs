@@ -94,7 +94,8 @@ fn ArticlesByCategory(articles: Vec<ArticleSummary>) -> impl IntoView {
             }
         })
     });
-    view! { <div class="grid gap-4 md:grid-cols-2">{sections.collect_view()}</div> }.into_any()
+    view! { <div class="grid grid-cols-1 gap-4 md:grid-cols-2">{sections.collect_view()}</div> }
+        .into_any()
 }
 
 #[component]

@@ -159,7 +159,7 @@ fn QueueFilters() -> impl IntoView {
     let categories = TicketCategory::ALL.iter().map(|c| (c.as_str(), c.label()));
     view! {
         <Form method="GET" action="/staff/tickets" attr:role="search" attr:aria-label="Filter tickets"
-            attr:class="grid gap-3 sm:grid-cols-3 lg:grid-cols-4 lg:items-end">
+            attr:class="grid grid-cols-1 gap-3 sm:grid-cols-3 lg:grid-cols-4 lg:items-end">
             <FilterSelect label="Status" name="status" any="Any status" choices=choices(statuses)/>
             <FilterSelect label="Priority" name="priority" any="Any priority" choices=choices(priorities)/>
             <FilterSelect label="Category" name="category" any="Any category" choices=choices(categories)/>
@@ -353,7 +353,7 @@ fn ConsoleTicket(
     };
     view! {
         <Title text=format!("{} · Support console", ticket.subject)/>
-        <div class="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
             <div class="space-y-4">
                 <header class="space-y-2">
                     <h1 class="text-2xl font-semibold break-words">{ticket.subject.clone()}</h1>

@@ -138,7 +138,7 @@ fn InviteForm(action: ServerAction<InviteMember>) -> impl IntoView {
     view! {
         <section aria-labelledby="invite-heading" class="rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-700 dark:bg-slate-900">
             <h2 id="invite-heading" class="mb-3 font-semibold">"Invite a teammate"</h2>
-            <ActionForm action attr:class="grid gap-4 md:grid-cols-[2fr_1fr_auto] md:items-start">
+            <ActionForm action attr:class="grid grid-cols-1 gap-4 md:grid-cols-[2fr_1fr_auto] md:items-start">
                 <FormField label="Email" name="email" input_type="email" autocomplete="off" required=true
                     hint="They get a link that works once, for 7 days." error=field_error(error, "email")/>
                 <div class="space-y-1">

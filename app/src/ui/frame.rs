@@ -62,16 +62,49 @@ pub fn Frame(
         }
         .into_any();
     };
+    // Below `md` the navigation folds behind "Menu": a checkbox and its
+    // label, so it opens without JavaScript too; with it, Escape and
+    // following a link close it again.
+    let open = RwSignal::new(false);
+    let toggle = NodeRef::<leptos::html::Input>::new();
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            open.set(false);
+            if let Some(toggle) = toggle.get_untracked() {
+                let _ = toggle.focus();
+            }
+        }
+    };
     view! {
         {skip_link}
         <div class="min-h-screen md:flex">
-            <aside class="border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-b-0 md:border-r \
-                          dark:border-slate-800 dark:bg-slate-900">
-                <div class="flex items-center justify-between px-4 py-4 md:block">
+            <aside on:keydown=on_keydown
+                class="group border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-b-0 md:border-r \
+                       dark:border-slate-800 dark:bg-slate-900">
+                <input type="checkbox" id="frame-menu" node_ref=toggle aria-controls="frame-nav"
+                    class="peer sr-only md:hidden" prop:checked=move || open.get()
+                    on:change=move |ev| open.set(event_target_checked(&ev))/>
+                <div class="flex items-center justify-between gap-3 px-4 py-4 md:block">
                     <a href=home class="text-lg font-bold text-indigo-700 dark:text-indigo-300">{brand}</a>
-                    {frame_context.map(|context| (context.children)())}
+                    <div class="flex min-w-0 items-center gap-3">
+                        {frame_context.map(|context| (context.children)())}
+                        <label for="frame-menu"
+                            class="cursor-pointer select-none rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium \
+                                   group-has-[#frame-menu:focus-visible]:outline group-has-[#frame-menu:focus-visible]:outline-2 \
+                                   group-has-[#frame-menu:focus-visible]:outline-indigo-600 md:hidden dark:border-slate-600">
+                            "Menu"
+                        </label>
+                    </div>
                 </div>
-                {(nav.children)()}
+                <div id="frame-nav" class="hidden peer-checked:block md:block"
+                    on:click=move |ev| {
+                        // A followed link: the menu closes behind it.
+                        if event_target::<web_sys::Element>(&ev).closest("a").ok().flatten().is_some() {
+                            open.set(false);
+                        }
+                    }>
+                    {(nav.children)()}
+                </div>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
                 <header class="flex flex-wrap items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-3 \
@@ -119,8 +152,8 @@ pub fn NavLinks(
     // resolved-path memos `<A>` would build on every server render.
     let pathname = leptos_router::hooks::use_location().pathname;
     view! {
-        <nav aria-label=label class="overflow-x-auto px-2 pb-2 md:pb-4">
-            <ul class="flex gap-1 md:flex-col">
+        <nav aria-label=label class="px-2 pb-2 md:pb-4">
+            <ul class="flex flex-col gap-1">
                 {links
                     .iter()
                     .map(|(href, text)| {

@@ -61,7 +61,7 @@ fn Overview(
         <p class="mb-6 text-sm text-slate-600 dark:text-slate-300" data-testid="usage-period">
             "Current billing period: "{period}
         </p>
-        <div class="grid gap-4 md:grid-cols-3">
+        <div class="grid grid-cols-1 gap-4 md:grid-cols-3">
             {domain::usage::Metric::ALL
                 .into_iter()
                 .map(|metric| {

@@ -1,0 +1,134 @@
+import type { Page, TestInfo } from '@playwright/test';
+import { expect, openTicket, signUp, staffConsole, test, uniqueSubject, waitForHydration } from './fixtures';
+
+/** The narrowest phone the portal is laid out for. */
+const PHONE = { width: 360, height: 740 };
+
+/**
+ * Visits `paths` and fails on any page wider than the phone's screen: a page
+ * that needs a horizontal scroll cuts something off. Tables may scroll
+ * inside their own container; the page itself may not. Each page is also
+ * photographed at 390 px and 1,366 px, light and dark, for the test report.
+ */
+async function checkPages(page: Page, paths: string[], testInfo: TestInfo) {
+  const tooWide: string[] = [];
+  for (const path of paths) {
+    await page.setViewportSize(PHONE);
+    await page.goto(path);
+    await waitForHydration(page);
+    const { scrollWidth, innerWidth, culprits } = await page.evaluate(() => {
+      const right = (e: Element) => e.getBoundingClientRect().right;
+      const over = [...document.body.querySelectorAll('*')].filter((e) => right(e) > window.innerWidth);
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        // The innermost elements past the edge, to say what to fix.
+        culprits: over
+          .filter((e) => ![...e.children].some((c) => right(c) > window.innerWidth))
+          .slice(0, 3)
+          .map((e) => `<${e.tagName.toLowerCase()}> "${(e.textContent ?? '').trim().slice(0, 40)}"`),
+      };
+    });
+    if (scrollWidth > innerWidth) tooWide.push(`${path}: ${scrollWidth} px (${culprits.join(', ')})`);
+    for (const [width, height] of [
+      [390, 844],
+      [1366, 900],
+    ]) {
+      await page.setViewportSize({ width, height });
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        await testInfo.attach(`${path} ${width}px ${colorScheme}`, {
+          body: await page.screenshot(),
+          contentType: 'image/png',
+        });
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+  expect(tooWide, `pages wider than ${PHONE.width} px`).toEqual([]);
+}
+
+test('every customer page fits a 360 px phone', async ({ page }, testInfo) => {
+  await signUp(page);
+  const ticket = await openTicket(page, uniqueSubject('Layout check'), 'A ticket to look at on a phone.');
+  await page.goto('/help');
+  const article = await page.getByRole('main').getByRole('link').filter({ hasNotText: 'All' }).first().getAttribute('href');
+  await checkPages(
+    page,
+    [
+      '/',
+      '/usage',
+      '/billing',
+      '/team',
+      '/api-keys',
+      '/support',
+      '/support/new',
+      `/support/${ticket}`,
+      '/help',
+      article ?? '/help',
+      '/settings',
+      '/settings/security',
+      '/audit',
+    ],
+    testInfo,
+  );
+});
+
+test('the signed-out pages and the staff console fit a 360 px phone', async ({ browser, baseURL, page }, testInfo) => {
+  await checkPages(page, ['/sign-in', '/sign-up', '/forgot-password', '/staff/sign-in'], testInfo);
+  const staff = await staffConsole(browser, baseURL, { admin: true });
+  try {
+    await checkPages(
+      staff.page,
+      ['/staff/tickets', '/staff/satisfaction', '/staff/canned-replies', '/staff/members', '/staff/help', '/staff/help/new'],
+      testInfo,
+    );
+  } finally {
+    await staff.context.close();
+  }
+});
+
+test('on a phone the navigation folds behind Menu, with JavaScript and without', async ({ browser, baseURL, page }) => {
+  await page.setViewportSize(PHONE);
+  await signUp(page);
+  await page.goto('/');
+  await waitForHydration(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const menu = page.getByRole('checkbox', { name: 'Menu' });
+  await expect(nav).toBeHidden();
+  await page.getByText('Menu', { exact: true }).click();
+  await expect(menu).toBeChecked();
+  await expect(nav.getByRole('link', { name: 'API keys' })).toBeInViewport();
+  // Escape closes it, and the keyboard is back on the toggle.
+  await nav.getByRole('link', { name: 'Usage' }).focus();
+  await page.keyboard.press('Escape');
+  await expect(nav).toBeHidden();
+  await expect(menu).toBeFocused();
+  // The keyboard opens it too; a followed link closes it behind it.
+  await page.keyboard.press('Space');
+  await expect(nav).toBeVisible();
+  await nav.getByRole('link', { name: 'Support' }).click();
+  await page.waitForURL((url) => url.pathname === '/support');
+  await expect(nav).toBeHidden();
+
+  const noJs = await browser.newContext({
+    javaScriptEnabled: false,
+    baseURL,
+    viewport: PHONE,
+    storageState: await page.context().storageState(),
+  });
+  try {
+    const plain = await noJs.newPage();
+    await plain.goto('/');
+    const plainNav = plain.getByRole('navigation', { name: 'Main' });
+    await expect(plainNav).toBeHidden();
+    await plain.getByText('Menu', { exact: true }).click();
+    await expect(plainNav.getByRole('link', { name: 'API keys' })).toBeInViewport();
+  } finally {
+    await noJs.close();
+  }
+  // From `md` up the navigation is a sidebar, always shown, with no Menu.
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await expect(nav).toBeVisible();
+  await expect(page.getByText('Menu', { exact: true })).toBeHidden();
+});
