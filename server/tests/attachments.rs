@@ -530,9 +530,7 @@ async fn a_refused_new_ticket_keeps_nothing_and_is_explained_beside_the_field(db
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
 
     let bad_file = new_ticket("Logo", "Our logo.", vec![file("logo.svg", svg.to_vec())]);
-    let answer = upload(&app, &owner, "/support/open", bad_file).await;
-    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error = answer.text().await.unwrap();
+    let error = refused(upload(&app, &owner, "/support/open", bad_file).await).await;
     assert!(
         error.contains("files") && error.contains("SVG and HTML"),
         "{error}"
@@ -540,9 +538,7 @@ async fn a_refused_new_ticket_keeps_nothing_and_is_explained_beside_the_field(db
 
     // A good file is removed again when the ticket itself is refused.
     let no_subject = new_ticket(" ", "Body.", vec![file("ok.png", png(10, 10))]);
-    let answer = upload(&app, &owner, "/support/open", no_subject).await;
-    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error = answer.text().await.unwrap();
+    let error = refused(upload(&app, &owner, "/support/open", no_subject).await).await;
     assert!(
         error.contains("subject") && error.contains("Enter a subject."),
         "{error}"
