@@ -567,4 +567,35 @@ async fn a_refused_new_ticket_keeps_nothing_and_is_explained_beside_the_field(db
     );
     assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
     assert_eq!(tickets(&app).await, 0);
+
+    // A refused file gives the form back as typed too, fields sent after the
+    // file included, and keeps none of the files (the good one before it).
+    let files_first = Form::new()
+        .part("files", file("ok.png", png(10, 10)))
+        .part("files", file("logo.svg", svg.to_vec()))
+        .text("subject", "Our logo looks wrong")
+        .text("category", "technical")
+        .text("priority", "high")
+        .text("body", typed);
+    let posted = owner
+        .post(app.url("/support/open"))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(files_first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let back = posted.headers()["location"].to_str().unwrap().to_owned();
+    let page = ok_text(get(&app, &owner, &back).await).await;
+    assert!(page.contains("SVG and HTML"), "the file's error");
+    assert!(
+        page.contains("value=\"Our logo looks wrong\""),
+        "the subject as typed"
+    );
+    assert!(
+        page.contains("Line one of what I typed, with ümlauts &amp; symbols."),
+        "the message as typed"
+    );
+    assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
+    assert_eq!(tickets(&app).await, 0);
 }

@@ -75,9 +75,10 @@ pub async fn open_as_member(
     };
     let received = match attachments::receive_form(&state.attachments, form).await {
         Ok(received) => received,
-        Err(refusal) => {
-            let error = AppError::Validation(FieldErrors::single(FILES_FIELD, refusal.message()));
-            return ticket_refused(&headers, &Received::default(), &error);
+        Err(refused) => {
+            let message = refused.refusal.message();
+            let error = AppError::Validation(FieldErrors::single(FILES_FIELD, message));
+            return ticket_refused(&headers, &refused.typed, &error);
         }
     };
     let opened = async {

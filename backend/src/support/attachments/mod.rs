@@ -9,7 +9,7 @@ pub mod thumbnail;
 pub mod upload;
 
 pub use store::AttachmentStore;
-pub use upload::{receive, receive_form, remove, Received, StoredFile};
+pub use upload::{receive, receive_form, remove, Received, Refused, StoredFile};
 
 use crate::error::Result;
 use crate::session::AuthSession;

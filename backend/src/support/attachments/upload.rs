@@ -56,6 +56,19 @@ impl Received {
     pub fn body(&self) -> &str {
         self.text(BODY_FIELD)
     }
+
+    /// Whether as many text fields arrived as a form may send (each twice).
+    fn is_full(&self) -> bool {
+        self.texts.len() >= TEXT_FIELDS.len() * 2
+    }
+}
+
+/// A refused upload: why, and the text fields it carried (no files), so a
+/// form can be given back as it was typed.
+#[derive(Debug)]
+pub struct Refused {
+    pub refusal: Refusal,
+    pub typed: Received,
 }
 
 /// Reads a reply's files (at least one) and its optional message. On a
@@ -63,24 +76,31 @@ impl Received {
 /// gets the answer rather than a reset connection) and every file already
 /// stored for it is removed.
 pub async fn receive(store: &AttachmentStore, form: Multipart) -> Result<Received, Refusal> {
-    let received = receive_form(store, form).await?;
+    let received = receive_form(store, form)
+        .await
+        .map_err(|refused| refused.refusal)?;
     if received.files.is_empty() {
         return Err(Refusal::NoFiles);
     }
     Ok(received)
 }
 
-/// Reads a form whose files are optional (a new ticket), like `receive`.
+/// Reads a form whose files are optional (a new ticket), like `receive`;
+/// a refusal keeps the text fields, those after the refused file included.
 pub async fn receive_form(
     store: &AttachmentStore,
     mut form: Multipart,
-) -> Result<Received, Refusal> {
+) -> Result<Received, Refused> {
     let mut received = Received::default();
     let outcome = read_fields(store, &mut form, &mut received).await;
     if let Err(refusal) = outcome {
-        discard_rest(&mut form).await;
+        read_rest_texts(&mut form, &mut received).await;
         remove(store, &received.files).await;
-        return Err(refusal);
+        received.files.clear();
+        return Err(Refused {
+            refusal,
+            typed: received,
+        });
     }
     Ok(received)
 }
@@ -99,14 +119,11 @@ async fn read_fields(
     received: &mut Received,
 ) -> Result<(), Refusal> {
     while let Some(field) = form.next_field().await.map_err(|_| Refusal::Interrupted)? {
-        let text = field
-            .name()
-            .and_then(|name| TEXT_FIELDS.iter().find(|known| **known == name));
-        if let Some(name) = text {
-            if received.texts.len() == TEXT_FIELDS.len() * 2 {
+        if let Some(name) = text_field(&field) {
+            if received.is_full() {
                 return Err(Refusal::TooLarge); // a form this shape never sends
             }
-            received.texts.push((*name, read_text(field).await?));
+            received.texts.push((name, read_text(field).await?));
             continue;
         }
         match field.name() {
@@ -124,6 +141,12 @@ async fn read_fields(
         }
     }
     Ok(())
+}
+
+/// The field's name if it is one of the [`TEXT_FIELDS`].
+fn text_field(field: &Field<'_>) -> Option<&'static str> {
+    let name = field.name()?;
+    TEXT_FIELDS.iter().copied().find(|known| *known == name)
 }
 
 async fn read_text(mut field: Field<'_>) -> Result<String, Refusal> {
@@ -228,11 +251,20 @@ async fn store_thumbnail(store: &AttachmentStore, id: Uuid) -> bool {
     }
 }
 
-/// Reads what is left of a refused request and drops it: answering before
-/// the browser has finished sending makes most of them report a network
-/// error instead of the answer. Bounded by the route's body limit.
-async fn discard_rest(form: &mut Multipart) {
+/// Reads what is left of a refused request, keeping only its text fields
+/// (bounded as before): answering before the browser has finished sending
+/// makes most of them report a network error instead of the answer, and the
+/// message typed below a refused file is still worth giving back. Bounded by
+/// the route's body limit.
+async fn read_rest_texts(form: &mut Multipart, received: &mut Received) {
     while let Ok(Some(mut field)) = form.next_field().await {
-        while let Ok(Some(_)) = field.chunk().await {}
+        match text_field(&field) {
+            Some(name) if !received.is_full() => {
+                if let Ok(value) = read_text(field).await {
+                    received.texts.push((name, value));
+                }
+            }
+            _ => while let Ok(Some(_)) = field.chunk().await {},
+        }
     }
 }
