@@ -12,6 +12,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # restart them (scripts/bench-outage) points PORTAL_LOCAL_DIR at its own.
 LOCAL_DIR="${PORTAL_LOCAL_DIR:-$ROOT/.local}"
 FALLBACK_TOOLCHAIN=debian-web
+# moto's S3-compatible server (scripts/services' s3, for the attachment store's
+# tests): a virtualenv per machine and version, shared by every checkout.
+MOTO_VERSION=5.2.5
+MOTO_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/portal/moto-$MOTO_VERSION"
 MIN_RUSTC_MINOR=96
 
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"

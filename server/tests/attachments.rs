@@ -599,3 +599,97 @@ async fn a_refused_new_ticket_keeps_nothing_and_is_explained_beside_the_field(db
     assert_eq!(stored_files(&app.attachments_dir), Vec::<String>::new());
     assert_eq!(tickets(&app).await, 0);
 }
+
+/// An S3-compatible endpoint (moto's server, started by `scripts/services`).
+fn s3_endpoint() -> String {
+    std::env::var("PORTAL_TEST_S3_ENDPOINT")
+        .expect("PORTAL_TEST_S3_ENDPOINT must be set: eval \"$(scripts/services env)\"")
+}
+
+/// A new, empty bucket for one test, and the store writing into it.
+async fn s3_bucket() -> (String, backend::support::attachments::AttachmentStore) {
+    let endpoint = s3_endpoint();
+    let bucket = format!("portal-test-{}", uuid::Uuid::new_v4().simple());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the S3 endpoint answers");
+    assert!(created.status().is_success(), "{created:?}");
+    let store = backend::support::attachments::AttachmentStore::from_url_with(
+        &format!("s3://{bucket}/portal"),
+        [
+            ("aws_endpoint", endpoint.as_str()),
+            ("aws_allow_http", "true"),
+            ("aws_region", "us-east-1"),
+            ("aws_access_key_id", "test"),
+            ("aws_secret_access_key", "test"),
+        ],
+    )
+    .expect("the bucket's store");
+    (format!("{endpoint}/{bucket}"), store)
+}
+
+/// How many `<tag>` elements a bucket listing (`?query`) has.
+async fn s3_count(bucket: &str, query: &str, tag: &str) -> usize {
+    let listing = reqwest::get(format!("{bucket}?{query}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    listing.matches(&format!("<{tag}>")).count()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn attachments_stream_into_an_s3_compatible_bucket(db: PgPool) {
+    let (bucket, store) = s3_bucket().await;
+    let app = spawn_app_with_attachments(db, store).await;
+    let (owner, _) = customer(&app, "Bucketed").await;
+
+    // A log larger than one 5 MiB part goes up in parts; a screenshot gets
+    // its preview beside it.
+    let log: Vec<u8> = (0..200_000)
+        .flat_map(|line| format!("{line:08} GET /v1/usage 200 12ms\n").into_bytes())
+        .collect();
+    assert!(log.len() > 5 * 1024 * 1024, "{}", log.len());
+    let form = new_ticket(
+        "Exports time out",
+        "The log and a screenshot.",
+        vec![file("run.log", log.clone()), file("shot.png", png(40, 30))],
+    );
+    let opened = json(ok(upload(&app, &owner, "/support/open", form).await).await).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let first = thread(&app, &owner, &id).await["messages"][0].clone();
+    let log_id = first["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let png_id = first["attachments"][1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s3_count(&bucket, "list-type=2", "Key").await,
+        3,
+        "two files and a preview"
+    );
+
+    let downloaded = fetch(&app, &owner, &format!("/support/attachments/{log_id}")).await;
+    assert_eq!(downloaded.bytes().await.unwrap().as_ref(), &log[..]);
+    let preview = fetch(
+        &app,
+        &owner,
+        &format!("/support/attachments/{png_id}/preview"),
+    )
+    .await;
+    assert_eq!(preview.headers()["content-type"], "image/png");
+
+    // A file refused mid-stream, after its first parts went up, leaves
+    // nothing in the bucket: the multipart upload is aborted, not left open.
+    let too_large = log.repeat(3);
+    let refused_form = new_ticket("Huge", "Too big.", vec![file("huge.log", too_large)]);
+    let error = refused(upload(&app, &owner, "/support/open", refused_form).await).await;
+    assert!(error.contains("at most 10 MB"), "{error}");
+    assert_eq!(s3_count(&bucket, "list-type=2", "Key").await, 3);
+    assert_eq!(
+        s3_count(&bucket, "uploads", "Upload").await,
+        0,
+        "no part left"
+    );
+    assert_eq!(tickets(&app).await, 1);
+}

@@ -87,13 +87,24 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
 pub async fn spawn_app_with_mailbox(db: PgPool, sink: server::dev::smtp_sink::SmtpSink) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, Some(sink), None, |_| {}).await
+    serve(db, &redis_url, Some(sink), None, None, |_| {}).await
 }
 
 pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, None, None, customize).await
+    serve(db, &redis_url, None, None, None, customize).await
+}
+
+/// The app storing ticket attachments in `store` (a bucket) rather than in a
+/// folder of its own.
+pub async fn spawn_app_with_attachments(
+    db: PgPool,
+    store: backend::support::attachments::AttachmentStore,
+) -> TestApp {
+    let redis_url =
+        std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
+    serve(db, &redis_url, None, None, Some(store), |_| {}).await
 }
 
 /// The app serving the static files of `site_root` as a release build's
@@ -101,7 +112,7 @@ pub async fn spawn_app_with(db: PgPool, customize: impl FnOnce(&mut Settings)) -
 pub async fn spawn_app_with_site(db: PgPool, site_root: &str) -> TestApp {
     let redis_url =
         std::env::var("REDIS_URL").expect("REDIS_URL must be set for integration tests");
-    serve(db, &redis_url, None, Some(site_root), |_| {}).await
+    serve(db, &redis_url, None, Some(site_root), None, |_| {}).await
 }
 
 /// The app on a Redis of the test's choosing (one it may stop and restart).
@@ -110,13 +121,13 @@ pub async fn spawn_app_on_redis(
     redis_url: &str,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    serve(db, redis_url, None, None, customize).await
+    serve(db, redis_url, None, None, None, customize).await
 }
 
 /// The app with its Redis unreachable (nothing listens on port 1), as during
 /// a Redis outage.
 pub async fn spawn_app_without_redis(db: PgPool) -> TestApp {
-    serve(db, "redis://127.0.0.1:1", None, None, |_| {}).await
+    serve(db, "redis://127.0.0.1:1", None, None, None, |_| {}).await
 }
 
 /// `spawn_app_without_redis` with settings of the test's choosing.
@@ -124,7 +135,7 @@ pub async fn spawn_app_without_redis_with(
     db: PgPool,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    serve(db, "redis://127.0.0.1:1", None, None, customize).await
+    serve(db, "redis://127.0.0.1:1", None, None, None, customize).await
 }
 
 async fn serve(
@@ -132,6 +143,7 @@ async fn serve(
     redis_url: &str,
     mailbox: Option<server::dev::smtp_sink::SmtpSink>,
     site_root: Option<&str>,
+    attachments: Option<backend::support::attachments::AttachmentStore>,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = Settings {
@@ -158,8 +170,10 @@ async fn serve(
     let attachments_dir = std::env::temp_dir()
         .join("portal-test-attachments")
         .join(uuid::Uuid::new_v4().to_string());
-    let attachments = backend::support::attachments::AttachmentStore::local(&attachments_dir)
-        .expect("attachment folder");
+    let attachments = attachments.unwrap_or_else(|| {
+        backend::support::attachments::AttachmentStore::local(&attachments_dir)
+            .expect("attachment folder")
+    });
     let state = AppState::new(
         Ctx::new(runtime, redis, settings),
         server::startup::API_KEY_CACHE_TTL,

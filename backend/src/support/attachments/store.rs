@@ -41,8 +41,17 @@ impl AttachmentStore {
     /// A bucket named by URL (`s3://bucket/prefix`), configured by the
     /// `AWS_*` variables (`AWS_ENDPOINT` for an S3-compatible store).
     pub fn from_url(url: &str) -> anyhow::Result<Self> {
-        let url: url::Url = url.parse()?;
         let options = std::env::vars().filter(|(key, _)| key.starts_with("AWS_"));
+        Self::from_url_with(url, options)
+    }
+
+    /// A bucket named by URL, configured by `options` (`object_store`'s
+    /// keys, such as `aws_endpoint`) rather than the environment.
+    pub fn from_url_with(
+        url: &str,
+        options: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+    ) -> anyhow::Result<Self> {
+        let url: url::Url = url.parse()?;
         let (store, prefix) = object_store::parse_url_opts(&url, options)?;
         Ok(Self {
             store: Arc::from(store),
