@@ -7,8 +7,8 @@
 //! all call it the same way.
 //!
 //! Layers, each importing only those below it:
-//! 1. plumbing — `ctx`, `clock`, `settings`, `error`, `tokens`, `client`,
-//!    `password`, `rate_limit`, `session`, `sql`, `uow`, `live`;
+//! 1. plumbing — `ctx`, `clock`, `calendar`, `settings`, `error`, `tokens`,
+//!    `client`, `password`, `rate_limit`, `session`, `sql`, `uow`, `live`;
 //! 2. shared services features write through — `audit` (the log),
 //!    `notifications` (the email outbox);
 //! 3. features, one folder each: `service.rs` (workflows, transactions,
@@ -18,6 +18,7 @@
 
 // ----- plumbing
 pub mod breaker;
+pub mod calendar;
 pub mod client;
 pub mod clock;
 pub mod ctx;

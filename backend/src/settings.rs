@@ -34,6 +34,8 @@ pub struct Settings {
     pub dunning: domain::billing::RetrySchedule,
     /// How soon staff should answer, by priority (the console's "due in").
     pub response_targets: domain::support::ResponseTargets,
+    /// When business-time targets count.
+    pub business_hours: crate::calendar::BusinessHours,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             export_time_limit: Duration::from_secs(120),
             dunning: Default::default(),
             response_targets: Default::default(),
+            business_hours: Default::default(),
         }
     }
 }

@@ -406,43 +406,59 @@ impl FromStr for QueueSort {
 
 /// How long staff have to answer a customer, by priority: from a new ticket
 /// (the first response) or from the customer's first unanswered message
-/// (the next one). Calendar time, not business hours.
+/// (the next one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseTargets {
-    pub urgent: std::time::Duration,
-    pub high: std::time::Duration,
-    pub normal: std::time::Duration,
-    pub low: std::time::Duration,
+    pub urgent: Target,
+    pub high: Target,
+    pub normal: Target,
+    pub low: Target,
+}
+
+/// One response target: in calendar time, every minute counts; in business
+/// time, only the minutes inside the support desk's business hours
+/// (`backend::calendar::BusinessHours`), so a ticket written on Friday
+/// evening is not overdue by Monday morning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `30m`, `4h`, `2d`.
+    Calendar(std::time::Duration),
+    /// `6bh`: hours of business time.
+    BusinessHours(std::time::Duration),
+    /// `1bd`: whole business days (each as long as the business day), so
+    /// Tuesday 11:00 plus one is Wednesday 11:00.
+    BusinessDays(u32),
 }
 
 impl Default for ResponseTargets {
     fn default() -> Self {
         const HOUR: u64 = 3600;
         Self {
-            urgent: std::time::Duration::from_secs(HOUR),
-            high: std::time::Duration::from_secs(4 * HOUR),
-            normal: std::time::Duration::from_secs(24 * HOUR),
-            low: std::time::Duration::from_secs(72 * HOUR),
+            urgent: Target::Calendar(std::time::Duration::from_secs(HOUR)),
+            high: Target::Calendar(std::time::Duration::from_secs(4 * HOUR)),
+            normal: Target::BusinessDays(1),
+            low: Target::BusinessDays(3),
         }
     }
 }
 
 impl ResponseTargets {
-    /// `urgent=1h,high=4h,normal=24h,low=3d` (any subset; minutes `m`,
-    /// hours `h`, days `d`); the others keep their defaults.
+    /// `urgent=1h,high=4h,normal=1bd,low=3bd` (any subset; calendar minutes
+    /// `m`, hours `h`, days `d`, or business hours `bh` and days `bd`); the
+    /// others keep their defaults.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut targets = Self::default();
         for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            let (priority, duration) = item
+            let (priority, target) = item
                 .split_once('=')
                 .ok_or_else(|| format!("{item:?}: write priority=duration, like high=4h"))?;
-            let duration = parse_duration(duration.trim())
-                .ok_or_else(|| format!("{item:?}: a duration is like 30m, 4h or 2d"))?;
+            let target = Target::parse(target.trim())
+                .ok_or_else(|| format!("{item:?}: a duration is like 30m, 4h, 2d, 6bh or 1bd"))?;
             match priority.trim().parse::<TicketPriority>() {
-                Ok(TicketPriority::Urgent) => targets.urgent = duration,
-                Ok(TicketPriority::High) => targets.high = duration,
-                Ok(TicketPriority::Normal) => targets.normal = duration,
-                Ok(TicketPriority::Low) => targets.low = duration,
+                Ok(TicketPriority::Urgent) => targets.urgent = target,
+                Ok(TicketPriority::High) => targets.high = target,
+                Ok(TicketPriority::Normal) => targets.normal = target,
+                Ok(TicketPriority::Low) => targets.low = target,
                 Err(_) => {
                     return Err(format!(
                         "{item:?}: priorities are urgent, high, normal, low"
@@ -453,7 +469,7 @@ impl ResponseTargets {
         Ok(targets)
     }
 
-    pub fn for_priority(&self, priority: TicketPriority) -> std::time::Duration {
+    pub fn for_priority(&self, priority: TicketPriority) -> Target {
         match priority {
             TicketPriority::Urgent => self.urgent,
             TicketPriority::High => self.high,
@@ -463,15 +479,22 @@ impl ResponseTargets {
     }
 }
 
-fn parse_duration(text: &str) -> Option<std::time::Duration> {
-    let unit = match text.chars().last()? {
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    let count: u64 = text[..text.len() - 1].parse().ok().filter(|n| *n > 0)?;
-    Some(std::time::Duration::from_secs(count * unit))
+impl Target {
+    /// `30m`, `4h`, `2d`, `6bh`, `1bd`; a count of at least one.
+    fn parse(text: &str) -> Option<Self> {
+        let split = text.find(|c: char| !c.is_ascii_digit())?;
+        let (count, unit) = text.split_at(split);
+        let count: u32 = count.parse().ok().filter(|n| *n > 0)?;
+        let seconds = |unit: u64| std::time::Duration::from_secs(u64::from(count) * unit);
+        match unit {
+            "m" => Some(Self::Calendar(seconds(60))),
+            "h" => Some(Self::Calendar(seconds(3600))),
+            "d" => Some(Self::Calendar(seconds(86_400))),
+            "bh" => Some(Self::BusinessHours(seconds(3600))),
+            "bd" => Some(Self::BusinessDays(count)),
+            _ => None,
+        }
+    }
 }
 
 /// When staff should answer a ticket that waits on them, as the console
@@ -806,13 +829,29 @@ mod response_tests {
 
     #[test]
     fn targets_parse_any_subset_and_refuse_nonsense() {
-        let targets = ResponseTargets::parse("urgent=30m, low=5d").unwrap();
-        assert_eq!(targets.urgent, Duration::from_secs(1800));
-        assert_eq!(targets.low, Duration::from_secs(5 * 86_400));
-        assert_eq!(targets.high, ResponseTargets::default().high);
-        assert!(ResponseTargets::parse("critical=1h").is_err());
-        assert!(ResponseTargets::parse("high=4").is_err());
-        assert!(ResponseTargets::parse("high=0h").is_err());
+        let targets = ResponseTargets::parse("urgent=30m, low=5d, normal=6bh, high=2bd").unwrap();
+        assert_eq!(targets.urgent, Target::Calendar(Duration::from_secs(1800)));
+        assert_eq!(
+            targets.low,
+            Target::Calendar(Duration::from_secs(5 * 86_400))
+        );
+        assert_eq!(
+            targets.normal,
+            Target::BusinessHours(Duration::from_secs(6 * 3600))
+        );
+        assert_eq!(targets.high, Target::BusinessDays(2));
+        let defaults = ResponseTargets::parse("urgent=2h").unwrap();
+        assert_eq!(defaults.normal, Target::BusinessDays(1));
+        for bad in [
+            "critical=1h",
+            "high=4",
+            "high=0h",
+            "high=4x",
+            "high=bd",
+            "high=-1h",
+        ] {
+            assert!(ResponseTargets::parse(bad).is_err(), "{bad}");
+        }
         assert_eq!(
             ResponseTargets::parse("").unwrap(),
             ResponseTargets::default()

@@ -3,6 +3,7 @@
 use crate::http::serve::ConnectionLimits;
 use crate::mail::{SmtpConfig, SmtpTls};
 use anyhow::{bail, Context};
+use backend::calendar::BusinessHours;
 use backend::rate_limit::Rule;
 use backend::settings::Limits;
 use backend::Settings;
@@ -167,6 +168,11 @@ impl Config {
                 &var("PORTAL_RESPONSE_TARGETS").unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("PORTAL_RESPONSE_TARGETS: {e}"))?,
+            business_hours: match var("PORTAL_BUSINESS_HOURS") {
+                None => BusinessHours::default(),
+                Some(spec) => BusinessHours::parse(&spec)
+                    .map_err(|e| anyhow::anyhow!("PORTAL_BUSINESS_HOURS: {e}"))?,
+            },
         };
         let base_url = var("PORTAL_BASE_URL")
             .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr));

@@ -3,6 +3,8 @@
 //! nothing that already exists. Later features extend it.
 
 use anyhow::Context;
+use backend::calendar::BusinessHours;
+use domain::support::{ResponseTargets, TicketPriority};
 use domain::Password;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -300,7 +302,7 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
         }
         // The last customer-visible message is the ticket's latest activity;
         // an open one waits on staff since the customer's first unanswered message.
-        sqlx::query!(
+        let waiting = sqlx::query!(
             r#"update ticket set last_activity_at = coalesce(
                    (select max(created_at) from ticket_message where ticket_id = $1 and not internal),
                    last_activity_at),
@@ -312,11 +314,24 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
                          where s.ticket_id = $1 and s.author_kind = 'staff' and not s.internal
                      ), '-infinity')
                ) end
-               where id = $1"#,
+               where id = $1
+               returning awaiting_staff_since, priority as "priority: TicketPriority""#,
             ticket_id,
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        // Due by the default targets and business hours (the demo's own).
+        if let Some(since) = waiting.awaiting_staff_since {
+            let target = ResponseTargets::default().for_priority(waiting.priority);
+            let due = BusinessHours::default().due(since, target);
+            sqlx::query!(
+                "update ticket set response_due_at = $2 where id = $1",
+                ticket_id,
+                due
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         // A resolved ticket its requester was happy with, for the console's
         // satisfaction page.
         if *status == "resolved" {

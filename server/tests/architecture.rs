@@ -99,6 +99,7 @@ fn backend_plumbing_never_imports_a_feature() {
     let graph = module_graph(&workspace().join("backend/src"));
     let plumbing = [
         "breaker",
+        "calendar",
         "client",
         "clock",
         "ctx",

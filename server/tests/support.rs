@@ -4,6 +4,7 @@
 //! resolved ticket).
 
 use crate::helpers::*;
+use backend::calendar::BusinessHours;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -842,7 +843,8 @@ async fn the_console_says_when_a_response_is_due_and_sorts_and_filters_by_it(db:
     // High priority: a response is due 4 h after the customer wrote.
     let late = open_ticket(&app, &owner, "Waiting five hours", "Hello?").await;
     sqlx::query(
-        "update ticket set awaiting_staff_since = now() - interval '5 hours' where id = $1::uuid",
+        "update ticket set awaiting_staff_since = now() - interval '5 hours', \
+                           response_due_at = now() - interval '1 hour' where id = $1::uuid",
     )
     .bind(&late)
     .execute(&app.db)
@@ -951,4 +953,50 @@ async fn the_console_says_when_a_response_is_due_and_sorts_and_filters_by_it(db:
         .get(&staff, &format!("staff/tickets?{search}&due=soon"))
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn business_day_targets_count_only_the_desks_hours(db: PgPool) {
+    // A desk open only on tomorrow's weekday, 10:00 to 12:00 UTC: a business
+    // day is those two hours, and the weekdays between are skipped.
+    let tomorrow = time::OffsetDateTime::now_utc().date().next_day().unwrap();
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        [usize::from(tomorrow.weekday().number_days_from_monday())];
+    let desk = BusinessHours::parse(&format!("{weekday} 10:00-12:00 UTC")).unwrap();
+    let app = spawn_app_with(db, |settings| settings.business_hours = desk).await;
+    let opens = tomorrow.with_hms(10, 0, 0).unwrap().assume_utc();
+    let owner = customer(&app, "Desk").await.0;
+    let open = |subject: &'static str, priority: &'static str| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let args = [
+                ("subject", subject),
+                ("category", "billing"),
+                ("priority", priority),
+                ("body", "Hello?"),
+            ];
+            let id = json(ok(app.call(owner, "support/open", &args).await).await).await;
+            let due: time::OffsetDateTime =
+                sqlx::query_scalar("select response_due_at from ticket where id = $1::uuid")
+                    .bind(id.as_str().unwrap())
+                    .fetch_one(&app.db)
+                    .await
+                    .unwrap();
+            due
+        }
+    };
+    let hours = time::Duration::hours;
+    // Normal: one business day, from tomorrow's opening.
+    assert_eq!(open("Invoice question", "normal").await, opens + hours(2));
+    // Low: three business days, the third two weeks after tomorrow.
+    assert_eq!(
+        open("Old export", "low").await,
+        opens + time::Duration::weeks(2) + hours(2)
+    );
+    // Urgent: an hour of calendar time, desk or no desk.
+    let urgent = open("Site down", "urgent").await - time::OffsetDateTime::now_utc();
+    assert!(
+        (hours(1) - urgent).abs() < time::Duration::minutes(1),
+        "{urgent}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use crate::support::db::{LockedTicketRow, MessageRow, TicketDetailRow};
 use domain::billing::InvoiceStatus;
-use domain::support::{AuthorKind, ResponseTargets, TicketCategory, TicketPriority, TicketStatus};
+use domain::support::{AuthorKind, TicketCategory, TicketPriority, TicketStatus};
 use sqlx::{PgConnection, PgExecutor};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ pub async fn find_any_ticket(
         r#"select t.id, t.organization_id, t.subject, t.status as "status: TicketStatus",
                   t.priority as "priority: TicketPriority", t.category as "category: TicketCategory", t.requester_id,
                   u.name as "requester_name?", u.email as "requester_email?", t.assignee_id,
-                  t.created_at, t.last_activity_at, t.awaiting_staff_since
+                  t.created_at, t.last_activity_at, t.response_due_at
            from ticket t left join app_user u on u.id = t.requester_id
            where t.id = $1"#,
         id,
@@ -35,7 +35,8 @@ pub async fn lock_any_ticket(
 ) -> sqlx::Result<Option<LockedTicketRow>> {
     sqlx::query_as!(
         LockedTicketRow,
-        r#"select id, organization_id, subject, status as "status: TicketStatus", requester_id, assignee_id from ticket
+        r#"select id, organization_id, subject, status as "status: TicketStatus",
+                  priority as "priority: TicketPriority", requester_id, assignee_id from ticket
            where id = $1 for update"#,
         id,
     )
@@ -88,15 +89,6 @@ pub struct StaffFilterParams<'a> {
     /// The response due soonest first, instead of the newest activity.
     pub by_due: bool,
     pub now: OffsetDateTime,
-    pub targets: ResponseTargets,
-}
-
-impl StaffFilterParams<'_> {
-    /// The targets in seconds, urgent to low, for the SQL.
-    fn target_seconds(&self) -> [f64; 4] {
-        let t = &self.targets;
-        [t.urgent, t.high, t.normal, t.low].map(|d| d.as_secs_f64())
-    }
 }
 
 pub async fn list_any_tickets(
@@ -106,7 +98,6 @@ pub async fn list_any_tickets(
     offset: i64,
 ) -> sqlx::Result<Vec<StaffTicketRow>> {
     let (filter_assignee, assignee) = split_assignee(filter.assignee);
-    let [urgent, high, normal, low] = filter.target_seconds();
     sqlx::query_as!(
         StaffTicketRow,
         r#"select t.id, o.name as organization_name, t.subject, t.status as "status: TicketStatus",
@@ -116,17 +107,15 @@ pub async fn list_any_tickets(
            join organization o on o.id = t.organization_id
            left join app_user u on u.id = t.assignee_id
            cross join lateral (
-               select case when t.status = 'open' then t.awaiting_staff_since + make_interval(secs =>
-                   case t.priority when 'urgent' then $9::float8 when 'high' then $10::float8 when 'normal' then $11::float8 else $12::float8 end)
-               end as due_at
+               select case when t.status = 'open' then t.response_due_at end as due_at
            ) d
            where ($1::text is null or t.status = $1)
              and ($2::text is null or t.priority = $2)
              and ($3::text is null or t.category = $3)
              and (not $4 or t.assignee_id is not distinct from $5)
              and ($6::text is null or t.subject ilike $6 or o.name ilike $6)
-             and (not $13 or d.due_at < $14)
-           order by case when $15 then d.due_at end asc nulls last, t.last_activity_at desc, t.id
+             and (not $9 or d.due_at < $10)
+           order by case when $11 then d.due_at end asc nulls last, t.last_activity_at desc, t.id
            limit $7 offset $8"#,
         filter.status,
         filter.priority,
@@ -136,10 +125,6 @@ pub async fn list_any_tickets(
         filter.pattern,
         limit,
         offset,
-        urgent,
-        high,
-        normal,
-        low,
         filter.overdue,
         filter.now,
         filter.by_due,
@@ -153,7 +138,6 @@ pub async fn count_any_tickets(
     filter: &StaffFilterParams<'_>,
 ) -> sqlx::Result<i64> {
     let (filter_assignee, assignee) = split_assignee(filter.assignee);
-    let [urgent, high, normal, low] = filter.target_seconds();
     sqlx::query_scalar!(
         r#"select count(*) as "count!"
            from ticket t join organization o on o.id = t.organization_id
@@ -162,8 +146,7 @@ pub async fn count_any_tickets(
              and ($3::text is null or t.category = $3)
              and (not $4 or t.assignee_id is not distinct from $5)
              and ($6::text is null or t.subject ilike $6 or o.name ilike $6)
-             and (not $7 or (t.status = 'open' and t.awaiting_staff_since + make_interval(secs =>
-                   case t.priority when 'urgent' then $8::float8 when 'high' then $9::float8 when 'normal' then $10::float8 else $11::float8 end) < $12))"#,
+             and (not $7 or (t.status = 'open' and t.response_due_at < $8))"#,
         filter.status,
         filter.priority,
         filter.category,
@@ -171,10 +154,6 @@ pub async fn count_any_tickets(
         assignee,
         filter.pattern,
         filter.overdue,
-        urgent,
-        high,
-        normal,
-        low,
         filter.now,
     )
     .fetch_one(db)

@@ -96,7 +96,6 @@ pub async fn list_tickets(
         overdue: filter.overdue,
         by_due: filter.sort == QueueSort::Due,
         now: ctx.now(),
-        targets: ctx.settings.response_targets,
     };
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(TICKETS_PER_PAGE);
@@ -156,9 +155,8 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
     )?;
     let usage = customer_usage(ctx, org).await;
     let due_at = ticket
-        .awaiting_staff_since
-        .filter(|_| ticket.status == TicketStatus::Open)
-        .map(|since| since + ctx.settings.response_targets.for_priority(ticket.priority));
+        .response_due_at
+        .filter(|_| ticket.status == TicketStatus::Open);
     let first_response = !messages
         .iter()
         .any(|m| m.author_kind == AuthorKind::Staff && !m.internal);

@@ -17,17 +17,21 @@ pub struct NewTicketRow<'a> {
     pub subject: &'a str,
     pub category: &'a str,
     pub priority: &'a str,
+    /// When staff should answer (`support::due`).
+    pub response_due_at: OffsetDateTime,
 }
 
 pub async fn insert_ticket(conn: &mut PgConnection, row: NewTicketRow<'_>) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
-        r#"insert into ticket (organization_id, requester_id, subject, category, priority, awaiting_staff_since)
-           values ($1, $2, $3, $4, $5, now()) returning id"#,
+        r#"insert into ticket (organization_id, requester_id, subject, category, priority,
+                               awaiting_staff_since, response_due_at)
+           values ($1, $2, $3, $4, $5, now(), $6) returning id"#,
         row.organization_id,
         row.requester_id,
         row.subject,
         row.category,
         row.priority,
+        row.response_due_at,
     )
     .fetch_one(conn)
     .await
@@ -151,8 +155,8 @@ pub struct TicketDetailRow {
     pub assignee_id: Option<Uuid>,
     pub created_at: OffsetDateTime,
     pub last_activity_at: OffsetDateTime,
-    /// Since when it waits on staff (`await_staff`), if it does.
-    pub awaiting_staff_since: Option<OffsetDateTime>,
+    /// When staff should answer, if it waits on them (`await_staff`).
+    pub response_due_at: Option<OffsetDateTime>,
 }
 
 /// One ticket of one organization; `None` for any other organization's id,
@@ -167,7 +171,7 @@ pub async fn find_ticket(
         r#"select t.id, t.organization_id, t.subject, t.status as "status: TicketStatus",
                   t.priority as "priority: TicketPriority", t.category as "category: TicketCategory", t.requester_id,
                   u.name as "requester_name?", u.email as "requester_email?", t.assignee_id,
-                  t.created_at, t.last_activity_at, t.awaiting_staff_since
+                  t.created_at, t.last_activity_at, t.response_due_at
            from ticket t left join app_user u on u.id = t.requester_id
            where t.id = $1 and t.organization_id = $2"#,
         id,
@@ -182,6 +186,7 @@ pub struct LockedTicketRow {
     pub organization_id: Uuid,
     pub subject: String,
     pub status: TicketStatus,
+    pub priority: TicketPriority,
     pub requester_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
 }
@@ -194,7 +199,8 @@ pub async fn lock_ticket(
 ) -> sqlx::Result<Option<LockedTicketRow>> {
     sqlx::query_as!(
         LockedTicketRow,
-        r#"select id, organization_id, subject, status as "status: TicketStatus", requester_id, assignee_id from ticket
+        r#"select id, organization_id, subject, status as "status: TicketStatus",
+                  priority as "priority: TicketPriority", requester_id, assignee_id from ticket
            where id = $1 and organization_id = $2 for update"#,
         id,
         organization_id,
@@ -268,11 +274,20 @@ pub async fn list_public_messages(
     .await
 }
 
-/// A customer wrote: the ticket waits on staff from now, unless it already did.
-pub async fn await_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+/// A customer wrote: the ticket waits on staff from now, with a response
+/// due at `due_at`, unless it already did (then its due time stands).
+pub async fn await_staff(
+    conn: &mut PgConnection,
+    id: Uuid,
+    due_at: OffsetDateTime,
+) -> sqlx::Result<()> {
     sqlx::query!(
-        "update ticket set awaiting_staff_since = coalesce(awaiting_staff_since, now()) where id = $1",
+        r#"update ticket
+           set response_due_at = case when awaiting_staff_since is null then $2 else response_due_at end,
+               awaiting_staff_since = coalesce(awaiting_staff_since, now())
+           where id = $1"#,
         id,
+        due_at,
     )
     .execute(conn)
     .await
@@ -282,7 +297,7 @@ pub async fn await_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> 
 /// Staff answered the customer: nothing is due until they write again.
 pub async fn answered_by_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
-        "update ticket set awaiting_staff_since = null where id = $1",
+        "update ticket set awaiting_staff_since = null, response_due_at = null where id = $1",
         id
     )
     .execute(conn)

@@ -5,5 +5,6 @@
 
 pub mod attachments;
 pub mod db;
+pub mod due;
 pub mod satisfaction;
 pub mod service;

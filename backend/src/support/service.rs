@@ -6,6 +6,7 @@
 
 use super::attachments::{self, StoredFile};
 use super::db::{self, NewTicketRow};
+use super::due;
 use super::satisfaction;
 use crate::ctx::Ctx;
 use crate::error::Result;
@@ -138,6 +139,7 @@ pub async fn open_ticket(
             subject: &input.subject,
             category: input.category.as_str(),
             priority: input.priority.as_str(),
+            response_due_at: due::response_due(ctx, input.priority),
         },
     )
     .await?;
@@ -188,7 +190,7 @@ pub async fn reply(
         db::insert_message(&mut uow, id, session.user_id, "customer", false, body).await?;
     attachments::record(&mut uow, id, message_id, session.organization_id, files).await?;
     db::update_status(&mut uow, id, after.as_str(), true).await?;
-    db::await_staff(&mut uow, id).await?;
+    db::await_staff(&mut uow, id, due::response_due(ctx, ticket.priority)).await?;
     let alert = CustomerMessage {
         ticket_id: id,
         subject: &ticket.subject,
@@ -300,7 +302,7 @@ async fn status_change(
     db::update_status(&mut uow, id, after.as_str(), true).await?;
     if after == TicketStatus::Open {
         // Reopened: it waits on staff again, even without a message.
-        db::await_staff(&mut uow, id).await?;
+        db::await_staff(&mut uow, id, due::response_due(ctx, ticket.priority)).await?;
     }
     session
         .audit(action)
