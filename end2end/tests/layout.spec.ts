@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, openTicket, signUp, staffConsole, test, uniqueSubject, waitForHydration } from './fixtures';
 
@@ -5,13 +6,28 @@ import { expect, openTicket, signUp, staffConsole, test, uniqueSubject, waitForH
 const PHONE = { width: 360, height: 740 };
 
 /**
+ * The serious and critical WCAG 2.1 A/AA violations axe finds on the page as
+ * it is now, one line each: the rule, how many elements, and the first one.
+ */
+async function accessibilityProblems(page: Page, label: string): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${label}: ${v.id} ×${v.nodes.length} (${v.nodes[0]?.target.join(' ')}): ${v.help}`);
+}
+
+/**
  * Visits `paths` and fails on any page wider than the phone's screen: a page
  * that needs a horizontal scroll cuts something off. Tables may scroll
  * inside their own container; the page itself may not. Each page is also
- * photographed at 390 px and 1,366 px, light and dark, for the test report.
+ * checked by axe and photographed at 390 px and 1,366 px, light and dark
+ * (the photos go to the test report).
  */
 async function checkPages(page: Page, paths: string[], testInfo: TestInfo) {
   const tooWide: string[] = [];
+  const inaccessible: string[] = [];
   for (const path of paths) {
     await page.setViewportSize(PHONE);
     await page.goto(path);
@@ -41,14 +57,16 @@ async function checkPages(page: Page, paths: string[], testInfo: TestInfo) {
           body: await page.screenshot(),
           contentType: 'image/png',
         });
+        if (width === 1366) inaccessible.push(...(await accessibilityProblems(page, `${path} ${colorScheme}`)));
       }
     }
     await page.emulateMedia({ colorScheme: 'light' });
   }
   expect(tooWide, `pages wider than ${PHONE.width} px`).toEqual([]);
+  expect(inaccessible, 'serious or critical accessibility violations (axe)').toEqual([]);
 }
 
-test('every customer page fits a 360 px phone', async ({ page }, testInfo) => {
+test('every customer page fits a 360 px phone and passes axe', async ({ page }, testInfo) => {
   await signUp(page);
   const ticket = await openTicket(page, uniqueSubject('Layout check'), 'A ticket to look at on a phone.');
   await page.goto('/help');
@@ -74,7 +92,7 @@ test('every customer page fits a 360 px phone', async ({ page }, testInfo) => {
   );
 });
 
-test('the signed-out pages and the staff console fit a 360 px phone', async ({ browser, baseURL, page }, testInfo) => {
+test('the signed-out pages and the staff console fit a 360 px phone and pass axe', async ({ browser, baseURL, page }, testInfo) => {
   await checkPages(page, ['/sign-in', '/sign-up', '/forgot-password', '/staff/sign-in'], testInfo);
   const staff = await staffConsole(browser, baseURL, { admin: true });
   try {
