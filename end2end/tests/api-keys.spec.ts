@@ -41,7 +41,7 @@ test('create a key, see it once, copy it, use it, see "last used", revoke it', a
   expect((await refused.json()).reason).toBe('revoked');
 });
 
-test('without JavaScript, a new or rotated key is shown once on its own page and works', async ({ browser, baseURL, request }) => {
+test('without JavaScript, a new or rotated key is shown once on its own page and works, and a revoked one stops', async ({ browser, baseURL, request }) => {
   const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
     const ping = (secret: string) => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
@@ -70,6 +70,18 @@ test('without JavaScript, a new or rotated key is shown once on its own page and
     expect((await ping(created)).status()).toBe(200); // its grace period
     await page.getByRole('link', { name: 'Back to API keys' }).click();
     await expect(page.getByRole('row', { name: /Nightly job/ }).first()).toBeVisible();
+
+    // Revoked behind its confirmation: the key stops working at once.
+    await page.getByLabel('Key name').fill('Temporary');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const temporary = (await page.getByTestId('new-key-secret').textContent())!.trim();
+    await page.getByRole('link', { name: 'Back to API keys' }).click();
+    const row2 = page.getByRole('row', { name: /Temporary/ });
+    await row2.getByText('Revoke Temporary…').click();
+    await row2.getByRole('button', { name: 'Revoke key' }).click();
+    await expect(page.getByRole('row', { name: /Temporary/ })).toContainText('Revoked');
+    expect((await ping(temporary)).status()).toBe(401);
+    expect((await ping(rotated)).status()).toBe(200);
   } finally {
     await context.close();
   }

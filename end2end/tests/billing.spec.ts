@@ -92,6 +92,29 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: 'Save email' }).click();
     await expect(page.getByTestId('billing-email')).toHaveText('ap@example.com');
   });
+
+  test('save the billing address, see a bad one explained, and preview a plan change', async ({ page }) => {
+    await signUp(page, { hydrate: false });
+    await page.goto('/billing');
+    await page.getByLabel('Company name').fill('Keine Skripte GmbH');
+    await page.getByLabel('Address line 1').fill('Hauptstraße 1');
+    await page.getByLabel('City').fill('Berlin');
+    await page.getByLabel('Postal code').fill('10115');
+    await page.getByLabel('Country code').fill('DE');
+    await page.getByRole('button', { name: 'Save details' }).click();
+    await expect(page.locator('address')).toContainText('Hauptstraße 1');
+    await expect(page.locator('address')).toContainText('Keine Skripte GmbH');
+
+    await page.getByLabel('Country code').fill('1X');
+    await page.getByRole('button', { name: 'Save details' }).click();
+    await expect(page.locator('#field-country-message')).not.toBeEmpty();
+    await expect(page.locator('address')).toContainText('Hauptstraße 1');
+
+    await page.getByLabel('New plan').selectOption('pro');
+    await page.getByRole('button', { name: 'Preview change' }).click();
+    await expect(page.getByTestId('plan-preview')).toContainText('Upgrade from Free to Pro now');
+    await expect(page.getByTestId('current-plan')).toHaveText('Free');
+  });
 });
 
 /** Runs SQL against the server's database (scripts/test sets E2E_DATABASE_URL). */

@@ -145,3 +145,34 @@ test('without JavaScript, the role form saves and a removed member is signed out
     await invitee.context.close();
   }
 });
+
+test('without JavaScript, an owner invites and the invitee joins', async ({ browser, baseURL }) => {
+  const owner = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const invitee = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  try {
+    const page = await owner.newPage();
+    await signUp(page, { hydrate: false });
+    await page.goto('/team');
+    const email = newEmail('plain');
+    const form = page.getByRole('region', { name: 'Invite a teammate' });
+    await form.getByLabel('Email').fill(email);
+    await form.getByLabel('Role').selectOption({ label: 'Member' });
+    await form.getByRole('button', { name: 'Send invitation' }).click();
+    await expect(page.getByTestId('invitation').filter({ hasText: email })).toContainText('Member');
+    expect(pathOf(page)).toBe('/team');
+
+    const joining = await invitee.newPage();
+    await joining.goto(await invitationLink(page, email));
+    await joining.getByLabel('Your name').fill('Pia Plain');
+    await joining.getByLabel('Password').fill('correct-horse-battery-staple');
+    await joining.getByRole('button', { name: 'Create account and join' }).click();
+    await joining.waitForURL((url) => url.pathname === '/');
+
+    await page.goto('/team');
+    await expect(page.getByTestId('member-row').filter({ hasText: email })).toContainText('Pia Plain');
+    await expect(page.getByTestId('invitation').filter({ hasText: email })).toHaveCount(0);
+  } finally {
+    await owner.close();
+    await invitee.close();
+  }
+});
