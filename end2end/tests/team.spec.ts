@@ -176,3 +176,35 @@ test('without JavaScript, an owner invites and the invitee joins', async ({ brow
     await invitee.close();
   }
 });
+
+test('keyboard only: a role changes by typing, and a removal is confirmed from the keyboard', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  await signUp(page);
+  await openTeam(page);
+  const email = newEmail('keys');
+  await invite(page, email, 'Member');
+  const invitee = await acceptAsNewUser(browser, baseURL, await invitationLink(page, email), 'Kai Keys');
+  await invitee.context.close();
+
+  await openTeam(page);
+  const row = () => page.getByTestId('member-row').filter({ hasText: email });
+  const select = row().getByLabel('Role of Kai Keys');
+  await select.focus();
+  await page.keyboard.press('b'); // type-ahead: Billing, saved at once
+  await expect(select).toHaveValue('billing');
+  await expect(row().getByRole('status')).not.toContainText('Saving');
+  await page.reload();
+  await expect(row().getByLabel('Role of Kai Keys')).toHaveValue('billing');
+
+  // The confirmation opens with Enter, and its button is the next stop for Tab.
+  await waitForHydration(page);
+  await row().getByText('Remove…').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect(row().getByRole('button', { name: 'Remove Kai Keys' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(row()).toHaveCount(0);
+});
