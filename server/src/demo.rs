@@ -93,6 +93,23 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's usage as the meter sees live usage: thresholds its history
+/// already crossed (Acme's storage is past 80%) are recorded as alerts and
+/// emailed to its billing contacts (the development mailbox), so the gauges,
+/// the alerts list and the inbox agree. Through the same service as real
+/// usage; a crossing is recorded and emailed once a period, so it is safe
+/// at every start.
+pub async fn record_usage_alerts(ctx: &backend::Ctx) -> anyhow::Result<()> {
+    let ids = ORGS
+        .iter()
+        .map(|org| org.id.parse())
+        .collect::<Result<Vec<Uuid>, _>>()
+        .context("demo organization id")?;
+    backend::usage::service::refresh(ctx, &ids)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// 90 days of hourly API calls (office hours, quiet weekends, steady growth,
 /// some noise) and a daily storage report per organization. Acme is near its
 /// Pro limits, so its gauges warn and its forecast has a date.

@@ -225,6 +225,11 @@ async fn build_parts(
     crate::workers::api_keys::subscribe_to_invalidations(&state, config.redis_url.expose_secret())
         .await?;
     crate::workers::live::subscribe(&state, config.redis_url.expose_secret()).await?;
+    if config.demo_data {
+        crate::demo::record_usage_alerts(&state)
+            .await
+            .context("recording the demo's usage alerts")?;
+    }
     Ok((state, worker, sink))
 }
 

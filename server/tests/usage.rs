@@ -705,3 +705,41 @@ async fn concurrent_batches_over_the_same_organizations_all_land(db: PgPool) {
         "hourly rollups and period totals agree"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_demos_crossed_thresholds_are_alerts_and_emails_once(db: PgPool) {
+    // The demo's history puts Acme's storage past 80% of its plan: its usage
+    // page lists the alert, and its billing contacts got the email, once
+    // however often the demo starts.
+    server::demo::seed(&db).await.unwrap();
+    let app = spawn_app(db).await;
+    server::demo::record_usage_alerts(&app.state).await.unwrap();
+    server::demo::record_usage_alerts(&app.state).await.unwrap();
+    let acme = browser();
+    ok(app
+        .sign_in(&acme, "owner@acme.test", server::demo::DEMO_PASSWORD)
+        .await)
+    .await;
+    let alerts = overview(&app, &acme).await["alerts"].clone();
+    let storage: Vec<i64> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["metric"] == "storage_mb")
+        .map(|a| a["threshold"].as_i64().unwrap())
+        .collect();
+    assert_eq!(storage, [80], "{alerts}");
+    let sent: Vec<String> = sqlx::query_scalar(
+        "select recipient from notification
+         where template = 'usage_alert' and data->>'organization_name' = 'Acme Analytics'
+         order by recipient",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        sent,
+        ["ap@acme.test", "owner@acme.test"],
+        "billing email and owner"
+    );
+}
