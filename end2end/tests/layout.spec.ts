@@ -129,6 +129,13 @@ test('on a phone the navigation folds behind Menu, with JavaScript and without',
   await page.waitForURL((url) => url.pathname === '/support');
   await expect(nav).toBeHidden();
 
+  // The organization switcher's panel, once open, stays on the screen too.
+  await page.getByTestId('organization-switcher').locator('summary').click();
+  await expect(page.getByRole('link', { name: 'Create an organization' })).toBeInViewport({ ratio: 1 });
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  expect(widths[0]).toBeLessThanOrEqual(widths[1]);
+  await page.getByTestId('organization-switcher').locator('summary').click();
+
   const noJs = await browser.newContext({
     javaScriptEnabled: false,
     baseURL,

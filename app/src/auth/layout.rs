@@ -67,7 +67,7 @@ fn organization_name(user: CurrentUser) -> AnyView {
             <summary class="cursor-pointer truncate text-sm text-slate-600 dark:text-slate-300" title=title>
                 <span class="sr-only">"Organization: "</span>{name}
             </summary>
-            <div class="absolute z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-2 shadow-lg                         dark:border-slate-700 dark:bg-slate-900">
+            <div class="absolute z-20 mt-1 w-64 max-w-[calc(100vw-2rem)] rounded-md border border-slate-200 bg-white p-2 shadow-lg                         dark:border-slate-700 dark:bg-slate-900">
                 <p class="px-2 pb-1 text-xs text-slate-500 dark:text-slate-400">"Switch organization"</p>
                 <ul>
                     {others.into_iter().map(|m| view! {
@@ -75,7 +75,7 @@ fn organization_name(user: CurrentUser) -> AnyView {
                             <form method="post" action="/api/auth/switch_organization">
                                 <input type="hidden" name="organization_id" value=m.organization_id.to_string()/>
                                 <button type="submit" class="w-full rounded px-2 py-1.5 text-left text-sm hover:bg-slate-100                                                              dark:hover:bg-slate-800">
-                                    <span class="block font-medium">{m.organization_name}</span>
+                                    <span class="block font-medium break-words">{m.organization_name}</span>
                                     <span class="block text-xs text-slate-500 dark:text-slate-400">
                                         {format!("{} · {} plan", m.role.label(), m.plan_name)}
                                     </span>
