@@ -42,6 +42,21 @@ async function acceptAsNewUser(browser: Browser, baseURL: string | undefined, li
   return { context, page };
 }
 
+/**
+ * A new owner whose team has one member, `name`, who joined by invitation;
+ * the owner's page is left on the team page. Returns the member's email.
+ */
+async function withMember(page: Page, browser: Browser, baseURL: string | undefined, label: string, name: string) {
+  await signUp(page);
+  await openTeam(page);
+  const email = newEmail(label);
+  await invite(page, email, 'Member');
+  const invitee = await acceptAsNewUser(browser, baseURL, await invitationLink(page, email), name);
+  await invitee.context.close();
+  await openTeam(page);
+  return email;
+}
+
 test('an owner invites, the email arrives, the invitee joins and appears in the team', async ({
   page,
   browser,
@@ -77,14 +92,7 @@ test('a role changes inline at once, and a refused change rolls back with the re
   browser,
   baseURL,
 }) => {
-  await signUp(page);
-  await openTeam(page);
-  const email = newEmail('inline');
-  await invite(page, email, 'Member');
-  const invitee = await acceptAsNewUser(browser, baseURL, await invitationLink(page, email), 'Ines Inline');
-  await invitee.context.close();
-
-  await openTeam(page);
+  const email = await withMember(page, browser, baseURL, 'inline', 'Ines Inline');
   const select = page.getByLabel('Role of Ines Inline');
   await select.selectOption('billing');
   await expect(select).toHaveValue('billing');
@@ -182,14 +190,7 @@ test('keyboard only: a role changes by typing, and a removal is confirmed from t
   browser,
   baseURL,
 }) => {
-  await signUp(page);
-  await openTeam(page);
-  const email = newEmail('keys');
-  await invite(page, email, 'Member');
-  const invitee = await acceptAsNewUser(browser, baseURL, await invitationLink(page, email), 'Kai Keys');
-  await invitee.context.close();
-
-  await openTeam(page);
+  const email = await withMember(page, browser, baseURL, 'keys', 'Kai Keys');
   const row = () => page.getByTestId('member-row').filter({ hasText: email });
   const select = row().getByLabel('Role of Kai Keys');
   await select.focus();
