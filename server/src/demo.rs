@@ -317,38 +317,40 @@ async fn seed_support(tx: &mut sqlx::PgConnection, hash: &str) -> anyhow::Result
             .execute(&mut *tx)
             .await?;
         }
-        // The last customer-visible message is the ticket's latest activity;
-        // an open one waits on staff since the customer's first unanswered message.
+        // An open ticket waits on staff since the customer's first unanswered
+        // message; its response is due by the default targets and business
+        // hours (the demo's own).
         let waiting = sqlx::query!(
-            r#"update ticket set last_activity_at = coalesce(
-                   (select max(created_at) from ticket_message where ticket_id = $1 and not internal),
-                   last_activity_at),
-               awaiting_staff_since = case when status = 'open' then (
-                   select min(m.created_at) from ticket_message m
-                   where m.ticket_id = $1 and m.author_kind = 'customer' and not m.internal
-                     and m.created_at > coalesce((
-                         select max(s.created_at) from ticket_message s
-                         where s.ticket_id = $1 and s.author_kind = 'staff' and not s.internal
-                     ), '-infinity')
-               ) end
-               where id = $1
-               returning awaiting_staff_since, priority as "priority: TicketPriority""#,
+            r#"select t.priority as "priority: TicketPriority",
+                      case when t.status = 'open' then (
+                          select min(m.created_at) from ticket_message m
+                          where m.ticket_id = $1 and m.author_kind = 'customer' and not m.internal
+                            and m.created_at > coalesce((
+                                select max(s.created_at) from ticket_message s
+                                where s.ticket_id = $1 and s.author_kind = 'staff' and not s.internal
+                            ), '-infinity')
+                      ) end as waiting_since
+               from ticket t where t.id = $1"#,
             ticket_id,
         )
         .fetch_one(&mut *tx)
         .await?;
-        // Due by the default targets and business hours (the demo's own).
-        if let Some(since) = waiting.awaiting_staff_since {
-            let target = ResponseTargets::default().for_priority(waiting.priority);
-            let due = BusinessHours::default().due(since, target);
-            sqlx::query!(
-                "update ticket set response_due_at = $2 where id = $1",
-                ticket_id,
-                due
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
+        let target = ResponseTargets::default().for_priority(waiting.priority);
+        let due = waiting
+            .waiting_since
+            .map(|since| BusinessHours::default().due(since, target));
+        // The last customer-visible message is the ticket's latest activity.
+        sqlx::query!(
+            r#"update ticket set last_activity_at = coalesce(
+                   (select max(created_at) from ticket_message where ticket_id = $1 and not internal),
+                   last_activity_at),
+               response_due_at = $2
+               where id = $1"#,
+            ticket_id,
+            due,
+        )
+        .execute(&mut *tx)
+        .await?;
         // A resolved ticket its requester was happy with, for the console's
         // satisfaction page.
         if *status == "resolved" {

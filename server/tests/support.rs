@@ -843,8 +843,7 @@ async fn the_console_says_when_a_response_is_due_and_sorts_and_filters_by_it(db:
     // High priority: a response is due 4 h after the customer wrote.
     let late = open_ticket(&app, &owner, "Waiting five hours", "Hello?").await;
     sqlx::query(
-        "update ticket set awaiting_staff_since = now() - interval '5 hours', \
-                           response_due_at = now() - interval '1 hour' where id = $1::uuid",
+        "update ticket set response_due_at = now() - interval '1 hour' where id = $1::uuid",
     )
     .bind(&late)
     .execute(&app.db)

@@ -23,9 +23,8 @@ pub struct NewTicketRow<'a> {
 
 pub async fn insert_ticket(conn: &mut PgConnection, row: NewTicketRow<'_>) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
-        r#"insert into ticket (organization_id, requester_id, subject, category, priority,
-                               awaiting_staff_since, response_due_at)
-           values ($1, $2, $3, $4, $5, now(), $6) returning id"#,
+        r#"insert into ticket (organization_id, requester_id, subject, category, priority, response_due_at)
+           values ($1, $2, $3, $4, $5, $6) returning id"#,
         row.organization_id,
         row.requester_id,
         row.subject,
@@ -282,10 +281,7 @@ pub async fn await_staff(
     due_at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"update ticket
-           set response_due_at = case when awaiting_staff_since is null then $2 else response_due_at end,
-               awaiting_staff_since = coalesce(awaiting_staff_since, now())
-           where id = $1"#,
+        "update ticket set response_due_at = coalesce(response_due_at, $2) where id = $1",
         id,
         due_at,
     )
@@ -296,13 +292,10 @@ pub async fn await_staff(
 
 /// Staff answered the customer: nothing is due until they write again.
 pub async fn answered_by_staff(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update ticket set awaiting_staff_since = null, response_due_at = null where id = $1",
-        id
-    )
-    .execute(conn)
-    .await
-    .map(drop)
+    sqlx::query!("update ticket set response_due_at = null where id = $1", id)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 // ------------------------------------------------------------ staff alerts
