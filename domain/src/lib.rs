@@ -13,6 +13,8 @@ pub mod error;
 // ----- shared newtypes and rules
 /// `CardNumber` (Luhn), `CardExpiry`, `CardCvc`: card input that never prints.
 pub mod card;
+/// Chart axes: round ticks and compact labels ("12k").
+pub mod chart;
 /// Dates as the portal writes them ("Dec 12, 2026").
 pub mod dates;
 /// `EmailAddress`: trimmed, lower-cased, plausibly deliverable.

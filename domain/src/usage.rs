@@ -293,6 +293,28 @@ pub struct DailyUsage {
     pub storage_mb: Option<i64>,
 }
 
+/// The period's API calls up to and including `day`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningTotal {
+    pub day: Date,
+    pub api_calls: i64,
+}
+
+/// `daily`'s API calls from `first_day` on, added up day by day.
+pub fn running_totals(daily: &[DailyUsage], first_day: Date) -> Vec<RunningTotal> {
+    daily
+        .iter()
+        .filter(|d| d.day >= first_day)
+        .scan(0_i64, |total, d| {
+            *total = total.saturating_add(d.api_calls);
+            Some(RunningTotal {
+                day: d.day,
+                api_calls: *total,
+            })
+        })
+        .collect()
+}
+
 /// A threshold crossing, as the alert history lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageAlert {
@@ -321,6 +343,9 @@ pub struct UsageOverview {
     pub overage: Option<OverageEstimate>,
     /// Oldest first, `days` entries, today last.
     pub daily: Vec<DailyUsage>,
+    /// API calls since the period began, as a running total: one entry per
+    /// day from its first day to today.
+    pub period_to_date: Vec<RunningTotal>,
     pub alerts: Vec<UsageAlert>,
 }
 

@@ -1,14 +1,33 @@
+import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, signUp, test, waitForHydration } from './fixtures';
 
 const OPERATOR_TOKEN = 'e2e-operator-token'; // PORTAL_OPERATOR_TOKEN in playwright.config.ts
 
-test('gauges move live with API calls, warn at 80%, and read right without JavaScript', async ({ page, request, browser, context }) => {
-  await signUp(page);
+/** A new API key's secret, created on the API keys page. */
+async function createKey(page: Page, name: string): Promise<string> {
   await page.goto('/api-keys');
   await waitForHydration(page);
-  await page.getByLabel('Key name').fill('Usage test');
+  await page.getByLabel('Key name').fill(name);
   await page.getByRole('button', { name: 'Create key' }).click();
-  const secret = (await page.getByTestId('new-key-secret').textContent())!.trim();
+  return (await page.getByTestId('new-key-secret').textContent())!.trim();
+}
+
+/** The SaaS reports `quantity` API calls made just now by the organization. */
+async function reportCalls(request: APIRequestContext, organizationId: string, quantity: number) {
+  const reported = await request.post('/api/v1/usage/events', {
+    headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` },
+    data: {
+      events: [
+        { event_id: `e2e-${Date.now()}-${quantity}`, organization_id: organizationId, metric: 'api_calls', quantity, timestamp: new Date().toISOString() },
+      ],
+    },
+  });
+  expect(reported.status()).toBe(202);
+}
+
+test('gauges move live with API calls, warn at 80%, and read right without JavaScript', async ({ page, request, browser, context }) => {
+  await signUp(page);
+  const secret = await createKey(page, 'Usage test');
   const ping = () => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
   const first = await ping();
   expect(first.status()).toBe(200);
@@ -26,15 +45,7 @@ test('gauges move live with API calls, warn at 80%, and read right without JavaS
   await expect(calls).toHaveAttribute('data-level', 'normal');
 
   // The SaaS reports the rest of the day's calls: 6 + 7,994 = 8,000, exactly 80%.
-  const reported = await request.post('/api/v1/usage/events', {
-    headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` },
-    data: {
-      events: [
-        { event_id: `e2e-${Date.now()}`, organization_id: organizationId, metric: 'api_calls', quantity: 7_994, timestamp: new Date().toISOString() },
-      ],
-    },
-  });
-  expect(reported.status()).toBe(202);
+  await reportCalls(request, organizationId, 7_994);
   await expect(calls.getByTestId('gauge-used')).toHaveText('8,000 calls', { timeout: 5_000 });
   await expect(calls.getByTestId('gauge-state')).toHaveText('⚠ Over 80% used');
   await expect(calls).toHaveAttribute('data-level', 'warning80');
@@ -53,11 +64,7 @@ test('gauges move live with API calls, warn at 80%, and read right without JavaS
 
 test('the dashboard shows usage, plan and team, and its usage moves live', async ({ page, request }) => {
   await signUp(page);
-  await page.goto('/api-keys');
-  await waitForHydration(page);
-  await page.getByLabel('Key name').fill('Dashboard test');
-  await page.getByRole('button', { name: 'Create key' }).click();
-  const secret = (await page.getByTestId('new-key-secret').textContent())!.trim();
+  const secret = await createKey(page, 'Dashboard test');
 
   await page.goto('/');
   await waitForHydration(page);
@@ -70,4 +77,39 @@ test('the dashboard shows usage, plan and team, and its usage moves live', async
     expect((await request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } })).status()).toBe(200);
   }
   await expect(calls.getByTestId('gauge-used')).toHaveText('3 calls', { timeout: 5_000 });
+});
+
+test('the history is a chart to read: round axis, limit line, today, each day on hover and keyboard', async ({ page, request }) => {
+  await signUp(page);
+  const secret = await createKey(page, 'Chart test');
+  const ping = await request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });
+  await reportCalls(request, (await ping.json()).organization_id, 2_500);
+
+  await page.goto('/usage');
+  await waitForHydration(page);
+  const daily = page.getByTestId('usage-chart').filter({ hasText: 'API calls per day' });
+  // 2,501 calls on a free plan: the axis rounds up to 3,000 in steps of 1,000.
+  await expect(daily.getByText('3,000', { exact: true })).toBeAttached();
+  await expect(daily.getByText('1,000', { exact: true })).toBeAttached();
+  await expect(daily.getByTestId('chart-limit')).toHaveText(/^Daily share of the plan · 3\d\d calls$/);
+  await expect(daily.getByRole('listitem')).toHaveCount(30);
+
+  // Each day says its value on keyboard focus and on hover.
+  const today = daily.getByRole('listitem', { name: /^Today, \w+ \d+: 2,501 calls$/ });
+  await today.focus();
+  await expect(today.getByText(/^Today, \w+ \d+: 2,501 calls$/)).toBeVisible();
+  await page.keyboard.press('Shift+Tab');
+  const before = daily.getByRole('listitem').nth(28);
+  await expect(before).toBeFocused();
+  await expect(before.getByText(/: 0 calls$/)).toBeVisible();
+  await daily.getByRole('listitem').first().hover();
+  await expect(daily.getByRole('listitem').first().getByText(/: 0 calls$/)).toBeVisible();
+
+  // The period's running total against the plan's limit.
+  const running = page.getByTestId('usage-chart').filter({ hasText: 'running total' });
+  await expect(running.getByTestId('chart-limit')).toHaveText('Plan limit · 10,000 calls');
+  await expect(running.getByRole('listitem', { name: /^Today, \w+ \d+: 2,501 calls$/ })).toHaveCount(1);
+
+  await page.getByRole('link', { name: '90 days' }).click();
+  await expect(daily.getByRole('listitem')).toHaveCount(90);
 });

@@ -2,6 +2,7 @@
 //! `api.rs` calls `backend::usage::service`.
 
 pub mod api;
+mod chart;
 pub mod page;
 
 pub use page::UsagePage;

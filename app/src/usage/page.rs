@@ -1,7 +1,7 @@
 use super::api::get_usage_overview;
+use super::chart::{HistoryChart, RunningTotalChart};
 use crate::live::{use_live_events, LiveEvent};
 use crate::ui::{Card, EmptyState, ErrorView, Loading, PageHeader};
-use domain::dates::format_day_month;
 use domain::format_date;
 use domain::group_thousands;
 use domain::usage::{
@@ -51,6 +51,11 @@ fn Overview(
     let loaded = overview.totals;
     let limits = overview.limits;
     let totals = Signal::derive(move || live.get().unwrap_or(loaded));
+    // A sum's limit per day: what an even pace through the period allows.
+    let period_days = (overview.period_end - overview.period_start)
+        .whole_days()
+        .max(1);
+    let daily_share = limits.api_calls / period_days;
     let period = format!(
         "{} \u{2013} {} · {} plan",
         format_date(overview.period_start.date()),
@@ -100,17 +105,27 @@ fn Overview(
                     <RangeLink days=90 current=days/>
                 </nav>
             </div>
-            <BarChart
+            <HistoryChart
                 title="API calls per day"
                 daily=overview.daily.clone()
                 value=|d: &DailyUsage| Some(d.api_calls)
                 metric=Metric::ApiCalls
+                limit=Some(daily_share)
+                limit_label="Daily share of the plan"
             />
-            <BarChart
+            <HistoryChart
                 title="Storage at the end of each day"
                 daily=overview.daily.clone()
                 value=|d: &DailyUsage| d.storage_mb
                 metric=Metric::StorageMb
+                limit=Some(limits.storage_mb)
+                limit_label="Plan limit"
+            />
+            <RunningTotalChart
+                totals=overview.period_to_date.clone()
+                period_start=overview.period_start.date()
+                period_end=overview.period_end.date()
+                limit=limits.api_calls
             />
         </section>
     }
@@ -239,100 +254,6 @@ fn AlertHistory(alerts: Vec<UsageAlert>) -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
-    }
-    .into_any()
-}
-
-const CHART_WIDTH: i64 = 720;
-const CHART_HEIGHT: i64 = 120;
-
-/// Daily values as SVG bars, one per day, each with its own tooltip; the
-/// same numbers are in a table for screen readers.
-#[component]
-fn BarChart(
-    title: &'static str,
-    daily: Vec<DailyUsage>,
-    value: fn(&DailyUsage) -> Option<i64>,
-    metric: Metric,
-) -> impl IntoView {
-    let values: Vec<(time::Date, Option<i64>)> = daily.iter().map(|d| (d.day, value(d))).collect();
-    let max = values
-        .iter()
-        .filter_map(|(_, v)| *v)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let total: i64 = values.iter().filter_map(|(_, v)| *v).sum();
-    if total == 0 {
-        return view! {
-            <h3 class="mt-4 text-sm font-medium">{title}</h3>
-            <p class="mt-1 text-sm text-slate-600 dark:text-slate-300">"Nothing recorded in this range yet."</p>
-        }
-        .into_any();
-    }
-    let slot = CHART_WIDTH / values.len().max(1) as i64;
-    let bar = (slot - 2).max(1);
-    let first = values
-        .first()
-        .map(|(d, _)| format_day_month(*d))
-        .unwrap_or_default();
-    let last = values
-        .last()
-        .map(|(d, _)| format_day_month(*d))
-        .unwrap_or_default();
-    let summary = format!(
-        "{title}, {first} to {last}; highest {}.",
-        metric.format(max)
-    );
-    let bars = values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (day, v))| {
-            let v = (*v)?;
-            let height = (v * CHART_HEIGHT / max).max(i64::from(v > 0));
-            Some(view! {
-                <rect
-                    x=(i as i64 * slot).to_string()
-                    y=(CHART_HEIGHT - height).to_string()
-                    width=bar.to_string()
-                    height=height.to_string()
-                    class="fill-indigo-500 dark:fill-indigo-400"
-                >
-                    <title>{format!("{}: {}", format_day_month(*day), metric.format(v))}</title>
-                </rect>
-            })
-        })
-        .collect_view();
-    let rows = values
-        .iter()
-        .map(|(day, v)| {
-            view! {
-                <tr>
-                    <th scope="row">{format_date(*day)}</th>
-                    <td>{v.map(|v| metric.format(v)).unwrap_or_else(|| "—".into())}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <h3 class="mt-4 text-sm font-medium">{title}</h3>
-        <svg
-            viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
-            preserveAspectRatio="none"
-            class="mt-2 h-32 w-full"
-            role="img"
-            aria-label=summary
-        >
-            {bars}
-        </svg>
-        <div class="flex justify-between text-xs text-slate-600 dark:text-slate-300" aria-hidden="true">
-            <span>{first}</span>
-            <span>{last}</span>
-        </div>
-        <table class="sr-only">
-            <caption>{title}</caption>
-            <tbody>{rows}</tbody>
-        </table>
     }
     .into_any()
 }

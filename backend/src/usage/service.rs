@@ -17,8 +17,8 @@ use crate::settings::Settings;
 use domain::live::LiveEvent;
 use domain::pricing::overage_charge;
 use domain::usage::{
-    forecast, highest_threshold, projected_calls, DailyUsage, Metric, MetricUsage, OverageEstimate,
-    UsageAlert, UsageLimits, UsageOverview, UsageTotals, THRESHOLDS,
+    forecast, highest_threshold, projected_calls, running_totals, DailyUsage, Metric, MetricUsage,
+    OverageEstimate, UsageAlert, UsageLimits, UsageOverview, UsageTotals, THRESHOLDS,
 };
 use domain::{AppError, Currency, EmailAddress, Money};
 use fred::prelude::*;
@@ -363,11 +363,19 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
         .ok_or(AppError::NotFound)?;
     let today = now.date();
     let first_day = today - Duration::days(i64::from(history_days(days)) - 1);
+    // The running total needs every day of the period, which may have begun
+    // before the history shown.
+    let period_first_day = row.period_start.date();
     let elapsed = now - row.period_start;
     // Periods are calendar months: the previous one starts on the 1st before.
     let previous_start = domain::pricing::month_start(row.period_start - Duration::seconds(1));
-    let (daily, last_week, previous, alerts) = futures::try_join!(
-        db::daily_usage(&state.db, organization_id, first_day, today),
+    let (daily_rows, last_week, previous, alerts) = futures::try_join!(
+        db::daily_usage(
+            &state.db,
+            organization_id,
+            first_day.min(period_first_day),
+            today
+        ),
         db::api_calls_between(&state.db, organization_id, now - Duration::days(7), now),
         db::api_calls_between(
             &state.db,
@@ -377,6 +385,14 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
         ),
         db::list_alerts(&state.db, organization_id, 20),
     )?;
+    let daily: Vec<DailyUsage> = daily_rows
+        .into_iter()
+        .map(|d| DailyUsage {
+            day: d.day,
+            api_calls: d.api_calls,
+            storage_mb: d.storage_mb,
+        })
+        .collect();
     let totals = totals_of(&row);
     let price = Money::new(
         row.price_cents,
@@ -405,14 +421,8 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
         period_start: row.period_start,
         period_end: row.period_end,
         previous_period_api_calls: previous,
-        daily: daily
-            .into_iter()
-            .map(|d| DailyUsage {
-                day: d.day,
-                api_calls: d.api_calls,
-                storage_mb: d.storage_mb,
-            })
-            .collect(),
+        period_to_date: running_totals(&daily, period_first_day),
+        daily: daily.into_iter().filter(|d| d.day >= first_day).collect(),
         alerts: alerts
             .into_iter()
             .map(|a| UsageAlert {
