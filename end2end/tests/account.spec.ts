@@ -17,11 +17,16 @@ test('change the billing email and find it in the audit log with before and afte
 
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
   await page.waitForURL((url) => url.pathname === '/audit');
-  await page.getByLabel('Action', { exact: true }).fill('organization.billing_email_changed');
+  await page.getByLabel('Category').selectOption({ label: 'Organization settings' });
   await page.getByRole('button', { name: 'Filter' }).click();
-  await page.waitForURL((url) => url.searchParams.get('action') === 'organization.billing_email_changed');
+  await page.waitForURL((url) => url.searchParams.get('category') === 'organization');
+  // The organization's creation and the change, newest first, as sentences.
   const entries = page.getByTestId('audit-entry');
-  await expect(entries).toHaveCount(1);
+  await expect(entries).toHaveCount(2);
+  await expect(entries.first().getByTestId('audit-sentence')).toHaveText(
+    /changed the billing email to accounts@example\.com$/,
+  );
+  await expect(entries.last().getByTestId('audit-sentence')).toHaveText(/created the organization/);
   await entries.first().locator('summary').click();
   const row = entries.first().getByRole('row', { name: /billing_email/ });
   await expect(row).toContainText('accounts@example.com');
@@ -34,8 +39,8 @@ test('change the billing email and find it in the audit log with before and afte
   const chunks: Buffer[] = [];
   for await (const chunk of csv) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  expect(text.split('\r\n').filter(Boolean)).toHaveLength(2);
-  expect(text).toContain('accounts@example.com');
+  expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
+  expect(text).toContain('changed the billing email to accounts@example.com');
 });
 
 test('revoke another session: that browser is signed out at its next request', async ({ page, browser, baseURL }) => {

@@ -176,3 +176,42 @@ fn routes_are_mounted_by_named_paths_the_access_matrix_lists() {
         );
     }
 }
+
+/// The audit page speaks in sentences and filters by category: an action
+/// recorded anywhere in the code but missing from `domain::audit::ACTIONS`
+/// would show as its machine name and belong to no category.
+#[test]
+fn every_recorded_audit_action_is_one_the_audit_page_knows() {
+    let known: BTreeSet<&str> = domain::audit::ACTIONS.iter().map(|(a, _)| *a).collect();
+    let mut recorded = BTreeSet::new();
+    for src in ["backend/src", "server/src"] {
+        for file in rust_files(&workspace().join(src)) {
+            let code = std::fs::read_to_string(&file).unwrap();
+            // Every "noun.verb" literal in these crates is an audit action.
+            for (start, _) in code.match_indices('"') {
+                let rest = &code[start + 1..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c == '.'))
+                    .unwrap_or(rest.len());
+                let literal = &rest[..end];
+                let shaped = literal.split('.').count() == 2
+                    && literal.split('.').all(|word| !word.is_empty());
+                if shaped && rest[end..].starts_with('"') {
+                    recorded.insert(literal.to_owned());
+                }
+            }
+        }
+    }
+    assert!(
+        recorded.len() > 50,
+        "the scan found the actions: {recorded:?}"
+    );
+    let unknown: Vec<_> = recorded
+        .iter()
+        .filter(|a| !known.contains(a.as_str()))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "recorded but unknown to the audit page: {unknown:?}"
+    );
+}

@@ -25,6 +25,7 @@ const READ_ONLY: &[&str] = &[
     "/api/account/email_change/check",
     "/api/account/sessions",
     "/api/audit/entries",
+    "/api/audit/people",
     "/api/billing/overview",
     "/api/billing/payment_alert",
     "/api/billing/credit_notes",
@@ -1346,8 +1347,138 @@ async fn csv_export_has_exactly_the_filtered_rows_escaped(db: PgPool) {
         "quotes, commas and newlines survive"
     );
     assert!(
-        rows.iter().all(|r| r.len() == 10),
+        rows.iter().all(|r| r.len() == 11),
         "every row has every column"
+    );
+    assert_eq!(rows[0][10], "description");
+    let oldest = rows.last().unwrap();
+    assert_eq!(
+        oldest[10], "ada@example.com: widget.made",
+        "an unknown action reads as itself"
+    );
+    assert_eq!(
+        hostile[10], "'=HYPERLINK(\"http://evil\"): widget.made",
+        "the description is neutralised too"
+    );
+}
+
+/// The entries of `filter` (one page) as their sentences.
+async fn sentences(app: &TestApp, client: &Client, filter: &str) -> Vec<String> {
+    all_pages(app, client, filter)
+        .await
+        .iter()
+        .map(|e| e["sentence"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn entries_read_as_sentences_and_filter_by_person_and_category(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let owner = browser();
+    let org = Org::new("Sentences");
+    app.sign_up(&owner, &org).await;
+    sqlx::query!(
+        "update app_user set name = 'Olivia Owens' where email = $1",
+        org.email
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let _member = member_with_role(&app, &org.email, "member").await;
+    let (member_id, member_email): (Uuid, String) = sqlx::query_as(
+        "update app_user set name = 'Max Moreau' where name = 'Test member' returning id, email",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let role = app
+        .call(
+            &owner,
+            "team/members/role",
+            &[("user_id", &member_id.to_string()), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(role.status(), StatusCode::OK);
+    let key = app
+        .call(
+            &owner,
+            "api_keys/create",
+            &[
+                ("name", "CI deploys"),
+                ("scope", "full"),
+                ("expires_in", "never"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        key.status(),
+        StatusCode::OK,
+        "{}",
+        key.text().await.unwrap()
+    );
+
+    let team = sentences(&app, &owner, "filter[category]=team").await;
+    assert_eq!(
+        team,
+        ["Olivia Owens changed Max Moreau's role from Member to Admin"]
+    );
+    let keys = sentences(&app, &owner, "filter[category]=api_keys").await;
+    assert_eq!(keys, ["Olivia Owens created the API key “CI deploys”"]);
+    let everything = sentences(&app, &owner, "").await;
+    assert!(
+        everything.contains(&"Max Moreau signed in".to_owned()),
+        "{everything:?}"
+    );
+    let created = format!("Olivia Owens created the organization {}", org.name);
+    assert!(everything.contains(&created), "{everything:?}");
+
+    // By person: only what Max did.
+    let max = sentences(&app, &owner, &format!("filter[actor]={member_email}")).await;
+    assert_eq!(max, ["Max Moreau signed in"]);
+    let people = json(app.get(&owner, "audit/people").await).await;
+    let names: Vec<&str> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Max Moreau", "Olivia Owens"]);
+
+    // A renamed person is named as they are called now; one who left, by
+    // the email the entry recorded.
+    sqlx::query!(
+        "update app_user set name = 'Max M. Moreau' where id = $1",
+        member_id
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let team = sentences(&app, &owner, "filter[category]=team").await;
+    assert_eq!(
+        team,
+        ["Olivia Owens changed Max M. Moreau's role from Member to Admin"]
+    );
+    sqlx::query!("delete from app_user where id = $1", member_id)
+        .execute(&db)
+        .await
+        .unwrap();
+    let team = sentences(&app, &owner, "filter[category]=team").await;
+    assert_eq!(
+        team,
+        [format!(
+            "Olivia Owens changed {member_email}'s role from Member to Admin"
+        )]
+    );
+
+    let unknown = owner
+        .get(app.url("/api/audit/entries?filter[category]=widgets"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json(unknown).await["Validation"]["category"],
+        "Choose a category from the list."
     );
 }
 

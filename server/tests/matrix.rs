@@ -187,6 +187,7 @@ fn rows() -> Vec<Row> {
     t.get("/api/account/settings", none, Can(ViewDashboard, 200, 200));
     t.get("/api/account/sessions", none, Can(ViewDashboard, 200, 200));
     t.get("/api/audit/entries", none, Can(ViewAuditLog, 200, 200));
+    t.get("/api/audit/people", none, Can(ViewAuditLog, 200, 200));
     t.get("/api/billing/overview", none, Can(ViewBilling, 200, 200));
     t.get(
         "/api/billing/payment_alert",

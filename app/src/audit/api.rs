@@ -1,6 +1,6 @@
 //! Server functions of the audit page: a thin adapter over `backend::audit::service`.
 
-use domain::audit::{AuditFilterInput, AuditLogPage};
+use domain::audit::{AuditFilterInput, AuditLogPage, AuditPerson};
 use domain::AppError;
 use leptos::prelude::*;
 
@@ -22,4 +22,12 @@ pub async fn list_audit_entries(
     // Authorize before looking at the input, so a member learns nothing.
     let session = require_permission(Permission::ViewAuditLog)?;
     Ok(service::list(&ctx()?, &session, filter.parse()?).await?)
+}
+
+/// Owner, admin: the organization's members, whom the log can be filtered by.
+/// Errors: `Forbidden`.
+#[server(endpoint = "audit/people", input = server_fn::codec::GetUrl)]
+pub async fn list_audit_people() -> Result<Vec<AuditPerson>, AppError> {
+    let session = require_permission(Permission::ViewAuditLog)?;
+    Ok(service::people(&ctx()?, &session).await?)
 }

@@ -1,11 +1,9 @@
-use super::api::list_audit_entries;
+use super::api::{list_audit_entries, list_audit_people};
 use crate::account::page::SettingsHeader;
-use crate::ui::form::field_error;
+use crate::ui::form::{choices, field_error, FilterSelect};
 use crate::ui::style::FILTER_INPUT;
 use crate::ui::{EmptyState, ErrorView, Loading};
-use domain::audit::{
-    AuditFilterInput, AuditLogEntry, FieldChange, KNOWN_ACTIONS, KNOWN_TARGET_TYPES,
-};
+use domain::audit::{AuditCategory, AuditFilterInput, AuditLogEntry, AuditPerson, FieldChange};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -17,6 +15,7 @@ pub fn AuditPage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         query.with(|q| AuditFilterInput {
             actor: q.get("actor"),
+            category: q.get("category"),
             action: q.get("action"),
             target_type: q.get("target_type"),
             from: q.get("from"),
@@ -25,6 +24,7 @@ pub fn AuditPage() -> impl IntoView {
         })
     });
     let page = Resource::new(move || filter.get(), list_audit_entries);
+    let people = Resource::new(|| (), |_| list_audit_people());
     // Parsed here too (pure, same code as the server), so the date errors render
     // identically on the server and while hydrating.
     let error = Signal::derive(move || filter.get().parse().err());
@@ -38,7 +38,7 @@ pub fn AuditPage() -> impl IntoView {
                     "Every change in your organization, who made it and from where. Entries cannot be edited or deleted."
                 </p>
             </div>
-            {move || view! { <FilterForm input=filter.get() error/> }}
+            {move || view! { <FilterForm input=filter.get() error people/> }.into_any()}
             <Transition fallback=|| view! { <Loading label="Loading the audit log…"/> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -79,6 +79,7 @@ pub fn AuditPage() -> impl IntoView {
 fn FilterForm(
     input: AuditFilterInput,
     error: Signal<Option<domain::error::AppError>>,
+    people: Resource<Result<Vec<AuditPerson>, domain::AppError>>,
 ) -> impl IntoView {
     let query = input.query_string();
     let export = if query.is_empty() {
@@ -86,18 +87,28 @@ fn FilterForm(
     } else {
         format!("/audit/export.csv?{query}")
     };
-    let text = |label: &'static str,
-                name: &'static str,
-                value: Option<String>,
-                list: Option<&'static str>| {
-        let id = format!("audit-{name}");
-        view! {
-            <div class="space-y-1">
-                <label for=id.clone() class="block text-sm font-medium">{label}</label>
-                <input id=id name=name value=value.unwrap_or_default() list=list class=FILTER_INPUT/>
-            </div>
+    let actor = input.actor.clone().unwrap_or_default();
+    let person = move |people: Vec<AuditPerson>| {
+        let mut options: Vec<(String, String)> = people
+            .into_iter()
+            .map(|p| (p.email.clone(), format!("{} ({})", p.name, p.email)))
+            .collect();
+        // Someone no longer in the team (or an email a failed sign-in
+        // tried) stays selectable once it is in the URL.
+        if !actor.is_empty()
+            && !options
+                .iter()
+                .any(|(email, _)| email.eq_ignore_ascii_case(&actor))
+        {
+            options.push((actor.clone(), actor.clone()));
         }
+        view! { <FilterSelect label="Person" name="actor" any="Anyone" choices=options/> }
     };
+    let people_select = move || {
+        let person = person.clone();
+        Suspend::new(async move { person(people.await.unwrap_or_default()).into_any() })
+    };
+    let categories = AuditCategory::ALL.map(|c| (c.as_str(), c.label()));
     let date = move |label: &'static str, name: &'static str, value: Option<String>| {
         let id = format!("audit-{name}");
         let message = field_error(error, name);
@@ -113,11 +124,12 @@ fn FilterForm(
     };
     view! {
         <form method="get" action="/audit" role="search" aria-label="Filter the audit log"
-              class="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-6 md:items-end \
+              class="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-5 md:items-end \
                      dark:border-slate-700 dark:bg-slate-900">
-            {text("Actor email", "actor", input.actor.clone(), None)}
-            {text("Action", "action", input.action.clone(), Some("audit-actions"))}
-            {text("Target type", "target_type", input.target_type.clone(), Some("audit-target-types"))}
+            <Suspense fallback=|| view! { <FilterSelect label="Person" name="actor" any="Anyone" choices=Vec::new()/> }>
+                {people_select}
+            </Suspense>
+            <FilterSelect label="Category" name="category" any="Everything" choices=choices(categories)/>
             {date("From", "from", input.from.clone())}
             {date("To", "to", input.to.clone())}
             <div class="flex gap-2 pb-6">
@@ -127,9 +139,7 @@ fn FilterForm(
                 </button>
                 <a href="/audit" class="rounded-md border border-slate-300 px-3 py-2 text-sm dark:border-slate-600">"Clear"</a>
             </div>
-            <datalist id="audit-actions">{KNOWN_ACTIONS.iter().map(|a| view! { <option value=*a></option> }).collect_view()}</datalist>
-            <datalist id="audit-target-types">{KNOWN_TARGET_TYPES.iter().map(|t| view! { <option value=*t></option> }).collect_view()}</datalist>
-            <p class="text-sm md:col-span-3 lg:col-span-6">
+            <p class="text-sm md:col-span-3 lg:col-span-5">
                 <a href=export rel="external" download="audit-log.csv" class="font-medium text-indigo-700 underline dark:text-indigo-300">
                     "Export these entries as CSV"
                 </a>
@@ -153,29 +163,23 @@ fn AuditItem(entry: AuditLogEntry) -> impl IntoView {
     let target = match (&entry.target_type, &entry.target_id) {
         (Some(kind), Some(id)) => format!("{kind} {id}"),
         (Some(kind), None) => kind.clone(),
-        _ => String::new(),
+        _ => "—".to_owned(),
     };
-    let summary = format!(
-        "{} · {} · {}",
-        entry.at,
-        entry.action,
-        entry.actor.clone().unwrap_or_else(|| "system".into())
-    );
     let has_changes = !entry.changes.is_empty();
     view! {
         <li data-testid="audit-entry">
             <details class="group px-4 py-3">
-                <summary class="cursor-pointer list-none text-sm">
-                    <span class="font-mono text-xs text-slate-500 dark:text-slate-400">{entry.at.clone()}</span>
-                    " "<span class="font-medium">{entry.action.clone()}</span>
-                    " by "<span>{entry.actor.clone().unwrap_or_else(|| "system".into())}</span>
-                    <span class="sr-only">{summary}</span>
+                <summary class="flex cursor-pointer flex-col gap-0.5 text-sm sm:flex-row sm:gap-3">
+                    <span class="shrink-0 font-mono text-xs leading-5 text-slate-600 dark:text-slate-300">{entry.at.clone()}</span>
+                    <span class="font-medium break-words" data-testid="audit-sentence">{entry.sentence.clone()}</span>
                 </summary>
                 <div class="mt-3 space-y-2 text-sm">
-                    <p class="text-slate-600 dark:text-slate-300">
-                        {format!("Target: {}", if target.is_empty() { "—".into() } else { target })}
-                        {format!(" · IP: {}", entry.ip.clone().unwrap_or_else(|| "—".into()))}
-                    </p>
+                    <dl class="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-slate-600 dark:text-slate-300">
+                        <dt>"By"</dt><dd class="break-all">{entry.actor.clone().unwrap_or_else(|| "the portal".into())}</dd>
+                        <dt>"Action"</dt><dd class="font-mono text-xs leading-5">{entry.action.clone()}</dd>
+                        <dt>"Target"</dt><dd class="break-all">{target}</dd>
+                        <dt>"IP"</dt><dd>{entry.ip.clone().unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
                     {if has_changes {
                         view! { <ChangesTable changes=entry.changes/> }.into_any()
                     } else {

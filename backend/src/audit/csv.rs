@@ -1,6 +1,7 @@
 //! The audit log's CSV export format.
 
-/// The CSV export's columns.
+/// The CSV export's columns ("description" last, so the columns that came
+/// before it keep their places for scripts that read them).
 pub const CSV_HEADER: &[&str] = &[
     "id",
     "created_at",
@@ -12,6 +13,7 @@ pub const CSV_HEADER: &[&str] = &[
     "user_agent",
     "before",
     "after",
+    "description",
 ];
 
 /// One CSV line (RFC 4180, CRLF-terminated). Cells starting with `=`, `+`,

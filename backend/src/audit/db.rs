@@ -8,9 +8,14 @@ pub struct AuditRow {
     pub id: i64,
     pub created_at: OffsetDateTime,
     pub actor_email: Option<String>,
+    /// The actor's name today (`None` once their account is gone).
+    pub actor_name: Option<String>,
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+    /// The target's name today: a person's name, a ticket's subject, an
+    /// article's title (`None` for other targets, or once it is gone).
+    pub target_name: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub ip: Option<String>,
@@ -22,12 +27,16 @@ pub struct AuditRow {
 pub struct AuditQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// Any of these actions (a category).
+    pub actions: Option<Vec<String>>,
     pub target_type: Option<String>,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     pub before_id: Option<i64>,
 }
 
+// Names are looked up per listed row (a CASE runs only its own branch's
+// subquery, each a primary-key lookup), so a page costs 50 lookups at most.
 // Both queries walk audit_log_org_created_idx (or the action / actor index
 // when that filter is set) newest first and stop at the limit: the cost of a
 // page does not grow with the size of the log. The cursor row is looked up by
@@ -52,17 +61,30 @@ pub async fn list_entries(
 ) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
-        r#"select id, created_at, actor_email, action, target_type, target_id, before, after, ip, user_agent
-           from audit_log
-           where organization_id = $1
-             and ($2::text is null or actor_email = $2)
-             and ($3::text is null or action = $3)
-             and ($4::text is null or target_type = $4)
-             and ($5::timestamptz is null or created_at >= $5)
-             and ($6::timestamptz is null or created_at < $6)
-             and ($7::bigint is null or (created_at, id) <
+        r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
+                  a.target_id, case
+                    -- Ids of these targets are uuids; the pattern guards the cast
+                    -- against a hand-written entry.
+                    when a.target_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then null
+                    when a.target_type in ('user', 'member', 'staff') then
+                      (select u.name from app_user u where u.id = a.target_id::uuid)
+                    when a.target_type = 'ticket' then
+                      (select t.subject from ticket t where t.id = a.target_id::uuid and t.organization_id = a.organization_id)
+                    when a.target_type = 'help_article' then
+                      (select h.title from help_article h where h.id = a.target_id::uuid)
+                  end as "target_name?", a.before, a.after, a.ip, a.user_agent
+           from audit_log a
+           left join app_user actor on actor.id = a.actor_user_id
+           where a.organization_id = $1
+             and ($2::text is null or a.actor_email = $2)
+             and ($3::text is null or a.action = $3)
+             and ($4::text is null or a.target_type = $4)
+             and ($5::timestamptz is null or a.created_at >= $5)
+             and ($6::timestamptz is null or a.created_at < $6)
+             and ($7::bigint is null or (a.created_at, a.id) <
                   (select c.created_at, c.id from audit_log c where c.id = $7 and c.organization_id = $1))
-           order by created_at desc, id desc
+             and ($9::text[] is null or a.action = any($9))
+           order by a.created_at desc, a.id desc
            limit $8"#,
         organization_id,
         query.actor,
@@ -72,6 +94,7 @@ pub async fn list_entries(
         query.until,
         query.before_id,
         limit,
+        query.actions.as_deref(),
     )
     .fetch_all(db)
     .await
@@ -86,21 +109,50 @@ pub fn stream_entries<'a>(
 ) -> BoxStream<'a, sqlx::Result<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
-        r#"select id, created_at, actor_email, action, target_type, target_id, before, after, ip, user_agent
-           from audit_log
-           where organization_id = $1
-             and ($2::text is null or actor_email = $2)
-             and ($3::text is null or action = $3)
-             and ($4::text is null or target_type = $4)
-             and ($5::timestamptz is null or created_at >= $5)
-             and ($6::timestamptz is null or created_at < $6)
-           order by created_at desc, id desc"#,
+        r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
+                  a.target_id, case
+                    -- Ids of these targets are uuids; the pattern guards the cast
+                    -- against a hand-written entry.
+                    when a.target_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then null
+                    when a.target_type in ('user', 'member', 'staff') then
+                      (select u.name from app_user u where u.id = a.target_id::uuid)
+                    when a.target_type = 'ticket' then
+                      (select t.subject from ticket t where t.id = a.target_id::uuid and t.organization_id = a.organization_id)
+                    when a.target_type = 'help_article' then
+                      (select h.title from help_article h where h.id = a.target_id::uuid)
+                  end as "target_name?", a.before, a.after, a.ip, a.user_agent
+           from audit_log a
+           left join app_user actor on actor.id = a.actor_user_id
+           where a.organization_id = $1
+             and ($2::text is null or a.actor_email = $2)
+             and ($3::text is null or a.action = $3)
+             and ($4::text is null or a.target_type = $4)
+             and ($5::timestamptz is null or a.created_at >= $5)
+             and ($6::timestamptz is null or a.created_at < $6)
+             and ($7::text[] is null or a.action = any($7))
+           order by a.created_at desc, a.id desc"#,
         organization_id,
         query.actor.as_deref(),
         query.action.as_deref(),
         query.target_type.as_deref(),
         query.since,
         query.until,
+        query.actions.as_deref(),
     )
     .fetch(db)
+}
+
+/// The organization's members by name, for the page's "Person" filter.
+pub async fn people(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> sqlx::Result<Vec<domain::audit::AuditPerson>> {
+    sqlx::query_as!(
+        domain::audit::AuditPerson,
+        "select u.email, u.name from member m join app_user u on u.id = m.user_id
+         where m.organization_id = $1 order by lower(u.name), u.email",
+        organization_id,
+    )
+    .fetch_all(db)
+    .await
 }

@@ -6,7 +6,9 @@ use super::db::{self, AuditQuery, AuditRow};
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::session::AuthSession;
-use domain::audit::{diff, AuditFilter, AuditLogEntry, AuditLogPage, PAGE_SIZE};
+use domain::audit::{
+    diff, sentence, AuditFilter, AuditLogEntry, AuditLogPage, AuditPerson, EntryFacts, PAGE_SIZE,
+};
 use domain::AppError;
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
@@ -32,11 +34,19 @@ pub async fn list(ctx: &Ctx, session: &AuthSession, filter: AuditFilter) -> Resu
     })
 }
 
+/// The members of the session's organization, for the "Person" filter.
+pub async fn people(ctx: &Ctx, session: &AuthSession) -> Result<Vec<AuditPerson>> {
+    Ok(db::people(&ctx.db, session.organization_id).await?)
+}
+
 fn to_query(filter: &AuditFilter) -> AuditQuery {
     let midnight = |day: Date| day.with_time(Time::MIDNIGHT).assume_offset(UtcOffset::UTC);
     AuditQuery {
         actor: filter.actor.clone(),
         action: filter.action.clone(),
+        actions: filter
+            .category
+            .map(|c| c.actions().into_iter().map(str::to_owned).collect()),
         target_type: filter.target_type.clone(),
         since: filter.from.map(midnight),
         until: filter.to.and_then(|day| day.next_day()).map(midnight),
@@ -44,10 +54,22 @@ fn to_query(filter: &AuditFilter) -> AuditQuery {
     }
 }
 
+fn describe(row: &AuditRow) -> String {
+    sentence(&EntryFacts {
+        action: &row.action,
+        actor_name: row.actor_name.as_deref(),
+        actor_email: row.actor_email.as_deref(),
+        target_name: row.target_name.as_deref(),
+        before: row.before.as_ref(),
+        after: row.after.as_ref(),
+    })
+}
+
 fn to_wire(row: AuditRow) -> AuditLogEntry {
     AuditLogEntry {
         id: row.id,
         at: seconds(row.created_at),
+        sentence: describe(&row),
         changes: diff(row.before.as_ref(), row.after.as_ref()),
         actor: row.actor_email,
         action: row.action,
@@ -164,6 +186,7 @@ async fn write_csv(
 
 fn csv_row(row: AuditRow) -> String {
     let json = |value: Option<serde_json::Value>| value.map(|v| v.to_string()).unwrap_or_default();
+    let description = describe(&row);
     csv_line(&[
         row.id.to_string(),
         row.created_at.format(&Rfc3339).unwrap_or_default(),
@@ -175,6 +198,7 @@ fn csv_row(row: AuditRow) -> String {
         row.user_agent.unwrap_or_default(),
         json(row.before),
         json(row.after),
+        description,
     ])
 }
 
