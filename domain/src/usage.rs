@@ -356,6 +356,35 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
+    fn running_totals_add_up_from_the_periods_first_day() {
+        use time::macros::date;
+        let day = |day, api_calls| DailyUsage {
+            day,
+            api_calls,
+            storage_mb: None,
+        };
+        let daily = [
+            day(date!(2026 - 11 - 30), 500),
+            day(date!(2026 - 12 - 01), 10),
+            day(date!(2026 - 12 - 02), 0),
+            day(date!(2026 - 12 - 03), 25),
+        ];
+        let totals: Vec<(Date, i64)> = running_totals(&daily, date!(2026 - 12 - 01))
+            .into_iter()
+            .map(|t| (t.day, t.api_calls))
+            .collect();
+        assert_eq!(
+            totals,
+            [
+                (date!(2026 - 12 - 01), 10),
+                (date!(2026 - 12 - 02), 10),
+                (date!(2026 - 12 - 03), 35)
+            ],
+            "the previous period's day is not counted"
+        );
+    }
+
+    #[test]
     fn levels_start_exactly_at_their_threshold() {
         assert_eq!(UsageLevel::of(7_999, 10_000), UsageLevel::Normal);
         assert_eq!(UsageLevel::of(8_000, 10_000), UsageLevel::Warning80);
