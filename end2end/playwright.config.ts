@@ -18,6 +18,23 @@ function required(name: string): string {
   return value;
 }
 
+// Debian's Chromium: Playwright cannot download its own browsers here.
+const chromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+};
+
 export default defineConfig({
   testDir: 'tests',
   // Every test signs up its own organization, so tests never share state.
@@ -39,25 +56,13 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    {
-      name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        // Debian's Chromium: Playwright cannot download its own browsers here.
-        launchOptions: {
-          executablePath: '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
-    },
+    { name: 'chromium', use: chromium, grepInvert: /@no-js/ },
+    // The form journeys with JavaScript off (tests tagged NO_JS in fixtures.ts):
+    // sign-up and sign-in, two-factor, password reset, organization switch,
+    // invite and accept, role change and removal, API key create, rotate and
+    // revoke, ticket open and reply, help search, rating, billing email,
+    // address, plan preview and card.
+    { name: 'no-javascript', use: chromium, grep: /@no-js/ },
   ],
   // PORTAL_SERVER_BIN (scripts/test: the debug server cargo test linked) or the
   // release server built by `cargo leptos build --release`, started from the

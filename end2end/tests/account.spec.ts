@@ -1,4 +1,4 @@
-import { expect, pathOf, signIn, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, pathOf, signIn, signUp, test, waitForHydration } from './fixtures';
 
 test('change the billing email and find it in the audit log with before and after', async ({ page }) => {
   await signUp(page);
@@ -73,7 +73,7 @@ test('revoke another session: that browser is signed out at its next request', a
   }
 });
 
-test('without JavaScript, a bad name is explained and a good one saved', async ({ browser, baseURL }) => {
+test('without JavaScript, a bad name is explained and a good one saved', NO_JS, async ({ browser, baseURL }) => {
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
   try {
     const page = await context.newPage();

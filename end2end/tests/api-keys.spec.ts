@@ -1,4 +1,4 @@
-import { expect, signedInWithoutJavaScript, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, signedInWithoutJavaScript, signUp, test, waitForHydration } from './fixtures';
 
 test('create a key, see it once, copy it, use it, see "last used", revoke it', async ({ page, context, request, baseURL }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
@@ -41,7 +41,7 @@ test('create a key, see it once, copy it, use it, see "last used", revoke it', a
   expect((await refused.json()).reason).toBe('revoked');
 });
 
-test('without JavaScript, a new or rotated key is shown once on its own page and works, and a revoked one stops', async ({ browser, baseURL, request }) => {
+test('without JavaScript, a new or rotated key is shown once on its own page and works, and a revoked one stops', NO_JS, async ({ browser, baseURL, request }) => {
   const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
     const ping = (secret: string) => request.get('/api/v1/ping', { headers: { Authorization: `Bearer ${secret}` } });

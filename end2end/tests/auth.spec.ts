@@ -1,4 +1,4 @@
-import { expect, pathOf, signIn, signOut, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, pathOf, signIn, signOut, signUp, test, waitForHydration } from './fixtures';
 
 test('sign up lands on the dashboard with the organization name', async ({ page }) => {
   const account = await signUp(page);
@@ -20,7 +20,7 @@ test('sign out returns to sign-in and the dashboard is no longer reachable', asy
   expect(pathOf(page)).toBe('/sign-in');
 });
 
-test('sign in again with JavaScript disabled', async ({ page, browser, baseURL }) => {
+test('sign in again with JavaScript disabled', NO_JS, async ({ page, browser, baseURL }) => {
   const account = await signUp(page);
   await waitForHydration(page);
   await signOut(page);
@@ -38,7 +38,7 @@ test('sign in again with JavaScript disabled', async ({ page, browser, baseURL }
   }
 });
 
-test('without JavaScript, sign-up works and a wrong password is still explained', async ({ browser, baseURL }) => {
+test('without JavaScript, sign-up works and a wrong password is still explained', NO_JS, async ({ browser, baseURL }) => {
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
   try {
     const page = await context.newPage();

@@ -1,4 +1,4 @@
-import { expect, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, signUp, test, waitForHydration } from './fixtures';
 import type { Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 
@@ -82,7 +82,7 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   await expect(page.getByTestId('current-plan')).toHaveText('Pro');
 });
 
-test.describe('without JavaScript', () => {
+test.describe('without JavaScript', NO_JS, () => {
   test.use({ javaScriptEnabled: false });
 
   test('update the billing email', async ({ page }) => {
@@ -209,7 +209,7 @@ test('a Free organization at its API limit: the dashboard says so and the API an
   }).toPass({ timeout: 15_000 });
 });
 
-test('without JavaScript, a card goes to the processor, comes back to be confirmed, and is saved', async ({ browser, baseURL }) => {
+test('without JavaScript, a card goes to the processor, comes back to be confirmed, and is saved', NO_JS, async ({ browser, baseURL }) => {
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
   try {
     const page = await context.newPage();

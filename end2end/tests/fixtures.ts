@@ -5,6 +5,14 @@ import { test as base, expect, type Browser, type BrowserContext, type Page } fr
 export { expect };
 
 /**
+ * Marks a journey done with JavaScript switched off (in a context the test
+ * opens with `javaScriptEnabled: false`, or `test.use` for a block): it runs
+ * in the `no-javascript` project, so a report says on its own line that the
+ * portal works as plain HTML forms and links.
+ */
+export const NO_JS = { tag: '@no-js' };
+
+/**
  * `test` with one addition: any uncaught error in the page (a panic in the
  * WebAssembly, a failed hydration) and any Content-Security-Policy violation
  * (a script, style or connection the policy refused) fails the test, even

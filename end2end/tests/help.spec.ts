@@ -1,4 +1,4 @@
-import { expect, signedInWithoutJavaScript, signUp, staffConsole, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, signedInWithoutJavaScript, signUp, staffConsole, test, waitForHydration } from './fixtures';
 
 test('a subject being typed brings up an article that answers it, and the reader rates it', async ({ page }) => {
   await signUp(page);
@@ -23,7 +23,7 @@ test('a subject being typed brings up an article that answers it, and the reader
   await expect(page.getByTestId('helpful')).toContainText('Thanks for telling us.');
 });
 
-test('the help center searches without JavaScript and says when nothing matches', async ({ browser, baseURL }) => {
+test('the help center searches without JavaScript and says when nothing matches', NO_JS, async ({ browser, baseURL }) => {
   const { account, context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
     await page.goto('/help');

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import {
   expect,
   followEmailLink,
+  NO_JS,
   pathOf,
   signIn,
   signOut,
@@ -28,7 +29,7 @@ async function resetPassword(page: Page, email: string, newPassword: string, { h
 }
 
 for (const javaScript of [true, false]) {
-  test(`forgot password: the emailed link sets a new password and signs in (JavaScript ${javaScript ? 'on' : 'off'})`, async ({
+  test(`forgot password: the emailed link sets a new password and signs in (JavaScript ${javaScript ? 'on' : 'off'})`, javaScript ? {} : NO_JS, async ({
     browser,
     baseURL,
   }) => {
@@ -113,7 +114,7 @@ test('two-factor: enroll, sign in with a code, then with a recovery code', async
   await expect(page.getByRole('region', { name: 'Two-factor authentication' })).toContainText('9 recovery codes left');
 });
 
-test('two-factor sign-in works without JavaScript', async ({ page, browser, baseURL }) => {
+test('two-factor sign-in works without JavaScript', NO_JS, async ({ page, browser, baseURL }) => {
   const account = await signUp(page);
   const { secret } = await enrollTwoFactor(page);
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
@@ -236,7 +237,7 @@ test('invited into a second organization, a person switches back and forth', asy
   }
 });
 
-test('switching organization works without JavaScript', async ({ page, browser, baseURL }) => {
+test('switching organization works without JavaScript', NO_JS, async ({ page, browser, baseURL }) => {
   const person = await signUp(page);
   const otherContext = await browser.newContext({ baseURL });
   try {

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import {
   expect,
   followEmailLink,
+  NO_JS,
   openTicket,
   signUp,
   staffConsole,
@@ -57,7 +58,7 @@ test('resolve → the requester rates the ticket on its page → the console cou
   }
 });
 
-test("the email's link rates without signing in, and without JavaScript", async ({ page, browser, baseURL }) => {
+test("the email's link rates without signing in, and without JavaScript", NO_JS, async ({ page, browser, baseURL }) => {
   // Two accounts, a staff sign-in with two-factor and the mailbox: more than the default 30 s.
   test.setTimeout(90_000);
   const account = await signUp(page);

@@ -1,15 +1,16 @@
 import type { Page } from '@playwright/test';
 import {
   expect,
+  NO_JS,
   openTicket,
   signedInWithoutJavaScript,
   signUp,
   staffConsole,
   staffSetStatus,
   test,
+  type Account,
   uniqueSubject,
   waitForHydration,
-  type Account,
 } from './fixtures';
 
 test('a customer opens a ticket, staff answer with context, the reply arrives live and by email', async ({
@@ -202,7 +203,7 @@ test('HTML in a message is shown as text and never runs', async ({ page, browser
   }
 });
 
-test('without JavaScript, a ticket is opened, validated and answered', async ({ browser, baseURL }) => {
+test('without JavaScript, a ticket is opened, validated and answered', NO_JS, async ({ browser, baseURL }) => {
   const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
     await page.goto('/support/new');

@@ -1,5 +1,5 @@
 import type { Browser, Page } from '@playwright/test';
-import { expect, pathOf, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, pathOf, signUp, test, waitForHydration } from './fixtures';
 
 function newEmail(label: string): string {
   return `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -111,7 +111,7 @@ test('a role changes inline at once, and a refused change rolls back with the re
   await expect(own).toHaveValue('owner');
 });
 
-test('without JavaScript, the role form saves and a removed member is signed out', async ({
+test('without JavaScript, the role form saves and a removed member is signed out', NO_JS, async ({
   page,
   browser,
   baseURL,
@@ -154,7 +154,7 @@ test('without JavaScript, the role form saves and a removed member is signed out
   }
 });
 
-test('without JavaScript, an owner invites and the invitee joins', async ({ browser, baseURL }) => {
+test('without JavaScript, an owner invites and the invitee joins', NO_JS, async ({ browser, baseURL }) => {
   const owner = await browser.newContext({ javaScriptEnabled: false, baseURL });
   const invitee = await browser.newContext({ javaScriptEnabled: false, baseURL });
   try {
