@@ -35,8 +35,9 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
 }
 
-// Names are looked up per listed row (a CASE runs only its own branch's
-// subquery, each a primary-key lookup), so a page costs 50 lookups at most.
+// Names are looked up per listed row by `audit_target_name` (migration 030:
+// one primary-key lookup for the row's target type), so a page costs 50
+// lookups at most.
 // Both queries walk audit_log_org_created_idx (or the action / actor index
 // when that filter is set) newest first and stop at the limit: the cost of a
 // page does not grow with the size of the log. The cursor row is looked up by
@@ -62,17 +63,8 @@ pub async fn list_entries(
     sqlx::query_as!(
         AuditRow,
         r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
-                  a.target_id, case
-                    -- Ids of these targets are uuids; the pattern guards the cast
-                    -- against a hand-written entry.
-                    when a.target_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then null
-                    when a.target_type in ('user', 'member', 'staff') then
-                      (select u.name from app_user u where u.id = a.target_id::uuid)
-                    when a.target_type = 'ticket' then
-                      (select t.subject from ticket t where t.id = a.target_id::uuid and t.organization_id = a.organization_id)
-                    when a.target_type = 'help_article' then
-                      (select h.title from help_article h where h.id = a.target_id::uuid)
-                  end as "target_name?", a.before, a.after, a.ip, a.user_agent
+                  a.target_id, audit_target_name(a.target_type, a.target_id, a.organization_id) as "target_name?",
+                  a.before, a.after, a.ip, a.user_agent
            from audit_log a
            left join app_user actor on actor.id = a.actor_user_id
            where a.organization_id = $1
@@ -110,17 +102,8 @@ pub fn stream_entries<'a>(
     sqlx::query_as!(
         AuditRow,
         r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
-                  a.target_id, case
-                    -- Ids of these targets are uuids; the pattern guards the cast
-                    -- against a hand-written entry.
-                    when a.target_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then null
-                    when a.target_type in ('user', 'member', 'staff') then
-                      (select u.name from app_user u where u.id = a.target_id::uuid)
-                    when a.target_type = 'ticket' then
-                      (select t.subject from ticket t where t.id = a.target_id::uuid and t.organization_id = a.organization_id)
-                    when a.target_type = 'help_article' then
-                      (select h.title from help_article h where h.id = a.target_id::uuid)
-                  end as "target_name?", a.before, a.after, a.ip, a.user_agent
+                  a.target_id, audit_target_name(a.target_type, a.target_id, a.organization_id) as "target_name?",
+                  a.before, a.after, a.ip, a.user_agent
            from audit_log a
            left join app_user actor on actor.id = a.actor_user_id
            where a.organization_id = $1
