@@ -1,6 +1,7 @@
 use futures::stream::BoxStream;
 use serde_json::Value;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{PgExecutor, PgPool, Postgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -60,6 +61,34 @@ pub async fn list_entries(
     query: &AuditQuery,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditRow>> {
+    entries(organization_id, query, Some(limit))
+        .fetch_all(db)
+        .await
+}
+
+/// Every entry matching the filter, newest first, as a stream: rows arrive
+/// as Postgres sends them, so an export never holds the whole log in memory.
+pub fn stream_entries<'a>(
+    db: &'a PgPool,
+    organization_id: Uuid,
+    query: &AuditQuery,
+) -> BoxStream<'a, sqlx::Result<AuditRow>> {
+    entries(organization_id, query, None).fetch(db)
+}
+
+/// The one query behind the page and the export, so the two always agree on
+/// what a filter matches: newest first, after the `before_id` cursor, at most
+/// `limit` rows (`limit null` is no limit in Postgres).
+fn entries(
+    organization_id: Uuid,
+    query: &AuditQuery,
+    limit: Option<i64>,
+) -> sqlx::query::Map<
+    'static,
+    Postgres,
+    impl FnMut(PgRow) -> sqlx::Result<AuditRow> + Send,
+    PgArguments,
+> {
     sqlx::query_as!(
         AuditRow,
         r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
@@ -79,50 +108,15 @@ pub async fn list_entries(
            order by a.created_at desc, a.id desc
            limit $8"#,
         organization_id,
-        query.actor,
-        query.action,
-        query.target_type,
+        query.actor.as_deref(),
+        query.action.as_deref(),
+        query.target_type.as_deref(),
         query.since,
         query.until,
         query.before_id,
         limit,
         query.actions.as_deref(),
     )
-    .fetch_all(db)
-    .await
-}
-
-/// Every entry matching the filter, newest first, as a stream: rows arrive
-/// as Postgres sends them, so an export never holds the whole log in memory.
-pub fn stream_entries<'a>(
-    db: &'a PgPool,
-    organization_id: Uuid,
-    query: &'a AuditQuery,
-) -> BoxStream<'a, sqlx::Result<AuditRow>> {
-    sqlx::query_as!(
-        AuditRow,
-        r#"select a.id, a.created_at, a.actor_email, actor.name as "actor_name?", a.action, a.target_type,
-                  a.target_id, audit_target_name(a.target_type, a.target_id, a.organization_id) as "target_name?",
-                  a.before, a.after, a.ip, a.user_agent
-           from audit_log a
-           left join app_user actor on actor.id = a.actor_user_id
-           where a.organization_id = $1
-             and ($2::text is null or a.actor_email = $2)
-             and ($3::text is null or a.action = $3)
-             and ($4::text is null or a.target_type = $4)
-             and ($5::timestamptz is null or a.created_at >= $5)
-             and ($6::timestamptz is null or a.created_at < $6)
-             and ($7::text[] is null or a.action = any($7))
-           order by a.created_at desc, a.id desc"#,
-        organization_id,
-        query.actor.as_deref(),
-        query.action.as_deref(),
-        query.target_type.as_deref(),
-        query.since,
-        query.until,
-        query.actions.as_deref(),
-    )
-    .fetch(db)
 }
 
 /// The organization's members by name, for the page's "Person" filter.
