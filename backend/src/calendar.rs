@@ -153,11 +153,11 @@ fn parse_days(text: &str) -> Result<[bool; 7], String> {
     Ok(days)
 }
 
-fn timestamp(at: OffsetDateTime) -> Timestamp {
+pub(crate) fn timestamp(at: OffsetDateTime) -> Timestamp {
     Timestamp::from_nanosecond(at.unix_timestamp_nanos()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn offset_date_time(at: Timestamp) -> OffsetDateTime {
+pub(crate) fn offset_date_time(at: Timestamp) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(at.as_nanosecond())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }

@@ -1,5 +1,6 @@
 //! Who is calling: the client's IP and user agent, for the audit log, rate
-//! limits and the sessions list. Read once per request from its headers.
+//! limits and the sessions list, and the browser's time zone. Read once per
+//! request from its headers.
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
@@ -21,7 +22,16 @@ pub fn client_ip(client: &ClientMeta) -> &str {
 pub struct ClientMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser's time zone as its page reported it in the
+    /// [`TIME_ZONE_COOKIE`], if shaped like a zone name (checked against the
+    /// zone database only where it is used or stored).
+    pub time_zone: Option<String>,
 }
+
+/// Set by every page's boot script from `Intl.DateTimeFormat()`, so the
+/// first sign-in can store the reader's zone (`session::customer::create`),
+/// and times read local before it is stored.
+pub const TIME_ZONE_COOKIE: &str = "portal_tz";
 
 impl ClientMeta {
     /// From a request: the client's address and at most 512 characters of its
@@ -51,8 +61,22 @@ impl ClientMeta {
                 .get(axum::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(|ua| ua.chars().take(512).collect()),
+            time_zone: cookie_value(TIME_ZONE_COOKIE, headers)
+                .filter(|name| crate::local_time::looks_like_zone(name)),
         }
     }
+}
+
+/// The value of cookie `name` in a request's headers, if present.
+pub fn cookie_value(name: &str, headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// The client's address behind `hops` trusted proxies. Each proxy appends the

@@ -25,6 +25,7 @@ pub mod ctx;
 pub mod error;
 pub mod lifecycle;
 pub mod live;
+pub mod local_time;
 pub mod password;
 pub mod rate_limit;
 pub mod session;

@@ -1,3 +1,4 @@
+use crate::dates::Moment;
 use crate::{EmailAddress, FieldErrors};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,13 +22,19 @@ pub struct AccountSettings {
     pub can_manage_organization: bool,
     pub can_manage_billing: bool,
     pub can_view_audit_log: bool,
+    /// The zone the person's times are shown in ("Europe/Berlin").
+    pub time_zone: String,
+    /// `time_zone` is their browser's (or UTC): they have not chosen or
+    /// stored one yet.
+    pub time_zone_detected: bool,
+    /// The zones they may choose, sorted.
+    pub time_zones: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingEmailChange {
     pub new_email: String,
-    /// "2026-11-25 14:03 UTC".
-    pub expires_at: String,
+    pub expires_at: Moment,
 }
 
 /// One of the user's signed-in browsers, as the security page lists it.
@@ -40,8 +47,8 @@ pub struct ActiveSession {
     pub ip: Option<String>,
     /// `None` for a session at account level (no organization).
     pub organization_name: Option<String>,
-    pub created_at: String,
-    pub last_seen_at: String,
+    pub created_at: Moment,
+    pub last_seen_at: Moment,
     /// The session of the browser asking.
     pub current: bool,
 }

@@ -1,3 +1,4 @@
+use crate::dates::Moment;
 use crate::{ApiKeyName, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -189,9 +190,9 @@ pub struct ApiKey {
     pub scope: ApiKeyScope,
     pub created_by: Option<String>,
     /// Times are shown as sent: "2026-11-25 14:03 UTC".
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: Option<String>,
+    pub created_at: Moment,
+    pub last_used_at: Option<Moment>,
+    pub expires_at: Option<Moment>,
     pub status: ApiKeyStatus,
     /// Name of the key that replaced this one, while it rotates out.
     pub replaced_by: Option<String>,

@@ -1,4 +1,5 @@
 use crate::billing::InvoiceStatus;
+use crate::dates::Moment;
 use crate::support::TicketSummary;
 use crate::usage::{UsageLimits, UsageTotals};
 use crate::Role;
@@ -48,6 +49,6 @@ pub struct InvoiceBrief {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeysBrief {
     pub active: i64,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
+    /// In the reader's zone (the cached copy holds `Moment::unread`).
+    pub last_used_at: Option<Moment>,
 }

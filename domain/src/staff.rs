@@ -2,6 +2,7 @@
 //! invitations that bring people in. Staff admins invite by email and
 //! deactivate; every staff member can see the team.
 
+use crate::dates::Moment;
 use crate::email::EmailAddress;
 use crate::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,8 @@ pub struct StaffAccount {
     /// sign-in sets it up).
     pub two_factor: bool,
     pub deactivated: bool,
-    /// The last console session's last request, "Never" before the first.
-    pub last_active: String,
+    /// The last console session's last request (`None`: never signed in).
+    pub last_active: Option<Moment>,
     /// Open or pending tickets assigned to them.
     pub assigned_open: i64,
 }
@@ -32,7 +33,7 @@ pub struct StaffInvite {
     pub email: String,
     pub is_admin: bool,
     pub invited_by: Option<String>,
-    pub expires_at: String,
+    pub expires_at: Moment,
     pub expired: bool,
 }
 
@@ -98,7 +99,7 @@ pub struct StaffInvitationPreview {
     pub invited_by: Option<String>,
     pub is_admin: bool,
     pub status: StaffInvitationStatus,
-    pub expires_at: String,
+    pub expires_at: Moment,
     /// An account with this email exists: the page asks for its password
     /// instead of offering to create one.
     pub account_exists: bool,

@@ -3,6 +3,7 @@
 //! plain text and links. Compiled for both targets.
 
 use crate::attachments::AttachmentInfo;
+use crate::dates::Moment;
 use crate::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -263,7 +264,7 @@ pub struct TicketSummary {
     pub priority: TicketPriority,
     pub category: TicketCategory,
     /// "2026-11-25 14:03 UTC".
-    pub last_activity_at: String,
+    pub last_activity_at: Moment,
 }
 
 /// One page of the customer's ticket list.
@@ -309,7 +310,7 @@ pub struct Message {
     pub author_kind: AuthorKind,
     /// Empty when the message only carries files.
     pub body: String,
-    pub created_at: String,
+    pub created_at: Moment,
     pub attachments: Vec<AttachmentInfo>,
 }
 
@@ -322,8 +323,8 @@ pub struct TicketThread {
     pub priority: TicketPriority,
     pub category: TicketCategory,
     pub requester_name: Option<String>,
-    pub created_at: String,
-    pub last_activity_at: String,
+    pub created_at: Moment,
+    pub last_activity_at: Moment,
     pub messages: Vec<Message>,
     /// The rating section, once the ticket is resolved or closed.
     pub satisfaction: Option<crate::satisfaction::Satisfaction>,
@@ -349,7 +350,7 @@ pub struct StaffTicketSummary {
     pub priority: TicketPriority,
     pub category: TicketCategory,
     pub assignee_name: Option<String>,
-    pub last_activity_at: String,
+    pub last_activity_at: Moment,
     /// While the ticket waits on staff.
     pub response_due: Option<ResponseDue>,
 }
@@ -558,7 +559,7 @@ pub struct StaffMessage {
     pub author_kind: AuthorKind,
     pub internal: bool,
     pub body: String,
-    pub created_at: String,
+    pub created_at: Moment,
     pub attachments: Vec<AttachmentInfo>,
 }
 
@@ -611,7 +612,7 @@ pub struct StaffTicketView {
     pub requester_name: Option<String>,
     pub requester_email: Option<String>,
     pub assignee_id: Option<Uuid>,
-    pub created_at: String,
+    pub created_at: Moment,
     /// When staff should answer, while the open ticket waits on them.
     pub response_due: Option<ResponseDue>,
     /// No staff reply yet: what is due is the first response (else the next).

@@ -1,3 +1,4 @@
+use crate::dates::Moment;
 use crate::error::{AppError, FieldErrors};
 use crate::{EmailAddress, Role};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ pub struct Member {
     /// ISO date the member joined (YYYY-MM-DD).
     pub joined_on: String,
     /// "2026-11-25 14:03 UTC", or `None` when they never signed in here.
-    pub last_active: Option<String>,
+    pub last_active: Option<Moment>,
     /// The signed-in user's own row.
     pub is_you: bool,
 }
@@ -66,8 +67,8 @@ pub struct Invitation {
     pub email: String,
     pub role: Role,
     pub invited_by: Option<String>,
-    pub sent_at: String,
-    pub expires_at: String,
+    pub sent_at: Moment,
+    pub expires_at: Moment,
     pub expired: bool,
 }
 
@@ -110,7 +111,7 @@ pub struct InvitationPreview {
     pub email: String,
     pub role: Role,
     pub status: InvitationStatus,
-    pub expires_at: String,
+    pub expires_at: Moment,
     /// An account with the invited email exists: the page asks for its
     /// password instead of offering to create one.
     pub account_exists: bool,

@@ -322,8 +322,7 @@ pub struct UsageAlert {
     pub threshold: u32,
     pub used: i64,
     pub limit: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub created_at: crate::dates::Moment,
 }
 
 /// Everything the usage page shows.

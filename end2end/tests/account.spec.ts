@@ -92,3 +92,30 @@ test('without JavaScript, a bad name is explained and a good one saved', NO_JS, 
     await context.close();
   }
 });
+
+test('times read in the zone of the browser that signed up, then in the zone chosen in settings', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, timezoneId: 'Asia/Tokyo' });
+  try {
+    const page = await context.newPage();
+    await signUp(page);
+    await page.goto('/settings/security');
+    await waitForHydration(page);
+    const signedIn = () => page.getByTestId('session').first().locator('time').first();
+    await expect(signedIn()).toHaveText(/just now|1 minute ago/);
+    await expect(signedIn()).toHaveAttribute('title', / JST$/);
+    await expect(signedIn()).toHaveAttribute('datetime', /Z$/);
+
+    await page.goto('/settings');
+    await waitForHydration(page);
+    const zone = page.getByLabel('Your time zone');
+    await expect(zone).toHaveValue('Asia/Tokyo');
+    await zone.selectOption('Asia/Kolkata');
+    await page.getByRole('button', { name: 'Save time zone' }).click();
+    await expect(page.getByText('Times now show in your zone.')).toBeVisible();
+
+    await page.goto('/settings/security');
+    await expect(signedIn()).toHaveAttribute('title', / IST$/);
+  } finally {
+    await context.close();
+  }
+});

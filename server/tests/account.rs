@@ -604,3 +604,141 @@ async fn the_settings_page_renders_without_javascript(db: PgPool) {
     assert!(security.text().await.unwrap().contains("This browser"));
     assert!(page.contains("Billing email") && page.contains("Change password"));
 }
+
+/// A browser whose page has run the boot script: its zone is in `portal_tz`.
+fn browser_in(app: &TestApp, zone: &str) -> Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str(
+        &format!("portal_tz={zone}; Path=/"),
+        &app.url("/").parse().unwrap(),
+    );
+    Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .read_timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn stored_zone(db: &PgPool, email: &str) -> Option<String> {
+    sqlx::query_scalar("select time_zone from app_user where email = $1")
+        .bind(email)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// "Dec 7, 2026, 14:03 JST" → "JST".
+fn zone_of(moment: &Value) -> String {
+    let exact = moment["exact"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{moment}"));
+    exact.rsplit(' ').next().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn times_read_in_the_zone_of_the_first_sign_in_until_the_person_chooses_one(db: PgPool) {
+    let app = spawn_app(db).await;
+    let org = Org::new("Zones");
+    let tokyo = browser_in(&app, "Asia/Tokyo");
+    app.sign_up(&tokyo, &org).await;
+    assert_eq!(
+        stored_zone(&app.db, &org.email).await.as_deref(),
+        Some("Asia/Tokyo")
+    );
+    let shown = settings(&app, &tokyo).await;
+    assert_eq!(shown["time_zone"], "Asia/Tokyo");
+    assert_eq!(shown["time_zone_detected"], false);
+    let sessions = json(app.get(&tokyo, "account/sessions").await).await;
+    let created = &sessions[0]["created_at"];
+    assert_eq!(zone_of(created), "JST", "{created}");
+    assert_eq!(created["relative"], "just now");
+    assert!(created["at"].as_str().unwrap().ends_with('Z'), "{created}");
+
+    // A later sign-in from a browser elsewhere keeps the person's zone.
+    let berlin = browser_in(&app, "Europe/Berlin");
+    assert_eq!(
+        app.sign_in(&berlin, &org.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        stored_zone(&app.db, &org.email).await.as_deref(),
+        Some("Asia/Tokyo")
+    );
+    let sessions = json(app.get(&berlin, "account/sessions").await).await;
+    assert_eq!(zone_of(&sessions[0]["last_seen_at"]), "JST");
+
+    // A zone that does not exist is refused next to the field; nothing changes.
+    let refused = app
+        .call(
+            &berlin,
+            "account/time_zone",
+            &[("time_zone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose a time zone from the list."));
+    assert_eq!(
+        stored_zone(&app.db, &org.email).await.as_deref(),
+        Some("Asia/Tokyo")
+    );
+
+    // Choosing one: every page follows at once, in every browser, audited.
+    let chosen = app
+        .call(
+            &tokyo,
+            "account/time_zone",
+            &[("time_zone", "Asia/Kolkata")],
+        )
+        .await;
+    assert!(ok(chosen.status()), "{:?}", chosen.text().await);
+    let sessions = json(app.get(&berlin, "account/sessions").await).await;
+    assert_eq!(zone_of(&sessions[0]["created_at"]), "IST");
+    let (before, after, _) = last_audit(&app.db, "user.time_zone_changed").await;
+    assert_eq!(before.unwrap()["time_zone"], "Asia/Tokyo");
+    assert_eq!(after.unwrap()["time_zone"], "Asia/Kolkata");
+    let log = json(app.get(&tokyo, "audit/entries").await).await;
+    assert_eq!(
+        log["entries"][0]["sentence"],
+        "Test Owner changed their time zone from Asia/Tokyo to Asia/Kolkata"
+    );
+    assert_eq!(zone_of(&log["entries"][0]["at"]), "IST");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_a_zone_from_the_browser_times_read_in_utc_and_a_forged_one_is_ignored(db: PgPool) {
+    let app = spawn_app(db).await;
+    let org = Org::new("Utc");
+    let forged = browser_in(&app, "../../etc/passwd");
+    app.sign_up(&forged, &org).await;
+    assert_eq!(stored_zone(&app.db, &org.email).await, None);
+    let shown = settings(&app, &forged).await;
+    assert_eq!(shown["time_zone"], "UTC");
+    assert_eq!(shown["time_zone_detected"], true);
+    let zones = shown["time_zones"].as_array().unwrap();
+    assert!(
+        zones.iter().any(|z| z == "Europe/Berlin"),
+        "{} zones",
+        zones.len()
+    );
+    let sessions = json(app.get(&forged, "account/sessions").await).await;
+    assert_eq!(zone_of(&sessions[0]["created_at"]), "UTC");
+
+    // Until one is stored, a real browser zone is used for reading, and the
+    // next sign-in from it stores it.
+    let lima = browser_in(&app, "America/Lima");
+    assert_eq!(
+        app.sign_in(&lima, &org.email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        stored_zone(&app.db, &org.email).await.as_deref(),
+        Some("America/Lima")
+    );
+    let sessions = json(app.get(&lima, "account/sessions").await).await;
+    assert_eq!(zone_of(&sessions[0]["created_at"]), "-05");
+}

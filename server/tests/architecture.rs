@@ -106,6 +106,7 @@ fn backend_plumbing_never_imports_a_feature() {
         "error",
         "lifecycle",
         "live",
+        "local_time",
         "password",
         "rate_limit",
         "session",

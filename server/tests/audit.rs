@@ -161,6 +161,9 @@ fn mutations() -> Vec<Mutation> {
         m("/api/account/name", Owner, |_| {
             vec![("name", "Renamed Owner".into())]
         }),
+        m("/api/account/time_zone", Owner, |_| {
+            vec![("time_zone", "Pacific/Auckland".into())]
+        }),
         m("/api/account/email_change", Owner, |f| {
             vec![
                 ("new_email", format!("moved-{}", f.owner_email)),

@@ -479,6 +479,11 @@ fn rows() -> Vec<Row> {
         Can(ViewDashboard, 200, 200),
     );
     t.post(
+        "/api/account/time_zone",
+        |_| vec![("time_zone", "Europe/Berlin".into())],
+        Can(ViewDashboard, 200, 200),
+    );
+    t.post(
         "/api/account/email_change",
         |_| {
             vec![

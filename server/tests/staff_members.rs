@@ -106,7 +106,11 @@ async fn an_invited_person_joins_with_a_new_account_and_must_set_up_two_factor(d
     assert_eq!(joined["name"], "Nia New");
     assert_eq!(joined["is_admin"], false);
     assert_eq!(joined["two_factor"], false);
-    assert_eq!(joined["last_active"], "Never");
+    assert_eq!(
+        joined["last_active"],
+        serde_json::Value::Null,
+        "never signed in"
+    );
     assert!(listed["invitations"].as_array().unwrap().is_empty());
 
     // The first sign-in sets two-factor up before any console page opens.

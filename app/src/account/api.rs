@@ -49,6 +49,14 @@ pub async fn update_profile_name(name: String) -> Result<(), AppError> {
     Ok(service::rename_user(&ctx()?, &session, name).await?)
 }
 
+/// Any member: the time zone every page shows their times in (an IANA name
+/// from the settings page's list). Errors: `Validation` (`time_zone`).
+#[server(endpoint = "account/time_zone")]
+pub async fn update_time_zone(time_zone: String) -> Result<(), AppError> {
+    let session = require_member()?;
+    Ok(service::set_time_zone(&ctx()?, &session, &time_zone).await?)
+}
+
 /// Any member: changes their password and signs out every other session of
 /// theirs; this one continues. Errors: `Validation` (`current_password` wrong,
 /// `new_password` too short/long), `RateLimited`.

@@ -1,12 +1,15 @@
 use super::api::{
     check_email_change, get_account_settings, list_sessions, ChangePassword, ConfirmEmailChange,
     RequestEmailChange, RevokeOtherSessions, RevokeSession, SetRequireTwoFactor,
-    UpdateBillingEmail, UpdateOrganizationName, UpdateProfileName,
+    UpdateBillingEmail, UpdateOrganizationName, UpdateProfileName, UpdateTimeZone,
 };
 use crate::two_factor::TwoFactorSection;
 use crate::ui::form::{field_error, form_error, saved_count};
 use crate::ui::style::{PANEL, SECONDARY_BUTTON};
-use crate::ui::{CardFrame, ErrorView, FormAlert, FormField, Loading, PageHeader, SubmitButton};
+use crate::ui::time::When;
+use crate::ui::{
+    CardFrame, ErrorView, FormAlert, FormField, ListField, Loading, PageHeader, SubmitButton,
+};
 use domain::account::{AccountSettings, ActiveSession, EMAIL_CHANGE_LIFETIME_HOURS};
 use domain::error::AppError;
 use domain::Password;
@@ -80,10 +83,12 @@ pub fn SettingsPage() -> impl IntoView {
     let rename_user = ServerAction::<UpdateProfileName>::new();
     let password = ServerAction::<ChangePassword>::new();
     let email = ServerAction::<RequestEmailChange>::new();
+    let time_zone = ServerAction::<UpdateTimeZone>::new();
     let saved_rename_org = saved_count(rename_org);
     let saved_billing = saved_count(billing);
     let saved_rename_user = saved_count(rename_user);
     let saved_email = saved_count(email);
+    let saved_time_zone = saved_count(time_zone);
     let settings = Resource::new(
         move || {
             (
@@ -91,6 +96,7 @@ pub fn SettingsPage() -> impl IntoView {
                 saved_billing.get(),
                 saved_rename_user.get(),
                 saved_email.get(),
+                saved_time_zone.get(),
             )
         },
         |_| get_account_settings(),
@@ -105,7 +111,8 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(s) => view! {
                         <div class="grid max-w-3xl gap-6">
                             <OrganizationSection settings=s.clone() rename_org billing/>
-                            <ProfileSection settings=s rename_user email/>
+                            <ProfileSection settings=s.clone() rename_user email/>
+                            <TimeZoneSection settings=s time_zone/>
                             <PasswordSection password/>
                         </div>
                     }
@@ -231,8 +238,9 @@ fn ProfileSection(
     let pending = settings.pending_email.clone().map(|p| {
         view! {
             <p role="status" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
-                {format!("We sent a confirmation link to {}. Your login email changes when it is opened (until {}).",
-                    p.new_email, p.expires_at)}
+                {format!("We sent a confirmation link to {}. Your login email changes when it is opened (until ", p.new_email)}
+                <When moment=p.expires_at exact=true/>
+                ")."
             </p>
         }
     });
@@ -265,6 +273,39 @@ fn ProfileSection(
                     </div>
                 </ActionForm>
             </div>
+        </section>
+    }
+}
+
+/// Where the person reads times: every page shows instants in this zone.
+#[component]
+fn TimeZoneSection(
+    settings: AccountSettings,
+    time_zone: ServerAction<UpdateTimeZone>,
+) -> impl IntoView {
+    let error = form_error(time_zone.value());
+    let hint = if settings.time_zone_detected {
+        "Taken from your browser until you save one."
+    } else {
+        "Every date and time in the portal is shown in this zone."
+    };
+    let choices = settings
+        .time_zones
+        .into_iter()
+        .map(|zone| (zone.clone(), zone.replace('_', " ")))
+        .collect();
+    view! {
+        <section aria-labelledby="time-zone-settings" class=format!("{PANEL} space-y-3")>
+            <h2 id="time-zone-settings" class="font-semibold">"Time zone"</h2>
+            <ActionForm action=time_zone attr:class="space-y-3" attr:novalidate=true>
+                <ListField label="Your time zone" name="time_zone" id="time-zone" choices
+                    selected=settings.time_zone hint error=field_error(error, "time_zone")/>
+                <FormAlert error/>
+                <div class="flex items-center gap-3">
+                    <div class="w-48"><SubmitButton label="Save time zone" pending_label="Saving…" pending=time_zone.pending()/></div>
+                    <Saved done=succeeded(time_zone.value()) message="Times now show in your zone."/>
+                </div>
+            </ActionForm>
         </section>
     }
 }
@@ -384,9 +425,9 @@ fn SessionItem(session: ActiveSession, revoke: ServerAction<RevokeSession>) -> i
                 </p>
                 <p class="break-all text-slate-600 dark:text-slate-300">{session.user_agent.clone().unwrap_or_default()}</p>
                 <p class="text-slate-600 dark:text-slate-300">
-                    {format!("{} · signed in {} · last seen {}",
-                        session.organization_name.clone().unwrap_or_else(|| "No organization".into()),
-                        session.created_at, session.last_seen_at)}
+                    {session.organization_name.clone().unwrap_or_else(|| "No organization".into())}
+                    " · signed in " <When moment=session.created_at.clone()/>
+                    " · last seen " <When moment=session.last_seen_at.clone()/>
                 </p>
             </div>
             {action}

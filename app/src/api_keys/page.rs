@@ -2,6 +2,7 @@ use super::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
 use crate::auth::use_permission;
 use crate::ui::form::{action_error, field_error};
 use crate::ui::table::{CELL, ROW_HEADER};
+use crate::ui::time::{when_or, When};
 use crate::ui::{
     DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader, SelectField,
     SubmitButton,
@@ -144,10 +145,7 @@ fn KeyRow(
 ) -> impl IntoView {
     let usable = key.status.is_usable();
     let rotatable = usable && key.replaced_by.is_none();
-    let created = match &key.created_by {
-        Some(by) => format!("{} by {by}", key.created_at),
-        None => key.created_at.clone(),
-    };
+    let created_by = key.created_by.clone().map(|by| format!(" by {by}"));
     let status = match &key.replaced_by {
         Some(successor) if usable => format!(
             "{} (replaced by \u{201c}{successor}\u{201d})",
@@ -167,9 +165,9 @@ fn KeyRow(
             <th scope="row" class=ROW_HEADER>{key.name.clone()}</th>
             <td class=format!("{CELL} font-mono")>{format!("{}…", key.display_prefix)}</td>
             <td class=CELL>{key.scope.label()}</td>
-            <td class=CELL>{created}</td>
-            <td class=CELL data-testid="last-used">{key.last_used_at.clone().unwrap_or_else(|| "Never".into())}</td>
-            <td class=CELL>{key.expires_at.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class=CELL><When moment=key.created_at.clone()/>{created_by}</td>
+            <td class=CELL data-testid="last-used">{when_or(key.last_used_at.clone(), "Never")}</td>
+            <td class=CELL>{when_or(key.expires_at.clone(), "Never")}</td>
             <td class=CELL>{status}</td>
             <td class=CELL>{actions}</td>
         </tr>

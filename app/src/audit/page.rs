@@ -2,6 +2,7 @@ use super::api::{list_audit_entries, list_audit_people};
 use crate::account::page::SettingsHeader;
 use crate::ui::form::{choices, field_error, FilterSelect};
 use crate::ui::style::FILTER_INPUT;
+use crate::ui::time::When;
 use crate::ui::{EmptyState, ErrorView, Loading};
 use domain::audit::{AuditCategory, AuditFilterInput, AuditLogEntry, AuditPerson, FieldChange};
 use leptos::prelude::*;
@@ -170,7 +171,7 @@ fn AuditItem(entry: AuditLogEntry) -> impl IntoView {
         <li data-testid="audit-entry">
             <details class="group px-4 py-3">
                 <summary class="flex cursor-pointer flex-col gap-0.5 text-sm sm:flex-row sm:gap-3">
-                    <span class="shrink-0 font-mono text-xs leading-5 text-slate-600 dark:text-slate-300">{entry.at.clone()}</span>
+                    <span class="shrink-0 font-mono text-xs leading-5 text-slate-600 dark:text-slate-300"><When moment=entry.at.clone() exact=true/></span>
                     <span class="font-medium break-words" data-testid="audit-sentence">{entry.sentence.clone()}</span>
                 </summary>
                 <div class="mt-3 space-y-2 text-sm">

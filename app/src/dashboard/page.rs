@@ -2,10 +2,10 @@ use super::api::get_dashboard;
 use crate::billing::components::InvoiceStatusBadge;
 use crate::live::{use_live_events, LiveEvent};
 use crate::support::components::TicketStatusBadge;
+use crate::ui::time::When;
 use crate::ui::{Card, ErrorView, Loading, PageHeader};
 use crate::usage::page::Gauge;
 use domain::dashboard::{DashboardSummary, InvoiceBrief};
-use domain::dates::display_minutes;
 use domain::format_date;
 use domain::format_money;
 use domain::support::TicketSummary;
@@ -91,8 +91,8 @@ fn Summary(summary: DashboardSummary, live: RwSignal<Option<UsageTotals>>) -> im
                         <p class="text-2xl font-semibold" data-testid="api-key-count">{keys.active}</p>
                         <p class="text-sm text-slate-600 dark:text-slate-300">
                             {match keys.last_used_at {
-                                Some(at) => format!("active · last used {}", display_minutes(at)),
-                                None => "active · never used yet".to_owned(),
+                                Some(at) => view! { "active · last used " <When moment=at/> }.into_any(),
+                                None => "active · never used yet".into_any(),
                             }}
                         </p>
                         <a href="/api-keys" class=LINK>"Manage API keys"</a>

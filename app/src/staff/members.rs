@@ -14,6 +14,7 @@ use crate::auth::page::const_format_hint;
 use crate::ui::form::{action_error, field_error, saved_count};
 use crate::ui::style::{LINK, PANEL, SECONDARY_BUTTON};
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
+use crate::ui::time::{when_or, When};
 use crate::ui::{
     Badge, CardFrame, DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader,
     SubmitButton, Tone,
@@ -180,7 +181,7 @@ fn MembersTable(
                                 view! { <Badge tone=Tone::Info label="Active"/> }
                             }}
                         </td>
-                        <td class=CELL_NOWRAP>{m.last_active.clone()}</td>
+                        <td class=CELL_NOWRAP>{when_or(m.last_active.clone(), "Never")}</td>
                         <td class=CELL_NOWRAP>{m.assigned_open}</td>
                         <td class=CELL_NOWRAP>{actions}</td>
                     </tr>
@@ -252,7 +253,7 @@ fn Invitations(
                                     {if i.expired {
                                         view! { <Badge tone=Tone::Danger label="Expired"/> }.into_any()
                                     } else {
-                                        view! { <span>{i.expires_at.clone()}</span> }.into_any()
+                                        view! { <span><When moment=i.expires_at.clone()/></span> }.into_any()
                                     }}
                                 </td>
                                 <td class=CELL_NOWRAP>
@@ -343,7 +344,7 @@ fn JoinDetails(preview: StaffInvitationPreview, token: String) -> impl IntoView 
             <p data-testid="staff-invitation-summary">
                 {format!("{invited_by} invited {} to join the support team as {role}.", preview.email)}
             </p>
-            <p class="text-sm text-slate-600 dark:text-slate-300">{format!("The invitation expires {}.", preview.expires_at)}</p>
+            <p class="text-sm text-slate-600 dark:text-slate-300">"The invitation expires " <When moment=preview.expires_at.clone()/> "."</p>
             <ActionForm action attr:class="space-y-4" attr:novalidate=true>
                 <input type="hidden" name="token" value=token/>
                 <FormAlert error/>

@@ -15,6 +15,7 @@ use crate::ui::form::{action_error, choices, field_error, form_error, saved_coun
 use crate::ui::layout::{Session, SessionGate, WithSession};
 use crate::ui::style::{FILTER_INPUT, LINK, SECONDARY_BUTTON};
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
+use crate::ui::time::When;
 use crate::ui::{
     page_links, render_errors_boundary, Badge, CardFrame, DataTable, EmptyState, ErrorView,
     FormAlert, FormField, Frame, FrameAccount, FrameNav, Loading, NavLinks, PageHeader, Pager,
@@ -207,7 +208,7 @@ fn Queue(page: StaffTicketPage) -> impl IntoView {
                     <td class=CELL><PriorityLabel priority=t.priority/></td>
                     <td class=CELL>{t.category.label()}</td>
                     <td class=CELL>{t.assignee_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
-                    <td class=CELL_NOWRAP>{t.last_activity_at.clone()}</td>
+                    <td class=CELL_NOWRAP><When moment=t.last_activity_at.clone()/></td>
                 </tr>
             }).collect_view()}
         </DataTable>
@@ -361,7 +362,7 @@ fn ConsoleTicket(
                         <TicketStatusBadge status=ticket.status staff=true/>
                         <span>"Priority: "<PriorityLabel priority=ticket.priority/></span>
                         <span>{format!("Category: {}", ticket.category.label())}</span>
-                        <span>{format!("Opened {} by {requester}", ticket.created_at)}</span>
+                        <span>"Opened " <When moment=ticket.created_at.clone()/> {format!(" by {requester}")}</span>
                         {ticket.response_due.clone().map(|due| {
                             let which = if ticket.first_response { "First response" } else { "Next response" };
                             view! {
@@ -399,7 +400,7 @@ fn ConsoleTicket(
                                                 {m.author_name.clone()}
                                                 {tag.map(|t| view! { <span class="ml-2 rounded bg-white/60 px-2 py-0.5 text-xs dark:bg-black/30">{t}</span> })}
                                             </span>
-                                            <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
+                                            <span class="text-slate-600 dark:text-slate-300"><When moment=m.created_at.clone()/></span>
                                         </header>
                                         <MessageBody body=m.body/>
                                         <AttachmentList files=m.attachments base="/staff/attachments"/>

@@ -13,6 +13,7 @@ use crate::help::SuggestedArticles;
 use crate::ui::form::{action_error, field_error, saved_count};
 use crate::ui::style::{FILTER_INPUT, LINK, PRIMARY_LINK, SECONDARY_BUTTON};
 use crate::ui::table::{CELL, CELL_NOWRAP, ROW_HEADER};
+use crate::ui::time::When;
 use crate::ui::{
     page_links, DataTable, EmptyState, ErrorView, FormAlert, FormField, HeaderActions, Loading,
     PageHeader, Pager, SelectField, SubmitButton, TextAreaField,
@@ -121,7 +122,7 @@ fn TicketList(page: TicketListPage, filtered: bool) -> impl IntoView {
                     <td class=CELL><TicketStatusBadge status=t.status/></td>
                     <td class=CELL><PriorityLabel priority=t.priority/></td>
                     <td class=CELL>{t.category.label()}</td>
-                    <td class=CELL_NOWRAP>{t.last_activity_at.clone()}</td>
+                    <td class=CELL_NOWRAP><When moment=t.last_activity_at.clone()/></td>
                 </tr>
             }).collect_view()}
         </DataTable>
@@ -462,9 +463,9 @@ struct ThreadActions {
 fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
     let status = thread.status;
     let id = thread.id.to_string();
-    let opened = match &thread.requester_name {
-        Some(name) => format!("Opened {} by {name}", thread.created_at),
-        None => format!("Opened {}", thread.created_at),
+    let opened = view! {
+        "Opened " <When moment=thread.created_at.clone()/>
+        {thread.requester_name.clone().map(|name| format!(" by {name}"))}
     };
     view! {
         <Title text=format!("{} · Support · Portal", thread.subject)/>
@@ -495,7 +496,7 @@ fn Thread(thread: TicketThread, actions: ThreadActions) -> impl IntoView {
                             <article>
                                 <header class="mb-2 flex flex-wrap justify-between gap-2 text-sm">
                                     <span class="font-medium">{m.author_name.clone()}</span>
-                                    <span class="text-slate-600 dark:text-slate-300">{m.created_at.clone()}</span>
+                                    <span class="text-slate-600 dark:text-slate-300"><When moment=m.created_at.clone()/></span>
                                 </header>
                                 <MessageBody body=m.body/>
                                 <AttachmentList files=m.attachments base="/support/attachments"/>

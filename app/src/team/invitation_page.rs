@@ -2,6 +2,7 @@ use super::api::{get_invitation, AcceptInvitation};
 use crate::auth::page::const_format_hint;
 use crate::auth::use_auth;
 use crate::ui::form::{action_error, field_error};
+use crate::ui::time::When;
 use crate::ui::CardFrame;
 use crate::ui::{FormAlert, FormField, Loading, SubmitButton};
 use domain::error::AppError;
@@ -72,7 +73,7 @@ fn InvitationDetails(preview: InvitationPreview, token: String) -> impl IntoView
     view! {
         <div class="space-y-4">
             <p data-testid="invitation-summary">{summary}</p>
-            <p class="text-sm text-slate-600 dark:text-slate-300">{format!("The invitation expires {}.", preview.expires_at)}</p>
+            <p class="text-sm text-slate-600 dark:text-slate-300">"The invitation expires " <When moment=preview.expires_at.clone()/> "."</p>
             {form}
         </div>
     }

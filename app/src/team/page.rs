@@ -5,6 +5,7 @@ use super::api::{
 use crate::auth::{use_auth, use_current_user, use_permission};
 use crate::ui::form::{action_error, field_error, url_error_of};
 use crate::ui::table::{CELL, ROW_HEADER};
+use crate::ui::time::{when_or, When};
 use crate::ui::{
     page_links, Badge, DataTable, EmptyState, ErrorView, FormAlert, FormField, Loading, PageHeader,
     Pager, SubmitButton, Tone,
@@ -214,11 +215,11 @@ fn InvitationRow(invitation: Invitation, actions: TeamActions) -> impl IntoView 
     let expiry = if invitation.expired {
         view! { <span class="rounded bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"Expired"</span> }.into_any()
     } else {
-        view! { <span class="text-slate-600 dark:text-slate-300">{format!("expires {}", invitation.expires_at)}</span> }.into_any()
+        view! { <span class="text-slate-600 dark:text-slate-300">"expires " <When moment=invitation.expires_at.clone()/></span> }.into_any()
     };
-    let sent = match &invitation.invited_by {
-        Some(by) => format!("Sent {} by {by}", invitation.sent_at),
-        None => format!("Sent {}", invitation.sent_at),
+    let sent = view! {
+        "Sent " <When moment=invitation.sent_at.clone()/>
+        {invitation.invited_by.clone().map(|by| format!(" by {by}"))}
     };
     let email = invitation.email.clone();
     let resend_id = id.clone();
@@ -329,7 +330,7 @@ fn MemberRow(member: Member, viewer: CurrentUser, actions: TeamActions) -> impl 
             </th>
             <td class=CELL>{member.email.clone()}</td>
             <td class=CELL>{role_cell}</td>
-            <td class=CELL>{member.last_active.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class=CELL>{when_or(member.last_active.clone(), "Never")}</td>
             <td class=CELL><time datetime=member.joined_on.clone()>{member.joined_on.clone()}</time></td>
             <td class=CELL>{row_actions}</td>
         </tr>

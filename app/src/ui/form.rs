@@ -156,13 +156,33 @@ pub fn SelectField(
     #[prop(optional, into)] selected: String,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let choices = choices
+        .into_iter()
+        .map(|(value, text)| (value.to_owned(), text.to_owned()))
+        .collect();
+    view! { <ListField label name id choices selected error/> }
+}
+
+/// A `<select>` whose choices are known only at run time (the time zones).
+#[component]
+pub fn ListField(
+    label: &'static str,
+    name: &'static str,
+    id: &'static str,
+    /// (value, label) pairs.
+    choices: Vec<(String, String)>,
+    #[prop(optional, into)] selected: String,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
     view! {
-        <Field id=id.to_owned() label hint=None error>
+        <Field id=id.to_owned() label hint error>
             <select id=id name=name aria-describedby=format!("{id}-message")
                 aria-invalid=invalid(error)
                 class=INPUT>
                 {choices.into_iter().map(|(value, text)| {
-                    view! { <option value=value selected=value == selected>{text}</option> }
+                    let chosen = value == selected;
+                    view! { <option value=value selected=chosen>{text}</option> }
                 }).collect_view()}
             </select>
         </Field>

@@ -7,10 +7,11 @@
 //!   signed-in frame (customer: `auth::AppLayout`, staff) uses;
 //! - `page_header`: `PageHeader`; `table`: `DataTable`; `pager`: `Pager` and
 //!   `page_links`; `badge`: `Badge` and its `Tone`s;
-//! - `form`: `FormField`, `TextAreaField`, `SelectField`, `SubmitButton`,
+//! - `form`: `FormField`, `TextAreaField`, `SelectField`, `ListField`, `SubmitButton`,
 //!   `FormAlert`, and the error signals of actions and no-JS posts;
 //! - `status`: `Card`, `Loading`, `EmptyState`, `ErrorView`;
-//! - `style`: shared class names; `theme`: the dark-mode switch.
+//! - `style`: shared class names; `theme`: the dark-mode switch; `time`:
+//!   `When`, every instant in the reader's zone.
 
 pub mod badge;
 pub mod form;
@@ -22,12 +23,14 @@ pub mod status;
 pub mod style;
 pub mod table;
 pub mod theme;
+pub mod time;
 
 pub use badge::{Badge, Tone};
-pub use form::{FormAlert, FormField, SelectField, SubmitButton, TextAreaField};
+pub use form::{FormAlert, FormField, ListField, SelectField, SubmitButton, TextAreaField};
 pub use frame::{CardFrame, Frame, FrameAccount, FrameContext, FrameNav, NavLinks, SignOutButton};
 pub use page_header::{HeaderActions, PageHeader};
 pub use pager::{page_links, Pager};
 pub use status::{render_errors as render_errors_boundary, Card, EmptyState, ErrorView, Loading};
 pub use table::DataTable;
 pub use theme::ThemeToggle;
+pub use time::When;

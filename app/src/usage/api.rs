@@ -11,5 +11,11 @@ pub async fn get_usage_overview(days: u32) -> Result<UsageOverview, AppError> {
     use crate::request::{require_permission, state};
     let session = require_permission(domain::Permission::ViewUsage)?;
     let state = state()?;
-    Ok(backend::usage::service::overview(&state, session.organization_id, days).await?)
+    Ok(backend::usage::service::overview(
+        &state,
+        session.organization_id,
+        days,
+        &session.local_time(state.now()),
+    )
+    .await?)
 }

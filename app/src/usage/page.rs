@@ -1,6 +1,7 @@
 use super::api::get_usage_overview;
 use super::chart::{HistoryChart, RunningTotalChart};
 use crate::live::{use_live_events, LiveEvent};
+use crate::ui::time::When;
 use crate::ui::{Card, EmptyState, ErrorView, Loading, PageHeader};
 use domain::format_date;
 use domain::group_thousands;
@@ -247,7 +248,7 @@ fn AlertHistory(alerts: Vec<UsageAlert>) -> impl IntoView {
                         <li class="flex justify-between gap-3 py-2">
                             <span>{format!("{} passed {}%", alert.metric.label(), alert.threshold)}</span>
                             <span class="text-slate-600 dark:text-slate-300">
-                                {format!("{} · {}", alert.metric.format(alert.used), format_date(alert.created_at.date()))}
+                                {format!("{} · ", alert.metric.format(alert.used))}<When moment=alert.created_at.clone()/>
                             </span>
                         </li>
                     }

@@ -8,6 +8,7 @@ pub struct SettingsRow {
     pub billing_email: Option<String>,
     pub name: String,
     pub email: String,
+    pub time_zone: Option<String>,
 }
 
 pub async fn find_settings(
@@ -17,7 +18,7 @@ pub async fn find_settings(
 ) -> sqlx::Result<SettingsRow> {
     sqlx::query_as!(
         SettingsRow,
-        r#"select o.name as organization_name, o.require_two_factor, o.billing_email, u.name, u.email
+        r#"select o.name as organization_name, o.require_two_factor, o.billing_email, u.name, u.email, u.time_zone
            from organization o, app_user u
            where o.id = $1 and u.id = $2"#,
         organization_id,
@@ -90,6 +91,35 @@ pub async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<U
     )
     .fetch_one(conn)
     .await
+}
+
+/// The user's zone as stored (`None` until their first sign-in or choice),
+/// locked so two changes audit true "before" values.
+pub async fn lock_user_time_zone(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select time_zone from app_user where id = $1 for update",
+        user_id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update_user_time_zone(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    time_zone: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update app_user set time_zone = $2, updated_at = now() where id = $1",
+        user_id,
+        time_zone,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn find_password_hash(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<String> {

@@ -10,6 +10,7 @@ use crate::client::describe_device;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
+use crate::local_time::{self, LocalTime};
 use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::password::{hash_new_password, verify_password};
@@ -21,7 +22,7 @@ use crate::uow::UnitOfWork;
 use domain::account::{
     AccountSettings, ActiveSession, PendingEmailChange, EMAIL_CHANGE_LIFETIME_HOURS,
 };
-use domain::dates::display_minutes;
+use domain::dates::rfc3339;
 use domain::{
     AppError, EmailAddress, FieldErrors, OrganizationName, Password, Permission, PersonName,
 };
@@ -32,6 +33,11 @@ use uuid::Uuid;
 pub async fn settings(ctx: &Ctx, session: &AuthSession) -> Result<AccountSettings> {
     let row = db::find_settings(&ctx.db, session.organization_id, session.user_id).await?;
     let pending = db::find_pending_email_change(&ctx.db, session.user_id).await?;
+    let local = LocalTime::for_reader(
+        row.time_zone.as_deref(),
+        session.client.time_zone.as_deref(),
+        ctx.now(),
+    );
     Ok(AccountSettings {
         organization_name: row.organization_name,
         require_two_factor: row.require_two_factor,
@@ -41,8 +47,11 @@ pub async fn settings(ctx: &Ctx, session: &AuthSession) -> Result<AccountSetting
         email: row.email,
         pending_email: pending.map(|p| PendingEmailChange {
             new_email: p.new_email,
-            expires_at: display_minutes(p.expires_at),
+            expires_at: local.moment(p.expires_at),
         }),
+        time_zone: local.zone_name(),
+        time_zone_detected: row.time_zone.is_none(),
+        time_zones: local_time::zone_names(),
         can_manage_organization: session.role.can(Permission::ManageOrganization),
         can_manage_billing: session.role.can(Permission::ManageBilling),
         can_view_audit_log: session.role.can(Permission::ViewAuditLog),
@@ -113,6 +122,32 @@ pub async fn rename_user(ctx: &Ctx, session: &AuthSession, name: PersonName) -> 
         .after(json!({ "name": name.as_str() }))
         .record(&mut uow)
         .await?;
+    let hashes = db::live_token_hashes(&mut *uow, Some(session.user_id), None).await?;
+    evict_after_commit(&mut uow, hashes);
+    uow.commit().await
+}
+
+/// Any member: the zone every time they read is shown in, on every page and
+/// in the staff console alike. Errors: `Validation` (`time_zone`).
+pub async fn set_time_zone(ctx: &Ctx, session: &AuthSession, name: &str) -> Result<()> {
+    let Some(zone) = local_time::parse_zone(name.trim()) else {
+        return Err(FieldErrors::single("time_zone", "Choose a time zone from the list.").into());
+    };
+    let name = local_time::zone_name(&zone);
+    let mut uow = UnitOfWork::begin(ctx).await?;
+    let before = db::lock_user_time_zone(&mut uow, session.user_id).await?;
+    if before.as_deref() == Some(name.as_str()) {
+        return Ok(());
+    }
+    db::update_user_time_zone(&mut uow, session.user_id, &name).await?;
+    session
+        .audit("user.time_zone_changed")
+        .target("user", session.user_id)
+        .before(json!({ "time_zone": before }))
+        .after(json!({ "time_zone": name }))
+        .record(&mut uow)
+        .await?;
+    // Cached sessions carry the zone.
     let hashes = db::live_token_hashes(&mut *uow, Some(session.user_id), None).await?;
     evict_after_commit(&mut uow, hashes);
     uow.commit().await
@@ -274,7 +309,7 @@ pub async fn request_email_change(
         .audit("user.email_change_requested")
         .target("user", session.user_id)
         .before(json!({ "email": session.email }))
-        .after(json!({ "email": new_email.as_str(), "expires_at": display_minutes(expires_at) }))
+        .after(json!({ "email": new_email.as_str(), "expires_at": rfc3339(expires_at) }))
         .record(&mut tx)
         .await?;
     tx.commit().await?;
@@ -331,6 +366,7 @@ pub async fn confirm_email_change(
 pub async fn list_sessions(ctx: &Ctx, session: &AuthSession) -> Result<Vec<ActiveSession>> {
     let idle_cutoff = ctx.now() - ctx.settings.session_idle_timeout;
     let rows = db::list_live_sessions(&ctx.db, session.user_id, idle_cutoff).await?;
+    let local = session.local_time(ctx.now());
     Ok(rows
         .into_iter()
         .map(|row| ActiveSession {
@@ -339,8 +375,8 @@ pub async fn list_sessions(ctx: &Ctx, session: &AuthSession) -> Result<Vec<Activ
             user_agent: row.user_agent,
             ip: row.ip,
             organization_name: row.organization_name,
-            created_at: display_minutes(row.created_at),
-            last_seen_at: display_minutes(row.last_seen_at),
+            created_at: local.moment(row.created_at),
+            last_seen_at: local.moment(row.last_seen_at),
             current: row.id == session.session_id,
         })
         .collect())

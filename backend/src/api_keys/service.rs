@@ -8,13 +8,13 @@ use super::db::{self, ApiKeyRow, NewApiKeyRow};
 use super::verifier::{hash_key, invalidation_channel, ApiKeyVerifier};
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
+use crate::local_time::LocalTime;
 use crate::session::AuthSession;
 use crate::tokens::new_uuid;
 use crate::uow::UnitOfWork;
 use domain::api_keys::{
     random_body, ApiKey, ApiKeyStatus, CreatedApiKey, GracePeriod, KeyLifetime, NewApiKey,
 };
-use domain::dates::display_minutes;
 use domain::{ApiKeyScope, ApiKeySecret, AppError, FieldErrors};
 use fred::prelude::*;
 use serde_json::json;
@@ -26,7 +26,11 @@ use uuid::Uuid;
 pub async fn list(ctx: &Ctx, session: &AuthSession) -> Result<Vec<ApiKey>> {
     let now = ctx.now();
     let rows = db::list_api_keys(&ctx.db, session.organization_id).await?;
-    Ok(rows.into_iter().map(|row| to_wire(row, now)).collect())
+    let local = session.local_time(now);
+    Ok(rows
+        .into_iter()
+        .map(|row| to_wire(row, now, &local))
+        .collect())
 }
 
 /// A new key; the answer carries its secret, the only time it is shown.
@@ -182,7 +186,7 @@ async fn created(
     let key = rows
         .into_iter()
         .find(|row| row.id == id)
-        .map(|row| to_wire(row, now))
+        .map(|row| to_wire(row, now, &session.local_time(now)))
         .ok_or(AppError::internal())?;
     Ok(CreatedApiKey {
         key,
@@ -209,7 +213,7 @@ fn announce_change(uow: &mut UnitOfWork<'_>, verifier: &ApiKeyVerifier, key_hash
     });
 }
 
-fn to_wire(row: ApiKeyRow, now: OffsetDateTime) -> ApiKey {
+fn to_wire(row: ApiKeyRow, now: OffsetDateTime, local: &LocalTime) -> ApiKey {
     let status = if row.revoked_at.is_some() {
         ApiKeyStatus::Revoked
     } else if row.expires_at.is_some_and(|at| at <= now) {
@@ -225,9 +229,9 @@ fn to_wire(row: ApiKeyRow, now: OffsetDateTime) -> ApiKey {
         display_prefix: row.display_prefix,
         scope: row.scope,
         created_by: row.created_by,
-        created_at: display_minutes(row.created_at),
-        last_used_at: row.last_used_at.map(display_minutes),
-        expires_at: row.expires_at.map(display_minutes),
+        created_at: local.moment(row.created_at),
+        last_used_at: row.last_used_at.map(|at| local.moment(at)),
+        expires_at: row.expires_at.map(|at| local.moment(at)),
         status,
         replaced_by: row.replaced_by,
     }

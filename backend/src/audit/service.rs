@@ -5,6 +5,7 @@ use super::csv::{csv_line, CSV_HEADER};
 use super::db::{self, AuditQuery, AuditRow};
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::local_time::LocalTime;
 use crate::session::AuthSession;
 use domain::audit::{
     diff, sentence, AuditFilter, AuditLogEntry, AuditLogPage, AuditPerson, EntryFacts, PAGE_SIZE,
@@ -15,13 +16,14 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, Time, UtcOffset};
+use time::Date;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 /// One page of the session's organization's log, newest first.
 pub async fn list(ctx: &Ctx, session: &AuthSession, filter: AuditFilter) -> Result<AuditLogPage> {
-    let query = to_query(&filter);
+    let local = session.local_time(ctx.now());
+    let query = to_query(&filter, &local);
     // One extra row says whether an older page exists.
     let mut rows =
         db::list_entries(&ctx.db, session.organization_id, &query, PAGE_SIZE + 1).await?;
@@ -29,7 +31,7 @@ pub async fn list(ctx: &Ctx, session: &AuthSession, filter: AuditFilter) -> Resu
     rows.truncate(PAGE_SIZE as usize);
     let next_before = more.then(|| rows.last().map(|r| r.id)).flatten();
     Ok(AuditLogPage {
-        entries: rows.into_iter().map(to_wire).collect(),
+        entries: rows.into_iter().map(|row| to_wire(row, &local)).collect(),
         next_before,
     })
 }
@@ -39,8 +41,9 @@ pub async fn people(ctx: &Ctx, session: &AuthSession) -> Result<Vec<AuditPerson>
     Ok(db::people(&ctx.db, session.organization_id).await?)
 }
 
-fn to_query(filter: &AuditFilter) -> AuditQuery {
-    let midnight = |day: Date| day.with_time(Time::MIDNIGHT).assume_offset(UtcOffset::UTC);
+/// The filter's days are the reader's: "Dec 7" starts at midnight where they are.
+fn to_query(filter: &AuditFilter, local: &LocalTime) -> AuditQuery {
+    let midnight = |day: Date| local.start_of_day(day);
     AuditQuery {
         actor: filter.actor.clone(),
         action: filter.action.clone(),
@@ -65,10 +68,10 @@ fn describe(row: &AuditRow) -> String {
     })
 }
 
-fn to_wire(row: AuditRow) -> AuditLogEntry {
+fn to_wire(row: AuditRow, local: &LocalTime) -> AuditLogEntry {
     AuditLogEntry {
         id: row.id,
-        at: seconds(row.created_at),
+        at: local.precise(row.created_at),
         sentence: describe(&row),
         changes: diff(row.before.as_ref(), row.after.as_ref()),
         actor: row.actor_email,
@@ -88,13 +91,18 @@ pub fn export_csv(
     slot: ExportSlot,
     organization_id: Uuid,
     filter: AuditFilter,
+    local: &LocalTime,
 ) -> impl Stream<Item = std::result::Result<String, std::io::Error>> + Send + 'static {
     const CHUNK_BYTES: usize = 32 * 1024;
     let (sender, receiver) =
         tokio::sync::mpsc::channel::<std::result::Result<String, std::io::Error>>(8);
+    let query = AuditQuery {
+        before_id: None,
+        ..to_query(&filter, local)
+    };
     tokio::spawn(async move {
         let ExportSlot { permit, time_limit } = slot;
-        let export = write_csv(db, organization_id, filter, sender.clone(), CHUNK_BYTES);
+        let export = write_csv(db, organization_id, query, sender.clone(), CHUNK_BYTES);
         let finished = tokio::time::timeout(time_limit, export).await;
         // The rows (and their pooled connection) are dropped by now.
         drop(permit);
@@ -151,14 +159,10 @@ impl ExportSlots {
 async fn write_csv(
     db: PgPool,
     organization_id: Uuid,
-    filter: AuditFilter,
+    query: AuditQuery,
     sender: tokio::sync::mpsc::Sender<std::result::Result<String, std::io::Error>>,
     chunk_bytes: usize,
 ) {
-    let query = AuditQuery {
-        before_id: None,
-        ..to_query(&filter)
-    };
     let mut rows = db::stream_entries(&db, organization_id, &query);
     let mut chunk = csv_line(CSV_HEADER);
     while let Some(row) = rows.next().await {
@@ -200,16 +204,4 @@ fn csv_row(row: AuditRow) -> String {
         json(row.after),
         description,
     ])
-}
-
-/// "2026-11-25 14:03:07 UTC".
-fn seconds(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        at.date(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
 }

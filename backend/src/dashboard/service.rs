@@ -17,6 +17,7 @@ use crate::session::AuthSession;
 use crate::settings::Settings;
 use crate::usage::service::{live_totals_from, live_totals_request};
 use domain::dashboard::{ApiKeysBrief, DashboardSummary, InvoiceBrief};
+use domain::dates::Moment;
 use domain::support::TicketSummary;
 use domain::usage::{UsageLimits, UsageTotals};
 use domain::Permission;
@@ -66,6 +67,18 @@ pub async fn summary(ctx: &Ctx, session: &AuthSession) -> Result<DashboardSummar
     summary.your_role = session.role;
     if !session.role.can(Permission::ViewApiKeys) {
         summary.api_keys = None;
+    }
+    // The cache is the organization's; times are put in this reader's zone.
+    let local = session.local_time(ctx.now());
+    for ticket in &mut summary.recent_tickets {
+        local.localize(&mut ticket.last_activity_at);
+    }
+    if let Some(last_used) = summary
+        .api_keys
+        .as_mut()
+        .and_then(|k| k.last_used_at.as_mut())
+    {
+        local.localize(last_used);
     }
     Ok(summary)
 }
@@ -176,7 +189,7 @@ fn from_row(row: SummaryRow) -> DashboardSummary {
         pending_invitations: row.pending_invitations,
         api_keys: Some(ApiKeysBrief {
             active: row.api_keys_active,
-            last_used_at: row.api_key_last_used_at,
+            last_used_at: row.api_key_last_used_at.map(Moment::unread),
         }),
         recent_tickets: row
             .recent_tickets
@@ -188,7 +201,7 @@ fn from_row(row: SummaryRow) -> DashboardSummary {
                 status: t.status,
                 priority: t.priority,
                 category: t.category,
-                last_activity_at: domain::dates::display_minutes(t.last_activity_at),
+                last_activity_at: Moment::unread(t.last_activity_at),
             })
             .collect(),
     }

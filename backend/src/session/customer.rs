@@ -7,6 +7,7 @@ use super::Realm;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::local_time::LocalTime;
 use crate::settings::Settings;
 use crate::tokens::{hash_token, new_token};
 use domain::auth::{Membership, SetupStep};
@@ -41,11 +42,24 @@ pub struct AuthSession {
     pub two_factor_enabled: bool,
     pub last_seen_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// The zone the person chose or their first sign-in stored (`None`
+    /// until then); see [`AuthSession::local_time`].
+    pub time_zone: Option<String>,
     /// The client of the current request.
     pub client: ClientMeta,
 }
 
 impl AuthSession {
+    /// Instants as this person reads them (their zone, else their
+    /// browser's, else UTC), relative to `now`.
+    pub fn local_time(&self, now: OffsetDateTime) -> LocalTime {
+        LocalTime::for_reader(
+            self.time_zone.as_deref(),
+            self.client.time_zone.as_deref(),
+            now,
+        )
+    }
+
     /// `Forbidden` unless this member's role grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<()> {
         if self.role.can(permission) {
@@ -111,6 +125,9 @@ struct SessionRecord {
     last_seen_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
+    /// Default: records cached before the column existed.
+    #[serde(default)]
+    time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +170,7 @@ impl SessionRecord {
             two_factor_enabled: self.two_factor_enabled,
             last_seen_at: self.last_seen_at,
             expires_at: self.expires_at,
+            time_zone: self.time_zone,
             client,
         })
     }
@@ -183,8 +201,9 @@ pub async fn create(
         meta.user_agent,
         expires_at,
     )
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    super::remember_browser_zone(conn, user_id, meta).await?;
     Ok((id, token))
 }
 
@@ -261,7 +280,7 @@ fn expired(ctx: &Ctx, record: &SessionRecord) -> bool {
 
 async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<SessionRecord>> {
     let row = sqlx::query!(
-        r#"select s.id, s.user_id, s.last_seen_at, s.expires_at, u.email, u.name,
+        r#"select s.id, s.user_id, s.last_seen_at, s.expires_at, u.email, u.name, u.time_zone,
                   u.email_verified_at is not null as "email_verified!",
                   u.totp_enabled_at is not null as "two_factor_enabled!",
                   o.id as "organization_id?", o.name as "organization_name?",
@@ -301,6 +320,7 @@ async fn load(db: &sqlx::PgPool, token_hash: &[u8]) -> Result<Option<SessionReco
         memberships: r.memberships.0,
         last_seen_at: r.last_seen_at,
         expires_at: r.expires_at,
+        time_zone: r.time_zone,
     }))
 }
 

@@ -12,9 +12,11 @@ pub mod staff;
 
 pub use customer::{AccountSession, AuthSession, CustomerSession};
 pub use staff::StaffSession;
+// Where pages and server functions have always found it.
+pub use crate::client::cookie_value;
 
 use crate::settings::Settings;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use cookie::{Cookie, SameSite};
 use std::time::Duration;
 
@@ -43,16 +45,29 @@ pub fn http_only_cookie(name: &str, settings: &Settings, token: &str, max_age: D
         .to_string()
 }
 
-/// The value of cookie `name` in a request's headers, if present.
-pub fn cookie_value(name: &str, headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
-        .map(|cookie| cookie.value().to_owned())
+/// A first sign-in stores the zone the browser reported, so times read local
+/// from then on in every browser; a zone the person already has (chosen in
+/// settings, or stored before) is never overwritten.
+pub(crate) async fn remember_browser_zone(
+    conn: &mut sqlx::PgConnection,
+    user_id: uuid::Uuid,
+    client: &crate::client::ClientMeta,
+) -> sqlx::Result<()> {
+    let Some(zone) = client
+        .time_zone
+        .as_deref()
+        .filter(|name| crate::local_time::parse_zone(name).is_some())
+    else {
+        return Ok(());
+    };
+    sqlx::query!(
+        "update app_user set time_zone = $2, updated_at = now() where id = $1 and time_zone is null",
+        user_id,
+        zone,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Which session a cookie holds.
@@ -117,7 +132,7 @@ mod tests {
         let settings = Settings::default();
         let mut headers = HeaderMap::new();
         headers.insert(
-            header::COOKIE,
+            axum::http::header::COOKIE,
             "theme=dark; portal_session=tok123; portal_staff_session=staff9"
                 .parse()
                 .unwrap(),

@@ -7,6 +7,7 @@
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::local_time::LocalTime;
 use crate::tokens::{hash_token, new_token};
 use domain::support::StaffMember;
 use sqlx::{PgConnection, PgExecutor};
@@ -25,11 +26,22 @@ pub struct StaffSession {
     pub email: String,
     /// Administers the support team (`crate::staff::members`).
     pub is_admin: bool,
+    /// As `AuthSession::time_zone` (staff are app users).
+    pub time_zone: Option<String>,
     /// The client of the current request.
     pub client: ClientMeta,
 }
 
 impl StaffSession {
+    /// As `AuthSession::local_time`.
+    pub fn local_time(&self, now: OffsetDateTime) -> LocalTime {
+        LocalTime::for_reader(
+            self.time_zone.as_deref(),
+            self.client.time_zone.as_deref(),
+            now,
+        )
+    }
+
     pub fn member(&self) -> StaffMember {
         StaffMember {
             user_id: self.user_id,
@@ -57,6 +69,7 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<StaffSession>
         name: row.name,
         email: row.email,
         is_admin: row.is_admin,
+        time_zone: row.time_zone,
         client: ClientMeta::default(),
     }))
 }
@@ -80,6 +93,7 @@ pub async fn create(
         ctx.now() + absolute,
     )
     .await?;
+    super::remember_browser_zone(conn, user_id, meta).await?;
     Ok((id, token))
 }
 
@@ -108,6 +122,7 @@ struct StaffSessionRow {
     name: String,
     email: String,
     is_admin: bool,
+    time_zone: Option<String>,
     last_seen_at: OffsetDateTime,
 }
 
@@ -120,7 +135,7 @@ async fn find_staff_session(
 ) -> sqlx::Result<Option<StaffSessionRow>> {
     sqlx::query_as!(
         StaffSessionRow,
-        r#"select ss.id as session_id, u.id as user_id, u.name, u.email, s.is_admin, ss.last_seen_at
+        r#"select ss.id as session_id, u.id as user_id, u.name, u.email, s.is_admin, u.time_zone, ss.last_seen_at
            from staff_session ss
            join staff s on s.user_id = ss.user_id
            join app_user u on u.id = s.user_id

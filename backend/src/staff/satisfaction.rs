@@ -16,8 +16,9 @@ const REPORT_WEEKS: i32 = 8;
 /// Comments listed.
 const COMMENTS: i64 = 10;
 
-pub async fn report(ctx: &Ctx, _staff: &StaffSession) -> Result<SatisfactionReport> {
+pub async fn report(ctx: &Ctx, staff: &StaffSession) -> Result<SatisfactionReport> {
     let now = ctx.now();
+    let local = staff.local_time(now);
     let (weeks, agents, comments) =
         futures::try_join!(weeks(&ctx.db, now), agents(&ctx.db, now), comments(&ctx.db),)?;
     Ok(SatisfactionReport {
@@ -50,7 +51,7 @@ pub async fn report(ctx: &Ctx, _staff: &StaffSession) -> Result<SatisfactionRepo
                 agent_name: c.agent_name,
                 rating: c.rating,
                 comment: c.comment,
-                rated_on: format_date(c.rated_at.date()),
+                rated_on: local.date(c.rated_at),
             })
             .collect(),
     })

@@ -20,7 +20,7 @@ use crate::support::db::{self as tickets, LockedTicketRow};
 use crate::support::service::{announce, file_names, summary, with_file_names};
 use crate::uow::UnitOfWork;
 use domain::billing::CreditNoteDraft;
-use domain::dates::display_minutes;
+use domain::dates::format_date;
 use domain::format_money;
 use domain::support::{
     AssigneeFilter, AuthorKind, CustomerContext, InvoiceLine, QueueSort, ResponseDue, StaffMember,
@@ -103,6 +103,7 @@ pub async fn list_tickets(
         db::list_any_tickets(&ctx.db, &params, TICKETS_PER_PAGE.into(), offset),
         db::count_any_tickets(&ctx.db, &params),
     )?;
+    let local = staff.local_time(params.now);
     Ok(StaffTicketPage {
         tickets: rows
             .into_iter()
@@ -114,7 +115,7 @@ pub async fn list_tickets(
                 organization_name: row.organization_name,
                 subject: row.subject,
                 assignee_name: row.assignee_name,
-                last_activity_at: display_minutes(row.last_activity_at),
+                last_activity_at: local.moment(row.last_activity_at),
                 response_due: row
                     .due_at
                     .map(|due| ResponseDue::from_seconds_left((due - params.now).whole_seconds())),
@@ -132,6 +133,7 @@ pub async fn list_tickets(
 /// Every read is in the customer's audit log: they can see when staff
 /// looked at their ticket, and so can a reviewer of staff access.
 pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<StaffTicketView> {
+    let local = staff.local_time(ctx.now());
     let ticket = db::find_any_ticket(&ctx.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -169,7 +171,7 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
         requester_name: ticket.requester_name,
         requester_email: ticket.requester_email,
         assignee_id: ticket.assignee_id,
-        created_at: display_minutes(ticket.created_at),
+        created_at: local.moment(ticket.created_at),
         response_due: due_at
             .map(|due| ResponseDue::from_seconds_left((due - ctx.now()).whole_seconds())),
         first_response,
@@ -182,7 +184,7 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
                 author_name: m.author_name.unwrap_or_else(|| "Former user".into()),
                 internal: m.internal,
                 body: m.body,
-                created_at: display_minutes(m.created_at),
+                created_at: local.moment(m.created_at),
                 attachments: files.remove(&m.id).unwrap_or_default(),
             })
             .collect(),
@@ -199,13 +201,13 @@ pub async fn get_ticket(ctx: &Ctx, staff: &StaffSession, id: Uuid) -> Result<Sta
                     id: i.id,
                     number: i.number,
                     status: i.status.as_str().to_owned(),
-                    issued_on: i.issued_on.to_string(),
+                    issued_on: format_date(i.issued_on),
                     total: format_money(i.total_cents, &i.currency),
                     creditable: format_money(i.creditable_cents, &i.currency),
                     currency: i.currency,
                 })
                 .collect(),
-            recent_tickets: recent.into_iter().map(summary).collect(),
+            recent_tickets: recent.into_iter().map(|t| summary(t, &local)).collect(),
         },
         staff: staff
             .into_iter()

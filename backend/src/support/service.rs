@@ -10,12 +10,12 @@ use super::due;
 use super::satisfaction;
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::local_time::LocalTime;
 use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::session::AuthSession;
 use crate::sql::like_pattern;
 use crate::uow::UnitOfWork;
-use domain::dates::display_minutes;
 use domain::live::LiveEvent;
 use domain::support::{
     AuthorKind, Message, NewTicket, TicketPage, TicketStatus, TicketSummary, TicketThread,
@@ -51,32 +51,25 @@ pub async fn list_tickets(
         db::count_tickets(&ctx.db, org, status, pattern.as_deref()),
     )?;
     Ok(TicketPage {
-        tickets: rows.into_iter().map(summary).collect(),
+        tickets: rows
+            .into_iter()
+            .map(|row| summary(row, &session.local_time(ctx.now())))
+            .collect(),
         total,
         page,
         per_page: TICKETS_PER_PAGE,
     })
 }
 
-/// The organization's most recently active tickets, for the dashboard.
-pub async fn recent_tickets(
-    ctx: &Ctx,
-    organization_id: Uuid,
-    limit: i64,
-) -> Result<Vec<TicketSummary>> {
-    let rows = db::recent_tickets(&ctx.db, organization_id, None, limit).await?;
-    Ok(rows.into_iter().map(summary).collect())
-}
-
 /// A list row as the wire type.
-pub fn summary(row: db::TicketRow) -> TicketSummary {
+pub fn summary(row: db::TicketRow, local: &LocalTime) -> TicketSummary {
     TicketSummary {
         status: row.status,
         priority: row.priority,
         category: row.category,
         id: row.id,
         subject: row.subject,
-        last_activity_at: display_minutes(row.last_activity_at),
+        last_activity_at: local.moment(row.last_activity_at),
     }
 }
 
@@ -96,6 +89,7 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
             session.user_id
         ),
     )?;
+    let local = session.local_time(ctx.now());
     Ok(TicketThread {
         id: ticket.id,
         subject: ticket.subject,
@@ -103,8 +97,8 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
         priority: ticket.priority,
         category: ticket.category,
         requester_name: ticket.requester_name,
-        created_at: display_minutes(ticket.created_at),
-        last_activity_at: display_minutes(ticket.last_activity_at),
+        created_at: local.moment(ticket.created_at),
+        last_activity_at: local.moment(ticket.last_activity_at),
         messages: messages
             .into_iter()
             // Belt and braces: the query already excludes internal notes.
@@ -114,7 +108,7 @@ pub async fn get_ticket(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<Ti
                 author_name: author_name(m.author_name, m.author_kind),
                 author_kind: m.author_kind,
                 body: m.body,
-                created_at: display_minutes(m.created_at),
+                created_at: local.moment(m.created_at),
                 attachments: files.remove(&m.id).unwrap_or_default(),
             })
             .collect(),

@@ -11,6 +11,7 @@ use crate::auth::service::{revoke_previous, start_session, verify_credentials};
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
+use crate::local_time::LocalTime;
 use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::rate_limit::{self, Limit};
@@ -20,7 +21,7 @@ use crate::sql::like_pattern;
 use crate::tokens::{hash_token, new_token};
 use crate::uow::UnitOfWork;
 use crate::usage::meter::UsageMeter;
-use domain::dates::display_minutes;
+use domain::dates::utc_minutes;
 use domain::team::{
     Invitation, InvitationPreview, InvitationStatus, Member, MemberPage, NewInvitation, SeatUsage,
     INVITATION_TTL_DAYS, MEMBERS_PER_PAGE,
@@ -55,6 +56,7 @@ pub async fn list_members(
         db::count_members(&state.db, org, pattern.as_deref()),
         db::seat_usage(&state.db, org, state.now()),
     )?;
+    let local = session.local_time(ctx.now());
     Ok(MemberPage {
         members: rows
             .into_iter()
@@ -64,8 +66,8 @@ pub async fn list_members(
                 name: row.name,
                 email: row.email,
                 role: row.role,
-                joined_on: row.joined_at.date().to_string(),
-                last_active: row.last_active.map(display_minutes),
+                joined_on: local.date(row.joined_at),
+                last_active: row.last_active.map(|at| local.moment(at)),
             })
             .collect(),
         total,
@@ -87,6 +89,7 @@ fn seat_usage(row: db::SeatRow) -> SeatUsage {
 /// Open invitations (expired ones included, so they can be resent).
 pub async fn list_invitations(ctx: &Ctx, session: &AuthSession) -> Result<Vec<Invitation>> {
     let now = ctx.now();
+    let local = session.local_time(now);
     let rows = db::list_open_invitations(&ctx.db, session.organization_id).await?;
     Ok(rows
         .into_iter()
@@ -95,8 +98,8 @@ pub async fn list_invitations(ctx: &Ctx, session: &AuthSession) -> Result<Vec<In
             email: row.email,
             role: row.role,
             invited_by: row.invited_by,
-            sent_at: display_minutes(row.created_at),
-            expires_at: display_minutes(row.expires_at),
+            sent_at: local.moment(row.created_at),
+            expires_at: local.moment(row.expires_at),
             expired: row.expires_at <= now,
         })
         .collect())
@@ -208,7 +211,7 @@ async fn send_invitation(
         invited_by: session.name.clone(),
         role: role.label().to_owned(),
         token,
-        expires_on: display_minutes(expires_at),
+        expires_on: utc_minutes(expires_at),
     };
     notify(
         tx,
@@ -420,14 +423,20 @@ pub async fn preview_invitation(
     let row = db::find_invitation_by_token(&ctx.db, &hash_token(token))
         .await?
         .ok_or(AppError::NotFound)?;
-    let status = status_of(&row, ctx.now());
+    let now = ctx.now();
+    let status = status_of(&row, now);
+    let local = LocalTime::for_reader(
+        session.and_then(|s| s.time_zone.as_deref()),
+        client.time_zone.as_deref(),
+        now,
+    );
     Ok(InvitationPreview {
         organization_name: row.organization_name,
         invited_by: row.invited_by,
         role: row.role,
         email: row.email,
         status,
-        expires_at: display_minutes(row.expires_at),
+        expires_at: local.moment(row.expires_at),
         account_exists: row.account_exists,
         signed_in_as: session.map(|s| s.email.clone()),
     })

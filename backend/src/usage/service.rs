@@ -12,6 +12,7 @@ use super::ingest::{BatchError, EventError, UsageEvent};
 use super::meter::UsageMeter;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::local_time::LocalTime;
 use crate::notifications::email::Email;
 use crate::settings::Settings;
 use domain::live::LiveEvent;
@@ -353,8 +354,13 @@ pub fn history_days(requested: u32) -> u32 {
     }
 }
 
-/// The usage page of an organization.
-pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<UsageOverview> {
+/// The usage page of an organization, its alerts' times in `local`.
+pub async fn overview(
+    state: &Ctx,
+    organization_id: Uuid,
+    days: u32,
+    local: &LocalTime,
+) -> Result<UsageOverview> {
     let now = state.now();
     let row = db::period_totals(&state.db, &[organization_id])
         .await?
@@ -430,7 +436,7 @@ pub async fn overview(state: &Ctx, organization_id: Uuid, days: u32) -> Result<U
                 threshold: a.threshold as u32,
                 used: a.used,
                 limit: a.limit_value,
-                created_at: a.created_at,
+                created_at: local.moment(a.created_at),
             })
             .collect(),
     })

@@ -140,8 +140,8 @@ pub struct AuditPerson {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditLogEntry {
     pub id: i64,
-    /// "2026-11-25 14:03:07 UTC".
-    pub at: String,
+    /// To the second, in the reader's zone.
+    pub at: crate::dates::Moment,
     /// What happened, as a sentence: "Olivia Owens changed Max Moreau's role
     /// from Member to Admin".
     pub sentence: String,

@@ -29,6 +29,7 @@ pub async fn export_csv(
         slot,
         session.organization_id,
         filter,
+        &session.local_time(state.now()),
     );
     Ok((
         [

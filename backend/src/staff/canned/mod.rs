@@ -8,22 +8,26 @@ use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
 use crate::session::StaffSession;
 use domain::canned::{fill, CannedReply, CannedReplyInput, PlaceholderValues};
-use domain::dates::format_date;
 use domain::error::FieldErrors;
 use domain::AppError;
 use serde_json::json;
 use uuid::Uuid;
 
-pub async fn list(ctx: &Ctx, _staff: &StaffSession) -> Result<Vec<CannedReply>> {
-    Ok(db::list(&ctx.db).await?.into_iter().map(wire).collect())
+pub async fn list(ctx: &Ctx, staff: &StaffSession) -> Result<Vec<CannedReply>> {
+    let local = staff.local_time(ctx.now());
+    Ok(db::list(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|row| wire(row, &local))
+        .collect())
 }
 
-fn wire(row: db::CannedRow) -> CannedReply {
+fn wire(row: db::CannedRow, local: &crate::local_time::LocalTime) -> CannedReply {
     CannedReply {
         id: row.id,
         title: row.title,
         body: row.body,
-        updated_on: format_date(row.updated_at.date()),
+        updated_on: local.date(row.updated_at),
     }
 }
 

@@ -14,12 +14,13 @@ use crate::auth::service::verify_credentials;
 use crate::client::ClientMeta;
 use crate::ctx::Ctx;
 use crate::error::{OnConstraint, Result};
+use crate::local_time::LocalTime;
 use crate::notifications::service::notify;
 use crate::notifications::Email;
 use crate::rate_limit;
 use crate::session::{staff as staff_session, StaffSession};
 use crate::tokens::{hash_token, new_token};
-use domain::dates::{display_minutes, format_date};
+use domain::dates::format_date;
 use domain::staff::{
     NewStaffInvitation, StaffAccount, StaffDirectory, StaffInvitationPreview,
     StaffInvitationStatus, StaffInvite,
@@ -39,8 +40,9 @@ pub async fn directory(ctx: &Ctx, staff: &StaffSession) -> Result<StaffDirectory
         db::list_open_invitations(&ctx.db),
     )?;
     let now = ctx.now();
+    let local = staff.local_time(now);
     Ok(StaffDirectory {
-        members: members.into_iter().map(account).collect(),
+        members: members.into_iter().map(|m| account(m, &local)).collect(),
         invitations: invitations
             .into_iter()
             .map(|i| StaffInvite {
@@ -48,7 +50,7 @@ pub async fn directory(ctx: &Ctx, staff: &StaffSession) -> Result<StaffDirectory
                 email: i.email,
                 is_admin: i.is_admin,
                 invited_by: i.invited_by,
-                expires_at: display_minutes(i.expires_at),
+                expires_at: local.moment(i.expires_at),
                 expired: i.expires_at <= now,
             })
             .collect(),
@@ -57,7 +59,7 @@ pub async fn directory(ctx: &Ctx, staff: &StaffSession) -> Result<StaffDirectory
     })
 }
 
-fn account(row: db::MemberRow) -> StaffAccount {
+fn account(row: db::MemberRow, local: &LocalTime) -> StaffAccount {
     StaffAccount {
         user_id: row.user_id,
         name: row.name,
@@ -65,10 +67,7 @@ fn account(row: db::MemberRow) -> StaffAccount {
         is_admin: row.is_admin,
         two_factor: row.two_factor,
         deactivated: row.deactivated_at.is_some(),
-        last_active: row
-            .last_active
-            .map(display_minutes)
-            .unwrap_or_else(|| "Never".into()),
+        last_active: row.last_active.map(|at| local.moment(at)),
         assigned_open: row.assigned_open,
     }
 }
@@ -239,12 +238,14 @@ pub async fn preview_invitation(
 ) -> Result<StaffInvitationPreview> {
     limit_links(ctx, client).await?;
     let row = find(ctx, token).await?;
+    let now = ctx.now();
+    let local = LocalTime::for_reader(None, client.time_zone.as_deref(), now);
     Ok(StaffInvitationPreview {
-        status: status_of(&row, ctx.now()),
+        status: status_of(&row, now),
         email: row.email,
         invited_by: row.invited_by,
         is_admin: row.is_admin,
-        expires_at: display_minutes(row.expires_at),
+        expires_at: local.moment(row.expires_at),
         account_exists: row.account_exists,
     })
 }
