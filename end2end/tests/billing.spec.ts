@@ -62,7 +62,7 @@ test('update the billing email, upgrade with a preview, download the invoice, sc
   // The proration invoice is in the history, and its PDF downloads.
   const row = page.getByRole('row', { name: /INV-/ }).first();
   await expect(row).toContainText('Paid');
-  const link = row.getByRole('link', { name: /Download invoice/ });
+  const link = row.getByRole('link', { name: /^PDF of invoice INV-/ });
   const href = await link.getAttribute('href');
   const response = await page.request.get(href!);
   expect(response.status()).toBe(200);

@@ -188,9 +188,8 @@ fn RecentInvoices(invoices: Vec<InvoiceBrief>) -> impl IntoView {
                 .into_iter()
                 .map(|invoice| view! {
                     <li class="flex items-center justify-between gap-2 py-2">
-                        <a class="font-medium underline" href=format!("/billing/invoices/{}/pdf", invoice.id)
-                            aria-label=format!("Download invoice {} (PDF)", invoice.number)>
-                            {invoice.number.clone()}
+                        <a class="font-medium underline" href=format!("/billing/invoices/{}/pdf", invoice.id)>
+                            {invoice.number.clone()}<span class="sr-only">" (PDF)"</span>
                         </a>
                         <span>{format_date(invoice.issued_on)}</span>
                         <span>{format_money(invoice.total_cents, &invoice.currency)}</span>
