@@ -1,5 +1,5 @@
 use super::api::{list_api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
-use crate::auth::use_permission;
+use crate::auth::{use_permission, Permitted};
 use crate::ui::form::{action_error, field_error};
 use crate::ui::table::{CELL, ROW_HEADER};
 use crate::ui::time::{when_or, When};
@@ -51,9 +51,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                 " header; never put it in a URL."
             </PageHeader>
             {move || fresh.get().map(|created| view! { <SecretOnce created/> })}
-            <Show when=move || can_manage.get()>
+            <Permitted permission=Permission::ManageApiKeys>
                 <CreateKeyForm action=create/>
-            </Show>
+            </Permitted>
             <FormAlert error=key_error/>
             <Transition fallback=|| view! { <Loading label="Loading keys…"/> }>
                 {move || Suspend::new(async move {

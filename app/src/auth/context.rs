@@ -84,3 +84,16 @@ pub fn use_permission(permission: Permission) -> Signal<bool> {
     let user = use_current_user();
     Signal::derive(move || user.get().is_some_and(|u| u.role.can(permission)))
 }
+
+/// `children` for roles granted `permission` only. The permission comes from
+/// the user resource, so it is read inside a `Transition`: the server waits
+/// for the user before rendering, and the hydrated page shows the same.
+#[component]
+pub fn Permitted(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let allowed = use_permission(permission);
+    view! {
+        <Transition fallback=|| ()>
+            {move || allowed.get().then(|| children())}
+        </Transition>
+    }
+}

@@ -15,7 +15,7 @@ pub mod page;
 pub mod recovery;
 pub mod setup;
 
-pub use context::{use_auth, use_current_user, use_permission, AuthContext};
+pub use context::{use_auth, use_current_user, use_permission, AuthContext, Permitted};
 pub use layout::AppLayout;
 pub use page::{SignInPage, SignUpPage};
 pub use recovery::{

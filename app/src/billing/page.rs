@@ -96,7 +96,9 @@ pub fn BillingPage() -> impl IntoView {
         <div class="space-y-6">
             <PageHeader title="Billing">
                 "Your plan, how you pay, and every invoice."
-                {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
+                <Transition fallback=|| ()>
+                    {move || (!can_manage.get()).then_some(" Only owners and billing managers can change these; ask one of them.")}
+                </Transition>
             </PageHeader>
             <Transition fallback=|| view! { <Loading label="Loading billing…"/> }>
                 {move || Suspend::new(async move {

@@ -2,7 +2,7 @@ use super::api::{
     list_invitations, list_members, InviteMember, LeaveOrganization, RemoveMember,
     ResendInvitation, RevokeInvitation, TransferOwnership, UpdateMemberRole,
 };
-use crate::auth::{use_auth, use_current_user, use_permission};
+use crate::auth::{use_auth, use_current_user, Permitted};
 use crate::ui::form::{action_error, field_error, url_error_of};
 use crate::ui::table::{CELL, ROW_HEADER};
 use crate::ui::time::{when_or, When};
@@ -38,7 +38,6 @@ pub fn TeamPage() -> impl IntoView {
         |(search, page, _)| list_members(search, page),
     );
     let viewer = use_current_user();
-    let can_manage = use_permission(Permission::ManageTeam);
 
     view! {
         <Title text="Team · Portal"/>
@@ -46,10 +45,10 @@ pub fn TeamPage() -> impl IntoView {
             <PageHeader title="Team">
                 "Everyone who can sign in to your organization, and what they may do."
             </PageHeader>
-            <Show when=move || can_manage.get()>
+            <Permitted permission=Permission::ManageTeam>
                 <InviteForm action=actions.invite/>
                 <PendingInvitations actions/>
-            </Show>
+            </Permitted>
             <section aria-labelledby="members-heading" class="space-y-3">
                 <div class="flex flex-wrap items-end justify-between gap-3">
                     <h2 id="members-heading" class="text-lg font-semibold">"Members"</h2>
