@@ -1,4 +1,4 @@
-use crate::account::{ConfirmEmailPage, SecurityPage, SettingsPage};
+use crate::account::{ConfirmEmailPage, NotificationsPage, SecurityPage, SettingsPage};
 use crate::api_keys::ApiKeysPage;
 use crate::audit::AuditPage;
 use crate::auth::{
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/help/:slug") view=ArticlePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 // The support console: staff only, its own sign-in and frame.

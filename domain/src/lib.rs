@@ -54,6 +54,8 @@ pub mod dashboard;
 pub mod help;
 /// Events pushed to open pages.
 pub mod live;
+/// Which emails a person wants.
+pub mod notifications;
 /// Satisfaction ratings of resolved tickets (CSAT).
 pub mod satisfaction;
 /// The support team: staff, admins and staff invitations.

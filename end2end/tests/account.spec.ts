@@ -1,4 +1,4 @@
-import { expect, NO_JS, pathOf, signIn, signUp, test, waitForHydration } from './fixtures';
+import { expect, NO_JS, pathOf, signedInWithoutJavaScript, signIn, signUp, test, waitForHydration } from './fixtures';
 
 test('change the billing email and find it in the audit log with before and after', async ({ page }) => {
   await signUp(page);
@@ -115,6 +115,37 @@ test('times read in the zone of the browser that signed up, then in the zone cho
 
     await page.goto('/settings/security');
     await expect(signedIn()).toHaveAttribute('title', / IST$/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('turn usage alerts off; security emails cannot be', async ({ page }) => {
+  await signUp(page);
+  await page.goto('/settings/notifications');
+  await waitForHydration(page);
+  const usage = page.getByLabel('Usage alerts', { exact: true });
+  const security = page.getByLabel('Security', { exact: true });
+  await expect(usage).toBeChecked();
+  await expect(security).toBeChecked();
+  await expect(security).toBeDisabled();
+  await usage.uncheck();
+  await page.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(page.getByText('Your email preferences are saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Usage alerts', { exact: true })).not.toBeChecked();
+  await expect(page.getByLabel('Invoices and payments', { exact: true })).toBeChecked();
+});
+
+test('without JavaScript, email preferences save too', NO_JS, async ({ browser, baseURL }) => {
+  const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
+  try {
+    await page.goto('/settings/notifications');
+    await page.getByLabel('Ticket updates', { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Save preferences' }).click();
+    await page.waitForURL((url) => url.pathname === '/settings/notifications' && !url.search.includes('__err'));
+    await expect(page.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+    await expect(page.getByLabel('Usage alerts', { exact: true })).toBeChecked();
   } finally {
     await context.close();
   }

@@ -24,6 +24,7 @@ const READ_ONLY: &[&str] = &[
     "/api/account/settings",
     "/api/account/email_change/check",
     "/api/account/sessions",
+    "/api/account/notifications",
     "/api/audit/entries",
     "/api/audit/people",
     "/api/billing/overview",
@@ -160,6 +161,9 @@ fn mutations() -> Vec<Mutation> {
         }),
         m("/api/account/name", Owner, |_| {
             vec![("name", "Renamed Owner".into())]
+        }),
+        m("/api/account/notifications/save", Owner, |_| {
+            vec![("tickets", "on".into())]
         }),
         m("/api/account/time_zone", Owner, |_| {
             vec![("time_zone", "Pacific/Auckland".into())]

@@ -163,6 +163,7 @@ async fn every_page_renders_the_demo_data_without_an_error(db: PgPool) {
         format!("/support/{ticket}"),
         "/settings".into(),
         "/settings/security".into(),
+        "/settings/notifications".into(),
         "/audit".into(),
     ];
     let staff_pages = [

@@ -186,6 +186,11 @@ fn rows() -> Vec<Row> {
     t.get("/api/api_keys/list", none, Can(ViewApiKeys, 200, 200));
     t.get("/api/account/settings", none, Can(ViewDashboard, 200, 200));
     t.get("/api/account/sessions", none, Can(ViewDashboard, 200, 200));
+    t.get(
+        "/api/account/notifications",
+        none,
+        Can(ViewDashboard, 200, 200),
+    );
     t.get("/api/audit/entries", none, Can(ViewAuditLog, 200, 200));
     t.get("/api/audit/people", none, Can(ViewAuditLog, 200, 200));
     t.get("/api/billing/overview", none, Can(ViewBilling, 200, 200));
@@ -476,6 +481,11 @@ fn rows() -> Vec<Row> {
     t.post(
         "/api/account/name",
         |_| vec![("name", "Matrix Person".into())],
+        Can(ViewDashboard, 200, 200),
+    );
+    t.post(
+        "/api/account/notifications/save",
+        |_| vec![("billing", "on".into())],
         Can(ViewDashboard, 200, 200),
     );
     t.post(
@@ -866,6 +876,7 @@ fn rows() -> Vec<Row> {
         "/support/new",
         "/settings",
         "/settings/security",
+        "/settings/notifications",
         "/audit",
         "/help",
     ] {

@@ -450,3 +450,153 @@ async fn dev_mailbox_shows_sent_email_to_this_machine_only_and_is_absent_without
         "no sink (production): no mailbox"
     );
 }
+
+async fn queue(db: &PgPool, key: &str, organization_id: uuid::Uuid, to: &str, email: &Email) {
+    let mut tx = db.begin().await.unwrap();
+    backend::notifications::service::notify(
+        &mut tx,
+        key,
+        Some(organization_id),
+        &EmailAddress::parse(to).unwrap(),
+        email,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn usage_alert() -> Email {
+    Email::UsageAlert {
+        organization_name: "Acme".into(),
+        metric: "API calls".into(),
+        threshold: 80,
+        used: "8,000 calls".into(),
+        limit: "10,000 calls".into(),
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_category_turned_off_stops_its_emails_even_queued_ones_but_never_security(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let worker = setup.live_worker(&db).await;
+    let org = Org::new("Prefs");
+    let owner = browser();
+    app.sign_up(&owner, &org).await;
+    drain(&worker).await;
+    let organization_id: uuid::Uuid = sqlx::query_scalar(
+        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(&org.email)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    // Queued while usage alerts were still on.
+    queue(
+        &db,
+        "alert:owner:1",
+        organization_id,
+        &org.email,
+        &usage_alert(),
+    )
+    .await;
+
+    let saved = app
+        .call(
+            &owner,
+            "account/notifications/save",
+            // Usage alerts unchecked; security "unchecked" too, which cannot be.
+            &[("billing", "on"), ("tickets", "on")],
+        )
+        .await;
+    assert!(saved.status().is_success(), "{:?}", saved.text().await);
+    let shown = json(app.get(&owner, "account/notifications").await).await;
+    let on = |category: &str| {
+        shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["category"] == category)
+            .unwrap()["email"]
+            .clone()
+    };
+    assert_eq!(on("usage_alerts"), false);
+    assert_eq!(on("billing"), true);
+    assert_eq!(on("security"), true, "security emails cannot be turned off");
+    let (before, after): (serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "select before, after from audit_log where action = 'user.notifications_changed'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(before["usage_alerts"], true);
+    assert_eq!(after["usage_alerts"], false);
+
+    queue(
+        &db,
+        "alert:billing",
+        organization_id,
+        "billing@prefs.example.com",
+        &usage_alert(),
+    )
+    .await;
+    let security = Email::SecurityNotice {
+        name: "Test Owner".into(),
+        event: "Two-factor authentication was turned off".into(),
+    };
+    queue(
+        &db,
+        "security:owner",
+        organization_id,
+        &org.email,
+        &security,
+    )
+    .await;
+    let deliveries = drain(&worker).await;
+    assert_eq!(deliveries.len(), 3, "{deliveries:?}");
+
+    assert_eq!(status(&db, "alert:owner:1").await.0, "suppressed");
+    let mails = setup.sink.mails();
+    let to = |address: &str| {
+        mails
+            .iter()
+            .filter(|m| m.to == vec![address.to_owned()])
+            .count()
+    };
+    assert_eq!(
+        to(&org.email),
+        3,
+        "verification, welcome and the security notice; no alert"
+    );
+    assert!(mails.iter().any(|m| m.to == vec![org.email.clone()]
+        && m.subject().contains("Security")
+        || m.text()
+            .contains("Two-factor authentication was turned off")));
+    let billing = mails
+        .iter()
+        .find(|m| m.to == vec!["billing@prefs.example.com".to_owned()])
+        .expect("an address that is no user's still gets the alert");
+    assert!(billing
+        .text()
+        .contains("https://portal.test/settings/notifications"));
+
+    // Turned back on: the next one is sent.
+    let saved = app
+        .call(
+            &owner,
+            "account/notifications/save",
+            &[("usage_alerts", "on"), ("billing", "on"), ("tickets", "on")],
+        )
+        .await;
+    assert!(saved.status().is_success());
+    queue(
+        &db,
+        "alert:owner:2",
+        organization_id,
+        &org.email,
+        &usage_alert(),
+    )
+    .await;
+    drain(&worker).await;
+    assert_eq!(status(&db, "alert:owner:2").await.0, "sent");
+}

@@ -2,6 +2,7 @@
 //! `backend::account::service` (session → permission → parse → one call).
 
 use domain::account::{AccountSettings, ActiveSession};
+use domain::notifications::NotificationPreference;
 use domain::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -55,6 +56,35 @@ pub async fn update_profile_name(name: String) -> Result<(), AppError> {
 pub async fn update_time_zone(time_zone: String) -> Result<(), AppError> {
     let session = require_member()?;
     Ok(service::set_time_zone(&ctx()?, &session, &time_zone).await?)
+}
+
+/// Any member: every email category and whether it is on for them in this
+/// organization. Errors: `Unauthorized`.
+#[server(endpoint = "account/notifications", input = server_fn::codec::GetUrl)]
+pub async fn get_notification_preferences() -> Result<Vec<NotificationPreference>, AppError> {
+    let session = require_member()?;
+    Ok(backend::notifications::preferences::list(&ctx()?, &session).await?)
+}
+
+/// Any member: turns on exactly the categories posted as `on` (a form's
+/// checkboxes: an unchecked one is absent); security emails stay on.
+#[server(endpoint = "account/notifications/save")]
+pub async fn save_notification_preferences(
+    usage_alerts: Option<String>,
+    billing: Option<String>,
+    tickets: Option<String>,
+) -> Result<(), AppError> {
+    use domain::notifications::NotificationCategory as C;
+    let session = require_member()?;
+    let on: Vec<C> = [
+        (C::UsageAlerts, usage_alerts),
+        (C::Billing, billing),
+        (C::Tickets, tickets),
+    ]
+    .into_iter()
+    .filter_map(|(category, checked)| checked.is_some().then_some(category))
+    .collect();
+    Ok(backend::notifications::preferences::save(&ctx()?, &session, &on).await?)
 }
 
 /// Any member: changes their password and signs out every other session of

@@ -46,7 +46,12 @@ fn SettingsTabs(current: &'static str, #[prop(into)] show_audit: Signal<bool>) -
         <nav aria-label="Settings" class="mb-6 flex flex-wrap gap-2 border-b border-slate-200 pb-3 dark:border-slate-800">
             {tab("/settings", "Account")}
             {tab("/settings/security", "Security")}
-            <Show when=move || show_audit.get()>{tab("/audit", "Audit log")}</Show>
+            {tab("/settings/notifications", "Notifications")}
+            // The permission comes from the user resource: read it inside a
+            // Transition, so the server waits for it and hydration agrees.
+            <Transition fallback=|| ()>
+                {move || show_audit.get().then(|| tab("/audit", "Audit log"))}
+            </Transition>
         </nav>
     }
 }
@@ -54,7 +59,7 @@ fn SettingsTabs(current: &'static str, #[prop(into)] show_audit: Signal<bool>) -
 /// "Saved." after a successful submit (with JavaScript; without it the page
 /// reloads showing the new value).
 #[component]
-fn Saved(#[prop(into)] done: Signal<bool>, message: &'static str) -> impl IntoView {
+pub(crate) fn Saved(#[prop(into)] done: Signal<bool>, message: &'static str) -> impl IntoView {
     view! {
         <p role="status" class="text-sm text-emerald-700 dark:text-emerald-400">
             {move || done.get().then_some(message)}
@@ -63,7 +68,7 @@ fn Saved(#[prop(into)] done: Signal<bool>, message: &'static str) -> impl IntoVi
 }
 
 /// True once the action's latest run succeeded.
-fn succeeded<S>(value: S) -> Signal<bool>
+pub(crate) fn succeeded<S>(value: S) -> Signal<bool>
 where
     S: Get<Value = Option<Result<(), AppError>>> + Send + Sync + 'static,
 {
@@ -72,7 +77,7 @@ where
 
 /// From the signed-in user, which the layout has already loaded (so server
 /// and browser render the same tabs).
-fn can_view_audit_log() -> Signal<bool> {
+pub(crate) fn can_view_audit_log() -> Signal<bool> {
     crate::auth::use_permission(domain::Permission::ViewAuditLog)
 }
 

@@ -30,6 +30,7 @@ pub async fn insert_notification(
 /// A pending notification, locked by the caller's transaction.
 pub struct PendingNotification {
     pub id: Uuid,
+    pub organization_id: Option<Uuid>,
     pub recipient: String,
     pub template: String,
     pub data: Value,
@@ -50,7 +51,7 @@ pub async fn lock_pending(
 ) -> sqlx::Result<Option<PendingNotification>> {
     sqlx::query_as!(
         PendingNotification,
-        r#"select id, recipient, template, data, attempts from notification
+        r#"select id, organization_id, recipient, template, data, attempts from notification
            where id = $1 and status = 'pending' and next_attempt_at <= now()
            for update skip locked"#,
         id,
@@ -63,7 +64,7 @@ pub async fn lock_pending(
 pub async fn lock_next_due(conn: &mut PgConnection) -> sqlx::Result<Option<PendingNotification>> {
     sqlx::query_as!(
         PendingNotification,
-        r#"select id, recipient, template, data, attempts from notification
+        r#"select id, organization_id, recipient, template, data, attempts from notification
            where status = 'pending' and next_attempt_at <= now()
            order by next_attempt_at
            limit 1
@@ -71,6 +72,79 @@ pub async fn lock_next_due(conn: &mut PgConnection) -> sqlx::Result<Option<Pendi
     )
     .fetch_optional(conn)
     .await
+}
+
+/// Whether the recipient, as a user in `organization_id`, turned `category`
+/// off. An address that is no user's (an organization's billing email) gets
+/// every email its role sends there.
+pub async fn turned_off(
+    conn: &mut PgConnection,
+    recipient: &str,
+    organization_id: Option<Uuid>,
+    category: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(
+               select 1 from notification_preference p join app_user u on u.id = p.user_id
+               where u.email = $1 and p.organization_id = $2 and p.category = $3 and not p.email
+           ) as "off!""#,
+        recipient,
+        organization_id,
+        category,
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Not sent: its recipient turned its category off before it went out. Any
+/// secret link it carried is dropped as for a sent one.
+pub async fn mark_suppressed(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update notification set status = 'suppressed', data = data - 'token', updated_at = now()
+           where id = $1"#,
+        id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The categories a user set in an organization (absent ones are on).
+pub async fn preferences(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> sqlx::Result<Vec<(String, bool)>> {
+    sqlx::query!(
+        "select category, email from notification_preference where user_id = $1 and organization_id = $2",
+        user_id,
+        organization_id,
+    )
+    .fetch_all(db)
+    .await
+    .map(|rows| rows.into_iter().map(|r| (r.category, r.email)).collect())
+}
+
+pub async fn set_preference(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    organization_id: Uuid,
+    category: &str,
+    email: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into notification_preference (user_id, organization_id, category, email)
+           values ($1, $2, $3, $4)
+           on conflict (user_id, organization_id, category)
+           do update set email = excluded.email, updated_at = now()"#,
+        user_id,
+        organization_id,
+        category,
+        email,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {

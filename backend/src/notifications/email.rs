@@ -1,3 +1,4 @@
+use domain::notifications::NotificationCategory;
 use serde::{Deserialize, Serialize};
 
 /// Every email the portal sends, with the data its template needs. Stored as
@@ -142,10 +143,43 @@ pub struct RenderedEmail {
 }
 
 impl Email {
+    /// The preference that governs it: `None` for emails that answer
+    /// something the person just did (a welcome, an invitation) and for the
+    /// support team's own emails; `Security` ones are always sent.
+    pub fn category(&self) -> Option<NotificationCategory> {
+        use NotificationCategory::*;
+        match self {
+            Email::UsageAlert { .. } => Some(UsageAlerts),
+            Email::InvoiceIssued { .. }
+            | Email::PaymentReceipt { .. }
+            | Email::PaymentFailed { .. } => Some(Billing),
+            Email::TicketReply { .. } | Email::TicketResolved { .. } => Some(Tickets),
+            Email::ConfirmEmailChange { .. }
+            | Email::EmailChangeRequested { .. }
+            | Email::VerifyEmail { .. }
+            | Email::SignUpAttempt { .. }
+            | Email::PasswordReset { .. }
+            | Email::SecurityNotice { .. } => Some(Security),
+            Email::Welcome { .. }
+            | Email::Invitation { .. }
+            | Email::StaffInvitation { .. }
+            | Email::StaffAlert { .. } => None,
+        }
+    }
+
     /// Renders the email. `base_url` makes every link absolute
     /// (`https://portal.example.com`), since mail clients have no page to be relative to.
+    /// An email someone may turn off says why they got it and where to.
     pub fn render(&self, base_url: &str) -> RenderedEmail {
         let base_url = base_url.trim_end_matches('/');
+        let rendered = self.render_body(base_url);
+        match self.category().filter(|c| c.can_turn_off()) {
+            Some(category) => with_preferences_footer(rendered, category, base_url),
+            None => rendered,
+        }
+    }
+
+    fn render_body(&self, base_url: &str) -> RenderedEmail {
         match self {
             Email::Welcome {
                 name,
@@ -586,6 +620,33 @@ const BUTTON: &str =
     "display:inline-block;background:#4f46e5;color:#ffffff;padding:10px 16px;border-radius:6px;\
                       text-decoration:none;font-weight:600";
 
+/// "Why you got this" and the link to turn it off, in both parts.
+fn with_preferences_footer(
+    mut email: RenderedEmail,
+    category: NotificationCategory,
+    base_url: &str,
+) -> RenderedEmail {
+    let link = format!("{base_url}/settings/notifications");
+    let why = format!(
+        "You get this email because \u{201c}{}\u{201d} is on in your email preferences.",
+        category.label()
+    );
+    email
+        .text
+        .push_str(&format!("\n{why}\nChoose which emails you get: {link}\n"));
+    email.html = email.html.replacen(
+        "</body></html>",
+        &format!(
+            "<p style=\"color:#64748b;font-size:12px\">{why} \
+             <a href=\"{link}\" style=\"color:#4f46e5\">Choose which emails you get</a>.</p></body></html>",
+            why = escape_html(&why),
+            link = escape_html(&link),
+        ),
+        1,
+    );
+    email
+}
+
 fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
@@ -673,6 +734,35 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<Email>(json).unwrap(),
             welcome("Acme")
+        );
+    }
+
+    #[test]
+    fn an_email_one_may_turn_off_says_why_and_links_to_the_preferences() {
+        let alert = Email::UsageAlert {
+            organization_name: "Acme".into(),
+            metric: "API calls".into(),
+            threshold: 80,
+            used: "8,000 calls".into(),
+            limit: "10,000 calls".into(),
+        }
+        .render("https://portal.example.com/");
+        let link = "https://portal.example.com/settings/notifications";
+        assert!(
+            alert.text.contains("\u{201c}Usage alerts\u{201d} is on"),
+            "{}",
+            alert.text
+        );
+        assert!(alert.text.contains(link));
+        assert!(alert.html.contains(link) && alert.html.ends_with("</body></html>"));
+        let security = Email::SecurityNotice {
+            name: "Ada".into(),
+            event: "Two-factor authentication was turned off".into(),
+        }
+        .render("https://portal.example.com");
+        assert!(
+            !security.text.contains(link),
+            "security emails cannot be turned off"
         );
     }
 

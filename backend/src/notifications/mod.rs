@@ -5,10 +5,12 @@
 //! email will go out exactly once. `server/src/workers/notifications.rs` moves
 //! committed rows onto a Redis Stream, sends them over SMTP and marks them
 //! sent; when Redis is down it claims due rows from Postgres directly.
-//! Templates live here ([`email::Email`]) and are rendered at send time.
+//! Templates live here ([`email::Email`]) and are rendered at send time, when
+//! the recipient's [`preferences`] are checked too.
 
 pub mod db;
 pub mod email;
+pub mod preferences;
 pub mod service;
 
 pub use email::{Email, RenderedEmail};

@@ -89,6 +89,7 @@ pub const ACTIONS: &[(&str, AuditCategory)] = &[
     ("user.recovery_code_used", Security),
     ("user.renamed", Security),
     ("user.time_zone_changed", Security),
+    ("user.notifications_changed", Security),
     ("user.email_change_requested", Security),
     ("user.email_changed", Security),
     ("session.organization_switched", Security),

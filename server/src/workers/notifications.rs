@@ -71,6 +71,8 @@ pub enum Delivery {
     AlreadyHandled,
     RetryLater(Uuid),
     DeadLettered(Uuid),
+    /// Not sent: the recipient turned its category off.
+    Suppressed(Uuid),
 }
 
 #[derive(Clone)]
@@ -253,6 +255,12 @@ impl NotificationWorker {
         row: &PendingNotification,
     ) -> anyhow::Result<(Delivery, Result<(), sqlx::Error>)> {
         let result = match row.email() {
+            Ok(email) if self.turned_off(tx, row, &email).await? => {
+                db::mark_suppressed(tx, row.id).await?;
+                metrics::counter!("portal_notifications_total", "outcome" => "suppressed")
+                    .increment(1);
+                return Ok((Delivery::Suppressed(row.id), Ok(())));
+            }
             Ok(email) => {
                 let rendered = email.render(&self.config.base_url);
                 let message_id = format!("<{}@portal.notifications>", row.id);
@@ -286,6 +294,20 @@ impl NotificationWorker {
             }
         };
         Ok((delivery, Ok(())))
+    }
+
+    /// Whether the recipient turned this email's category off (checked
+    /// now, not when it was queued, so a change applies to queued emails).
+    async fn turned_off(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        row: &PendingNotification,
+        email: &backend::notifications::Email,
+    ) -> anyhow::Result<bool> {
+        let Some(category) = email.category().filter(|c| c.can_turn_off()) else {
+            return Ok(false);
+        };
+        Ok(db::turned_off(tx, &row.recipient, row.organization_id, category.as_str()).await?)
     }
 
     fn backoff(&self, attempts: i32) -> Duration {
