@@ -1,4 +1,6 @@
-use crate::account::{ConfirmEmailPage, NotificationsPage, SecurityPage, SettingsPage};
+use crate::account::{
+    ConfirmEmailPage, NotificationsPage, SecurityPage, SettingsPage, UnsubscribePage,
+};
 use crate::api_keys::ApiKeysPage;
 use crate::audit::AuditPage;
 use crate::auth::{
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account/confirm-email") view=ConfirmEmailPage/>
                 <Route path=path!("/rate-ticket") view=RateTicketPage ssr=SsrMode::Async/>
+                <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                 // Async: the session check finishes before the first byte, so a
                 // signed-out visitor gets a real 302 even without JavaScript.
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>

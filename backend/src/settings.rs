@@ -103,6 +103,8 @@ pub struct Limits {
     pub staff_invitation_links_per_ip: Rule,
     /// Team invitation links opened and accepted, per client IP.
     pub invitation_links_per_ip: Rule,
+    /// Unsubscribe links opened and used, per client IP.
+    pub unsubscribe_links_per_ip: Rule,
 }
 
 const MINUTE: u64 = 60;
@@ -133,6 +135,7 @@ impl Default for Limits {
             rating_links_per_ip: rule(60, HOUR),
             staff_invitation_links_per_ip: rule(30, HOUR),
             invitation_links_per_ip: rule(30, HOUR),
+            unsubscribe_links_per_ip: rule(60, HOUR),
         }
     }
 }
@@ -140,7 +143,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit by its environment name (`sign_up_per_ip` is
     /// `PORTAL_LIMIT_SIGN_UP_PER_IP`), for configuration and the README.
-    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 18] {
+    pub fn by_name(&mut self) -> [(&'static str, &mut Rule); 19] {
         [
             ("sign_up_per_ip", &mut self.sign_up_per_ip),
             ("sign_up_global", &mut self.sign_up_global),
@@ -163,6 +166,10 @@ impl Limits {
                 &mut self.staff_invitation_links_per_ip,
             ),
             ("invitation_links_per_ip", &mut self.invitation_links_per_ip),
+            (
+                "unsubscribe_links_per_ip",
+                &mut self.unsubscribe_links_per_ip,
+            ),
         ]
     }
 }

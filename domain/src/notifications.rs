@@ -75,6 +75,15 @@ pub struct NotificationPreference {
     pub email: bool,
 }
 
+/// What an email's unsubscribe link turns off, for its confirmation page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsubscribeView {
+    pub category: NotificationCategory,
+    pub organization_name: String,
+    /// Already off (the link was used, or the page changed it).
+    pub unsubscribed: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import {
   expect,
+  followEmailLink,
   NO_JS,
   openTicket,
   signedInWithoutJavaScript,
@@ -248,4 +249,30 @@ test('customers are sent away from the staff console', async ({ page }) => {
   await signUp(page);
   await page.goto('/staff/tickets');
   await page.waitForURL((url) => url.pathname === '/staff/sign-in');
+});
+
+test("a reply email's unsubscribe link stops ticket emails after one confirmation", async ({ page, browser, baseURL }) => {
+  const account: Account = await signUp(page);
+  const subject = uniqueSubject('Unsubscribe me');
+  const id = await openTicket(page, subject, 'Please answer by email.');
+  const staff = await staffConsole(browser, baseURL);
+  try {
+    await staff.page.goto(`/staff/tickets/${id}`);
+    await waitForHydration(staff.page);
+    await staff.page.getByLabel('Reply', { exact: true }).fill('Answered. Anything else?');
+    await staff.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(staff.page.getByTestId('message').filter({ hasText: 'Answered.' })).toBeVisible();
+  } finally {
+    await staff.context.close();
+  }
+
+  await followEmailLink(page, account.email, `Re: ${subject} [support]`, /\/unsubscribe\?/);
+  await waitForHydration(page);
+  await expect(page.getByText(`Stop “Ticket updates” emails for ${account.orgName}?`)).toBeVisible();
+  await page.getByRole('button', { name: 'Unsubscribe' }).click();
+  await expect(page.getByTestId('unsubscribed')).toContainText('you no longer get “Ticket updates” emails');
+
+  await page.goto('/settings/notifications');
+  await expect(page.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+  await expect(page.getByLabel('Usage alerts', { exact: true })).toBeChecked();
 });

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use backend::notifications::RenderedEmail;
-use lettre::message::header::{ContentType, MessageId};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue, MessageId};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -82,20 +82,36 @@ impl Mailer {
     /// Sends one email. `message_id` is stable per notification, so a receiver
     /// can recognise the rare duplicate (a crash after SMTP accepted the
     /// message but before we recorded it).
+    /// `unsubscribe`: the one-click address (RFC 8058) of an email its
+    /// recipient may turn off, for `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post`, so mail clients offer their own button.
     pub async fn send(
         &self,
         to: &str,
         email: &RenderedEmail,
         message_id: &str,
+        unsubscribe: Option<&str>,
     ) -> Result<(), SendError> {
         let to: Mailbox = to
             .parse()
             .map_err(|e| SendError::Permanent(format!("invalid recipient: {e}")))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&email.subject)
-            .header(MessageId::from(message_id.to_owned()))
+            .header(MessageId::from(message_id.to_owned()));
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(

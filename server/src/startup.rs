@@ -414,6 +414,10 @@ pub fn build_router(
         ))
         .route(paths::INVOICE_LINK, get(http::invoices::download_by_link))
         .route(
+            paths::UNSUBSCRIBE_ONE_CLICK,
+            axum::routing::post(http::unsubscribe::one_click),
+        )
+        .route(
             paths::SANDBOX_CARD_TOKENS,
             axum::routing::post(http::sandbox::create_token).layer(
                 axum::extract::DefaultBodyLimit::max(http::sandbox::MAX_BODY_BYTES),

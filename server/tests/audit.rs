@@ -45,6 +45,7 @@ const READ_ONLY: &[&str] = &[
     // Counted against the client's limit, but stores nothing.
     "/api/staff/invitation",
     "/api/support/rating_link",
+    "/api/notifications/unsubscribe/check",
     "/api/auth/account",
     "/api/auth/verify_email/check",
     "/api/auth/password_reset/check",
@@ -315,6 +316,9 @@ fn mutations() -> Vec<Mutation> {
                 ("rating", "good".into()),
             ]
         }),
+        m("/api/notifications/unsubscribe", Anonymous, |f| {
+            f.unsubscribe.clone()
+        }),
         m("/api/support/rate_by_link", Anonymous, |f| {
             vec![
                 ("token", f.support.rating_token.clone()),
@@ -404,6 +408,39 @@ struct Fixture {
     support: SupportFixture,
     /// A published help article's id.
     help_article: String,
+    /// The owner's signed link that stops their ticket emails.
+    unsubscribe: Vec<(&'static str, String)>,
+}
+
+/// The owner's unsubscribe link for ticket emails, as its form posts it.
+async fn unsubscribe_link(
+    app: &TestApp,
+    email: &str,
+    organization: &str,
+) -> Vec<(&'static str, String)> {
+    let user: uuid::Uuid = sqlx::query_scalar("select id from app_user where email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let organization = uuid::Uuid::parse_str(organization).unwrap();
+    let mut conn = app.db.acquire().await.unwrap();
+    let query = backend::notifications::unsubscribe::query_for(
+        &mut conn,
+        user,
+        organization,
+        domain::notifications::NotificationCategory::Tickets,
+    )
+    .await
+    .unwrap();
+    ["user", "organization", "category", "signature"]
+        .into_iter()
+        .zip(
+            query
+                .split('&')
+                .map(|pair| pair.split_once('=').unwrap().1.to_owned()),
+        )
+        .collect()
 }
 
 impl Fixture {
@@ -786,7 +823,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .unwrap()
         .to_string();
+    let unsubscribe = unsubscribe_link(app, &org.email, &identity.owner_organization).await;
     Fixture {
+        unsubscribe,
         open_invoice,
         card_token,
         help_article,

@@ -279,6 +279,23 @@ fn rows() -> Vec<Row> {
     );
     t.get("/api/auth/two_factor/challenge", none, Each([200; 7]));
     t.get("/api/support/rating_link", unknown_token, Each([404; 7]));
+    t.get(
+        "/api/notifications/unsubscribe/check",
+        forged_unsubscribe,
+        Each([404; 7]),
+    );
+    t.post(
+        "/api/notifications/unsubscribe",
+        forged_unsubscribe,
+        Each([404; 7]),
+    );
+    // A mail client's one-click post: the signed link is in the address;
+    // without it there is nothing to do.
+    t.post(
+        "/unsubscribe/one-click",
+        |_| vec![("List-Unsubscribe", "One-Click".into())],
+        Each([400; 7]),
+    );
     t.get("/api/staff/invitation", unknown_token, Each([404; 7]));
     // Every staff member sees the team; only staff admins change it (the
     // matrix's staff member is not one).
@@ -855,6 +872,7 @@ fn rows() -> Vec<Row> {
         "/invitations/accept",
         "/account/confirm-email",
         "/rate-ticket",
+        "/unsubscribe",
         "/staff/sign-in",
         "/staff/sign-in/two-factor",
         "/staff/join",
@@ -924,6 +942,16 @@ fn unknown() -> String {
 
 fn unknown_token(_: &OrgB) -> Args {
     vec![("token", unknown())]
+}
+
+/// A well-formed unsubscribe link whose signature is wrong.
+fn forged_unsubscribe(b: &OrgB) -> Args {
+    vec![
+        ("user", Uuid::new_v4().to_string()),
+        ("organization", b.organization.clone()),
+        ("category", "billing".into()),
+        ("signature", "00".repeat(32)),
+    ]
 }
 
 fn wrong_code(_: &OrgB) -> Args {

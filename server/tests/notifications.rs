@@ -600,3 +600,183 @@ async fn a_category_turned_off_stops_its_emails_even_queued_ones_but_never_secur
     drain(&worker).await;
     assert_eq!(status(&db, "alert:owner:2").await.0, "sent");
 }
+
+/// The `List-Unsubscribe` address of a captured email, if it has one.
+fn list_unsubscribe(raw: &str) -> Option<String> {
+    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let start = unfolded.find("List-Unsubscribe: <")? + "List-Unsubscribe: <".len();
+    let end = unfolded[start..].find('>')?;
+    Some(unfolded[start..start + end].to_owned())
+}
+
+/// What a mail client does when its reader presses its own Unsubscribe
+/// button: a POST with no cookies and no browser headers.
+async fn one_click(app: &TestApp, query: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(app.url(&format!("/unsubscribe/one-click?{query}")))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_mail_clients_one_click_turns_off_that_category_and_a_forged_link_nothing(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let worker = setup.live_worker(&db).await;
+    let org = Org::new("OneClick");
+    let owner = browser();
+    app.sign_up(&owner, &org).await;
+    let organization_id: uuid::Uuid = sqlx::query_scalar(
+        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(&org.email)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    queue(
+        &db,
+        "alert:owner",
+        organization_id,
+        &org.email,
+        &usage_alert(),
+    )
+    .await;
+    queue(
+        &db,
+        "alert:billing",
+        organization_id,
+        "billing@oneclick.example.com",
+        &usage_alert(),
+    )
+    .await;
+    drain(&worker).await;
+    let mails = setup.sink.mails();
+    let alert = mails
+        .iter()
+        .find(|m| m.to == vec![org.email.clone()] && m.text().contains("Usage alerts"))
+        .expect("the owner's alert");
+    assert!(
+        alert
+            .raw
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{}",
+        alert.raw
+    );
+    let url = list_unsubscribe(&alert.raw).expect("a List-Unsubscribe header");
+    let (address, query) = url.split_once('?').unwrap();
+    assert_eq!(address, "https://portal.test/unsubscribe/one-click");
+    assert!(alert
+        .text()
+        .contains(&format!("https://portal.test/unsubscribe?{query}")));
+    let billing = mails
+        .iter()
+        .find(|m| m.to == vec!["billing@oneclick.example.com".to_owned()])
+        .unwrap();
+    assert_eq!(
+        list_unsubscribe(&billing.raw),
+        None,
+        "no member to unsubscribe"
+    );
+
+    // Edited into another category, or another person: refused, nothing changed.
+    let other_category = query.replace("category=usage_alerts", "category=billing");
+    assert_eq!(
+        one_click(&app, &other_category).await,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let security = query.replace("category=usage_alerts", "category=security");
+    assert_eq!(
+        one_click(&app, &security).await,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let user = query.split('&').next().unwrap();
+    let other_user = query.replace(user, &format!("user={}", uuid::Uuid::new_v4()));
+    assert_eq!(
+        one_click(&app, &other_user).await,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let all_on = json(app.get(&owner, "account/notifications").await).await;
+    assert!(
+        all_on
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["email"] == true),
+        "{all_on}"
+    );
+
+    // Opening the link only reads; the genuine post turns that one category off.
+    let check = json(
+        app.get(
+            &browser(),
+            &format!("notifications/unsubscribe/check?{query}"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(check["category"], "usage_alerts");
+    assert_eq!(check["organization_name"], org.name.as_str());
+    assert_eq!(check["unsubscribed"], false);
+    assert_eq!(one_click(&app, query).await, reqwest::StatusCode::OK);
+    assert_eq!(
+        one_click(&app, query).await,
+        reqwest::StatusCode::OK,
+        "again is fine"
+    );
+    let now = json(app.get(&owner, "account/notifications").await).await;
+    let off: Vec<&str> = now
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["email"] == false)
+        .map(|p| p["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(off, ["usage_alerts"]);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where action = 'user.unsubscribed' and organization_id = $1",
+    )
+    .bind(organization_id)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(actions.len(), 2);
+    let check = json(
+        app.get(
+            &browser(),
+            &format!("notifications/unsubscribe/check?{query}"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(check["unsubscribed"], true);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn guessing_unsubscribe_links_is_limited_per_client(db: PgPool) {
+    let app = spawn_app_with(db, |s| {
+        s.limits.unsubscribe_links_per_ip =
+            backend::rate_limit::Rule::new(2, Duration::from_secs(3600));
+    })
+    .await;
+    let forged = format!(
+        "user={}&organization={}&category=billing&signature={}",
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+        "00".repeat(32)
+    );
+    assert_eq!(
+        one_click(&app, &forged).await,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        one_click(&app, &forged).await,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        one_click(&app, &forged).await,
+        reqwest::StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -2,7 +2,7 @@
 //! `backend::account::service` (session → permission → parse → one call).
 
 use domain::account::{AccountSettings, ActiveSession};
-use domain::notifications::NotificationPreference;
+use domain::notifications::{NotificationPreference, UnsubscribeView};
 use domain::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -85,6 +85,36 @@ pub async fn save_notification_preferences(
     .filter_map(|(category, checked)| checked.is_some().then_some(category))
     .collect();
     Ok(backend::notifications::preferences::save(&ctx()?, &session, &on).await?)
+}
+
+/// Anyone holding an email's unsubscribe link: what it turns off, without
+/// changing anything (mail scanners open links). Errors: `NotFound`
+/// (tampered, or no longer a member), `RateLimited`.
+#[server(endpoint = "notifications/unsubscribe/check", input = server_fn::codec::GetUrl)]
+pub async fn check_unsubscribe(
+    user: String,
+    organization: String,
+    category: String,
+    signature: String,
+) -> Result<UnsubscribeView, AppError> {
+    use backend::notifications::unsubscribe::{check, UnsubscribeLink};
+    let link = UnsubscribeLink::parse(&user, &organization, &category, &signature)?;
+    Ok(check(&ctx()?, &client()?, &link).await?)
+}
+
+/// Anyone holding an email's unsubscribe link: turns its category off for
+/// its person in its organization. Errors: as `check_unsubscribe`.
+#[server(endpoint = "notifications/unsubscribe")]
+pub async fn unsubscribe(
+    user: String,
+    organization: String,
+    category: String,
+    signature: String,
+) -> Result<(), AppError> {
+    use backend::notifications::unsubscribe::{self as links, UnsubscribeLink};
+    let link = UnsubscribeLink::parse(&user, &organization, &category, &signature)?;
+    links::unsubscribe(&ctx()?, &client()?, &link).await?;
+    Ok(())
 }
 
 /// Any member: changes their password and signs out every other session of

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod notifications;
 pub mod page;
+pub mod unsubscribe;
 
 pub use notifications::NotificationsPage;
 pub use page::{ConfirmEmailPage, SecurityPage, SettingsPage};
+pub use unsubscribe::UnsubscribePage;

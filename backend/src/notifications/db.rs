@@ -96,6 +96,49 @@ pub async fn turned_off(
     .await
 }
 
+/// The member behind an address in an organization: who an unsubscribe
+/// link in their email should name (`None` for an address that is no
+/// member's, such as a billing email).
+pub async fn member_id(
+    conn: &mut PgConnection,
+    recipient: &str,
+    organization_id: Option<Uuid>,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        "select u.id from app_user u join member m on m.user_id = u.id
+         where u.email = $1 and m.organization_id = $2",
+        recipient,
+        organization_id,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A member's email and their organization's name (`None` once they left).
+pub async fn member_of(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query!(
+        "select u.email, o.name from member m
+         join app_user u on u.id = m.user_id join organization o on o.id = m.organization_id
+         where m.user_id = $1 and m.organization_id = $2",
+        user_id,
+        organization_id,
+    )
+    .fetch_optional(conn)
+    .await
+    .map(|row| row.map(|r| (r.email, r.name)))
+}
+
+/// A secret every instance shares (`server_secret`).
+pub async fn secret(conn: &mut PgConnection, name: &str) -> sqlx::Result<Vec<u8>> {
+    sqlx::query_scalar!("select value from server_secret where name = $1", name)
+        .fetch_one(conn)
+        .await
+}
+
 /// Not sent: its recipient turned its category off before it went out. Any
 /// secret link it carried is dropped as for a sent one.
 pub async fn mark_suppressed(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {

@@ -171,10 +171,16 @@ impl Email {
     /// (`https://portal.example.com`), since mail clients have no page to be relative to.
     /// An email someone may turn off says why they got it and where to.
     pub fn render(&self, base_url: &str) -> RenderedEmail {
+        self.render_for(base_url, None)
+    }
+
+    /// As [`Email::render`], for a member whose signed unsubscribe link
+    /// (`unsubscribe::query_for`) the footer offers too.
+    pub fn render_for(&self, base_url: &str, unsubscribe: Option<&str>) -> RenderedEmail {
         let base_url = base_url.trim_end_matches('/');
         let rendered = self.render_body(base_url);
         match self.category().filter(|c| c.can_turn_off()) {
-            Some(category) => with_preferences_footer(rendered, category, base_url),
+            Some(category) => with_preferences_footer(rendered, category, base_url, unsubscribe),
             None => rendered,
         }
     }
@@ -625,8 +631,10 @@ fn with_preferences_footer(
     mut email: RenderedEmail,
     category: NotificationCategory,
     base_url: &str,
+    unsubscribe: Option<&str>,
 ) -> RenderedEmail {
     let link = format!("{base_url}/settings/notifications");
+    let unsubscribe = unsubscribe.map(|query| format!("{base_url}/unsubscribe?{query}"));
     let why = format!(
         "You get this email because \u{201c}{}\u{201d} is on in your email preferences.",
         category.label()
@@ -634,11 +642,22 @@ fn with_preferences_footer(
     email
         .text
         .push_str(&format!("\n{why}\nChoose which emails you get: {link}\n"));
+    if let Some(unsubscribe) = &unsubscribe {
+        email.text.push_str(&format!(
+            "Stop these emails with one click: {unsubscribe}\n"
+        ));
+    }
+    let stop = unsubscribe.map_or_else(String::new, |unsubscribe| {
+        format!(
+            " Or <a href=\"{}\" style=\"color:#4f46e5\">stop these emails</a> with one click.",
+            escape_html(&unsubscribe)
+        )
+    });
     email.html = email.html.replacen(
         "</body></html>",
         &format!(
             "<p style=\"color:#64748b;font-size:12px\">{why} \
-             <a href=\"{link}\" style=\"color:#4f46e5\">Choose which emails you get</a>.</p></body></html>",
+             <a href=\"{link}\" style=\"color:#4f46e5\">Choose which emails you get</a>.{stop}</p></body></html>",
             why = escape_html(&why),
             link = escape_html(&link),
         ),

@@ -12,5 +12,6 @@ pub mod db;
 pub mod email;
 pub mod preferences;
 pub mod service;
+pub mod unsubscribe;
 
 pub use email::{Email, RenderedEmail};

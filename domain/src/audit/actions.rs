@@ -90,6 +90,7 @@ pub const ACTIONS: &[(&str, AuditCategory)] = &[
     ("user.renamed", Security),
     ("user.time_zone_changed", Security),
     ("user.notifications_changed", Security),
+    ("user.unsubscribed", Security),
     ("user.email_change_requested", Security),
     ("user.email_changed", Security),
     ("session.organization_switched", Security),

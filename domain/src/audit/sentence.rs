@@ -121,6 +121,7 @@ pub fn sentence(facts: &EntryFacts) -> String {
         "user.recovery_code_used" => format!("{who} signed in with a recovery code"),
         "user.renamed" => format!("{who} changed their name{}", facts.change("name", plain)),
         "user.notifications_changed" => format!("{who} changed which emails they get"),
+        "user.unsubscribed" => format!("{who} unsubscribed from an email's link"),
         "user.time_zone_changed" => format!(
             "{who} changed their time zone{}",
             facts.change("time_zone", plain)

@@ -20,6 +20,7 @@ pub mod session;
 pub mod shown_once;
 pub mod trace_context;
 pub mod two_factor;
+pub mod unsubscribe;
 pub mod writes;
 
 /// The paths the router mounts besides pages and server functions. The router
@@ -46,6 +47,7 @@ pub mod paths {
     pub const STAFF_ATTACHMENT: &str = "/staff/attachments/{id}";
     pub const STAFF_ATTACHMENT_PREVIEW: &str = "/staff/attachments/{id}/preview";
     pub const INVOICE_LINK: &str = "/invoices/pdf";
+    pub const UNSUBSCRIBE_ONE_CLICK: &str = "/unsubscribe/one-click";
     pub const SANDBOX_CARD_TOKENS: &str = "/sandbox/v1/tokens";
     pub const HEALTH: &str = "/health";
     pub const READY: &str = "/ready";
@@ -57,6 +59,7 @@ pub mod paths {
 
     pub const ALL: &[&str] = &[
         AUDIT_EXPORT,
+        UNSUBSCRIBE_ONE_CLICK,
         LIVE,
         TWO_FACTOR_CONFIRM,
         RECOVERY_CODES,

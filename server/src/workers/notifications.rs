@@ -262,10 +262,18 @@ impl NotificationWorker {
                 return Ok((Delivery::Suppressed(row.id), Ok(())));
             }
             Ok(email) => {
-                let rendered = email.render(&self.config.base_url);
+                let unsubscribe = self.unsubscribe_query(tx, row, &email).await?;
+                let rendered = email.render_for(&self.config.base_url, unsubscribe.as_deref());
+                let one_click = unsubscribe.map(|query| {
+                    format!(
+                        "{}{}?{query}",
+                        self.config.base_url.trim_end_matches('/'),
+                        crate::http::paths::UNSUBSCRIBE_ONE_CLICK
+                    )
+                });
                 let message_id = format!("<{}@portal.notifications>", row.id);
                 self.mailer
-                    .send(&row.recipient, &rendered, &message_id)
+                    .send(&row.recipient, &rendered, &message_id, one_click.as_deref())
                     .await
             }
             Err(e) => Err(SendError::Permanent(format!(
@@ -308,6 +316,30 @@ impl NotificationWorker {
             return Ok(false);
         };
         Ok(db::turned_off(tx, &row.recipient, row.organization_id, category.as_str()).await?)
+    }
+
+    /// The signed unsubscribe link's query for an email its recipient may
+    /// turn off, when the recipient is a member (a billing address is not).
+    async fn unsubscribe_query(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        row: &PendingNotification,
+        email: &backend::notifications::Email,
+    ) -> anyhow::Result<Option<String>> {
+        let (Some(category), Some(organization_id)) = (
+            email.category().filter(|c| c.can_turn_off()),
+            row.organization_id,
+        ) else {
+            return Ok(None);
+        };
+        let Some(user) = db::member_id(tx, &row.recipient, Some(organization_id)).await? else {
+            return Ok(None);
+        };
+        let query =
+            backend::notifications::unsubscribe::query_for(tx, user, organization_id, category)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok(Some(query))
     }
 
     fn backoff(&self, attempts: i32) -> Duration {
