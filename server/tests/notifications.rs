@@ -465,6 +465,21 @@ async fn queue(db: &PgPool, key: &str, organization_id: uuid::Uuid, to: &str, em
     tx.commit().await.unwrap();
 }
 
+/// A new organization's owner, signed in, with the organization's id.
+async fn new_owner(app: &TestApp, label: &str) -> (reqwest::Client, Org, uuid::Uuid) {
+    let org = Org::new(label);
+    let owner = browser();
+    app.sign_up(&owner, &org).await;
+    let organization_id = sqlx::query_scalar(
+        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
+    )
+    .bind(&org.email)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    (owner, org, organization_id)
+}
+
 fn usage_alert() -> Email {
     Email::UsageAlert {
         organization_name: "Acme".into(),
@@ -480,17 +495,8 @@ async fn a_category_turned_off_stops_its_emails_even_queued_ones_but_never_secur
     let app = spawn_app(db.clone()).await;
     let setup = Setup::new().await;
     let worker = setup.live_worker(&db).await;
-    let org = Org::new("Prefs");
-    let owner = browser();
-    app.sign_up(&owner, &org).await;
+    let (owner, org, organization_id) = new_owner(&app, "Prefs").await;
     drain(&worker).await;
-    let organization_id: uuid::Uuid = sqlx::query_scalar(
-        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
-    )
-    .bind(&org.email)
-    .fetch_one(&db)
-    .await
-    .unwrap();
     // Queued while usage alerts were still on.
     queue(
         &db,
@@ -626,16 +632,7 @@ async fn a_mail_clients_one_click_turns_off_that_category_and_a_forged_link_noth
     let app = spawn_app(db.clone()).await;
     let setup = Setup::new().await;
     let worker = setup.live_worker(&db).await;
-    let org = Org::new("OneClick");
-    let owner = browser();
-    app.sign_up(&owner, &org).await;
-    let organization_id: uuid::Uuid = sqlx::query_scalar(
-        "select m.organization_id from member m join app_user u on u.id = m.user_id where u.email = $1",
-    )
-    .bind(&org.email)
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let (owner, org, organization_id) = new_owner(&app, "OneClick").await;
     queue(
         &db,
         "alert:owner",

@@ -71,10 +71,7 @@ pub async fn check(
 ) -> Result<UnsubscribeView> {
     limit(ctx, client).await?;
     let mut conn = ctx.db.acquire().await?;
-    let category = verify(&mut conn, link).await?;
-    let (_, organization_name) = db::member_of(&mut conn, link.user, link.organization)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (category, _, organization_name) = resolve(&mut conn, link).await?;
     let unsubscribed = db::preferences(&mut *conn, link.user, link.organization)
         .await?
         .iter()
@@ -94,10 +91,7 @@ pub async fn unsubscribe(
 ) -> Result<UnsubscribeView> {
     limit(ctx, client).await?;
     let mut tx = ctx.db.begin().await?;
-    let category = verify(&mut tx, link).await?;
-    let (email, organization_name) = db::member_of(&mut tx, link.user, link.organization)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (category, email, organization_name) = resolve(&mut tx, link).await?;
     db::set_preference(
         &mut tx,
         link.user,
@@ -119,6 +113,19 @@ pub async fn unsubscribe(
         organization_name,
         unsubscribed: true,
     })
+}
+
+/// A genuine link's category, and its person's email and organization's
+/// name while they are still a member.
+async fn resolve(
+    conn: &mut PgConnection,
+    link: &UnsubscribeLink,
+) -> Result<(NotificationCategory, String, String)> {
+    let category = verify(conn, link).await?;
+    let (email, organization_name) = db::member_of(conn, link.user, link.organization)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((category, email, organization_name))
 }
 
 /// The category a genuine link names. Security cannot be turned off, so no
