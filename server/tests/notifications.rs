@@ -627,6 +627,18 @@ async fn one_click(app: &TestApp, query: &str) -> reqwest::StatusCode {
         .status()
 }
 
+/// What the footer link's page reads (no session, as a mail reader opens it).
+async fn check_link(app: &TestApp, query: &str) -> serde_json::Value {
+    json(
+        app.get(
+            &browser(),
+            &format!("notifications/unsubscribe/check?{query}"),
+        )
+        .await,
+    )
+    .await
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_mail_clients_one_click_turns_off_that_category_and_a_forged_link_nothing(db: PgPool) {
     let app = spawn_app(db.clone()).await;
@@ -706,14 +718,7 @@ async fn a_mail_clients_one_click_turns_off_that_category_and_a_forged_link_noth
     );
 
     // Opening the link only reads; the genuine post turns that one category off.
-    let check = json(
-        app.get(
-            &browser(),
-            &format!("notifications/unsubscribe/check?{query}"),
-        )
-        .await,
-    )
-    .await;
+    let check = check_link(&app, query).await;
     assert_eq!(check["category"], "usage_alerts");
     assert_eq!(check["organization_name"], org.name.as_str());
     assert_eq!(check["unsubscribed"], false);
@@ -740,14 +745,7 @@ async fn a_mail_clients_one_click_turns_off_that_category_and_a_forged_link_noth
     .await
     .unwrap();
     assert_eq!(actions.len(), 2);
-    let check = json(
-        app.get(
-            &browser(),
-            &format!("notifications/unsubscribe/check?{query}"),
-        )
-        .await,
-    )
-    .await;
+    let check = check_link(&app, query).await;
     assert_eq!(check["unsubscribed"], true);
 }
 
