@@ -20,6 +20,7 @@ use crate::team::{AcceptInvitationPage, TeamPage};
 use crate::ui::theme::THEME_BOOT_SCRIPT;
 use crate::ui::time::TIME_ZONE_BOOT_SCRIPT;
 use crate::usage::UsagePage;
+use crate::webhooks::{EndpointPage, WebhooksPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks/:id") view=EndpointPage ssr=SsrMode::Async/>
                     <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
                     <Route path=path!("/support/new") view=NewTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/support/:id") view=TicketPage ssr=SsrMode::Async/>

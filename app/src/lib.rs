@@ -43,5 +43,7 @@ pub mod two_factor;
 pub mod ui;
 /// Usage against plan limits: live gauges, history, forecast, alerts.
 pub mod usage;
+/// Webhook endpoints and their delivery log.
+pub mod webhooks;
 
 pub use app::{shell, App};

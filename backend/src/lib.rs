@@ -63,6 +63,8 @@ pub mod team;
 pub mod two_factor;
 /// Usage against plan limits: metering, live totals, alerts, history.
 pub mod usage;
+/// Webhook endpoints, signed deliveries with retries, and their log.
+pub mod webhooks;
 
 // ----- composition
 pub mod state;

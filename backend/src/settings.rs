@@ -36,6 +36,8 @@ pub struct Settings {
     pub response_targets: domain::support::ResponseTargets,
     /// When business-time targets count.
     pub business_hours: crate::calendar::BusinessHours,
+    /// Webhook retries and the networks endpoints may reach.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Settings {
@@ -55,8 +57,57 @@ impl Default for Settings {
             dunning: Default::default(),
             response_targets: Default::default(),
             business_hours: Default::default(),
+            webhooks: Default::default(),
         }
     }
+}
+
+/// How webhook deliveries are retried and where they may go.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Private networks endpoints may reach besides public addresses (none
+    /// in production; loopback in development and tests).
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    /// The wait before each retry; once it runs out the delivery fails.
+    pub retry_schedule: Vec<Duration>,
+    /// An endpoint failing this long without a success is turned off.
+    pub disable_after: Duration,
+    /// How long a worker holds a delivery it is sending.
+    pub lease: Duration,
+    /// How long the previous secret still signs after a rotation.
+    pub secret_overlap: Duration,
+    /// How long an endpoint has to answer, body included.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        let minute = 60;
+        let hour = 60 * minute;
+        let mut retry_schedule: Vec<Duration> = [5, 5 * minute, 30 * minute, 2 * hour, 5 * hour]
+            .into_iter()
+            .map(Duration::from_secs)
+            .collect();
+        // Then every 10 hours: about three days in all.
+        retry_schedule.extend(std::iter::repeat_n(Duration::from_secs(10 * hour), 6));
+        Self {
+            allowed_networks: Vec::new(),
+            retry_schedule,
+            disable_after: Duration::from_secs(5 * 24 * hour),
+            lease: Duration::from_secs(60),
+            secret_overlap: Duration::from_secs(24 * hour),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `127.0.0.0/8,::1/128`: networks in CIDR notation, comma-separated.
+pub fn parse_networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<ipnet::IpNet>().map_err(|e| format!("{s:?}: {e}")))
+        .collect()
 }
 
 impl Settings {

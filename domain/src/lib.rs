@@ -68,6 +68,8 @@ pub mod team;
 pub mod two_factor;
 /// Usage metrics, limits, alerts and forecasts.
 pub mod usage;
+/// Webhook endpoints, events and their delivery log.
+pub mod webhooks;
 
 pub use api_keys::{ApiKeyScope, ApiKeySecret};
 pub use dates::format_date;

@@ -73,6 +73,10 @@ pub struct NotificationPreference {
     pub category: NotificationCategory,
     /// Emails of this category are sent to them.
     pub email: bool,
+    /// What the organization's owners chose for members who have not chosen.
+    pub organization_default: bool,
+    /// They chose `email` themselves; otherwise it follows the default.
+    pub own_choice: bool,
 }
 
 /// What an email's unsubscribe link turns off, for its confirmation page.

@@ -35,6 +35,10 @@ pub enum Permission {
     DeleteOrganization,
     /// Require two-factor authentication of every member.
     ManageSecurityPolicy,
+    /// Choose which emails members get until they choose themselves.
+    SetNotificationDefaults,
+    /// Add, change and remove webhook endpoints; read their delivery log.
+    ManageWebhooks,
 }
 
 impl Role {
@@ -53,8 +57,10 @@ impl Role {
             // Billing staff handle invoices, not engineering credentials.
             ViewApiKeys => matches!(self, Owner | Admin | Member),
             ManageApiKeys => matches!(self, Owner | Admin),
-            ManageOrganization | ViewAuditLog => matches!(self, Owner | Admin),
-            DeleteOrganization | ManageSecurityPolicy => matches!(self, Owner),
+            ManageOrganization | ViewAuditLog | ManageWebhooks => matches!(self, Owner | Admin),
+            DeleteOrganization | ManageSecurityPolicy | SetNotificationDefaults => {
+                matches!(self, Owner)
+            }
         }
     }
 
@@ -121,6 +127,8 @@ mod tests {
         (ViewAuditLog, [true, true, false, false]),
         (DeleteOrganization, [true, false, false, false]),
         (ManageSecurityPolicy, [true, false, false, false]),
+        (SetNotificationDefaults, [true, false, false, false]),
+        (ManageWebhooks, [true, true, false, false]),
     ];
 
     #[test]

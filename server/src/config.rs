@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use backend::calendar::BusinessHours;
 use backend::rate_limit::Rule;
 use backend::settings::Limits;
+use backend::settings::{parse_networks, WebhookSettings};
 use backend::Settings;
 use domain::billing::RetrySchedule;
 use domain::support::ResponseTargets;
@@ -172,6 +173,22 @@ impl Config {
                 None => BusinessHours::default(),
                 Some(spec) => BusinessHours::parse(&spec)
                     .map_err(|e| anyhow::anyhow!("PORTAL_BUSINESS_HOURS: {e}"))?,
+            },
+            webhooks: WebhookSettings {
+                // Loopback outside production, so a receiver on this machine
+                // can be tried; nothing private in production unless listed.
+                allowed_networks: parse_networks(
+                    &var("PORTAL_WEBHOOK_ALLOW_NETWORKS").unwrap_or_else(|| {
+                        if production {
+                            ""
+                        } else {
+                            "127.0.0.0/8,::1/128"
+                        }
+                        .into()
+                    }),
+                )
+                .map_err(|e| anyhow::anyhow!("PORTAL_WEBHOOK_ALLOW_NETWORKS: {e}"))?,
+                ..WebhookSettings::default()
             },
         };
         let base_url = var("PORTAL_BASE_URL")

@@ -6,6 +6,7 @@ use crate::dev::smtp_sink::SmtpSink;
 use crate::http::{self, paths};
 use crate::mail::{Mailer, SmtpConfig, SmtpTls};
 use crate::workers::notifications::{NotificationWorker, WorkerConfig};
+use crate::workers::webhooks::WebhookWorker;
 use anyhow::Context;
 use app::{shell, App};
 use axum::extract::FromRef;
@@ -109,6 +110,13 @@ impl Application {
         let metrics = self
             .metrics
             .map(|listener| serve_metrics(listener, self.state.clone(), stopped.clone()));
+        let webhooks = match self.worker {
+            Some(_) => Some(tokio::spawn(
+                WebhookWorker::new(self.state.db.clone(), self.state.settings.webhooks.clone())?
+                    .run(stopped.clone()),
+            )),
+            None => None,
+        };
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         http::serve::serve(
             self.listener,
@@ -120,6 +128,9 @@ impl Application {
         let _ = stop_worker.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(webhooks) = webhooks {
+            let _ = webhooks.await;
         }
         let _ = flusher.await;
         let _ = billing.await;
@@ -141,6 +152,8 @@ pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
     let (state, worker, _) = build_parts(&config).await?;
     let (stop, stopped) = watch::channel(false);
     let running = tokio::spawn(worker.run(stopped.clone()));
+    let webhooks = WebhookWorker::new(state.db.clone(), state.settings.webhooks.clone())?;
+    let webhooks = tokio::spawn(webhooks.run(stopped.clone()));
     // The worker's own series (emails sent, outbox depth) on its own port.
     let metrics = bind_metrics(config.metrics_addr)
         .await?
@@ -152,6 +165,7 @@ pub async fn run_worker_only(config: Config) -> anyhow::Result<()> {
     if let Some(metrics) = metrics {
         let _ = metrics.await;
     }
+    webhooks.await.context("webhook worker task")?;
     running.await.context("worker task")
 }
 
@@ -389,6 +403,14 @@ pub fn build_router(
         .route(
             paths::API_KEY_ROTATE,
             axum::routing::post(http::api_keys::rotate),
+        )
+        .route(
+            paths::WEBHOOK_CREATE,
+            axum::routing::post(http::webhooks::create),
+        )
+        .route(
+            paths::WEBHOOK_ROTATE,
+            axum::routing::post(http::webhooks::rotate),
         )
         .route(
             paths::STAFF_TWO_FACTOR_CONFIRM,

@@ -21,6 +21,8 @@ const READ_ONLY: &[&str] = &[
     "/api/team/invitations",
     "/api/invitations/preview",
     "/api/api_keys/list",
+    "/api/webhooks/list",
+    "/api/webhooks/endpoint",
     "/api/account/settings",
     "/api/account/email_change/check",
     "/api/account/sessions",
@@ -145,6 +147,32 @@ fn mutations() -> Vec<Mutation> {
                 ("expires_in", "never".into()),
             ]
         }),
+        m("/api/webhooks/create", Owner, |_| {
+            vec![
+                ("url", "https://audited.example.com/in".into()),
+                ("event_types[]", "member.added".into()),
+            ]
+        }),
+        m("/api/webhooks/update", Owner, |f| {
+            vec![
+                ("id", f.webhook.0.clone()),
+                ("url", "https://audited.example.com/moved".into()),
+                ("event_types[]", "member.removed".into()),
+                ("enabled", "on".into()),
+            ]
+        }),
+        m("/api/webhooks/rotate", Owner, |f| {
+            vec![("id", f.webhook.0.clone())]
+        }),
+        m("/api/webhooks/test", Owner, |f| {
+            vec![("id", f.webhook.0.clone())]
+        }),
+        m("/api/webhooks/resend", Owner, |f| {
+            vec![("id", f.webhook.1.clone())]
+        }),
+        m("/api/webhooks/delete", Owner, |f| {
+            vec![("id", f.webhook.0.clone())]
+        }),
         m("/api/api_keys/revoke", Owner, |f| {
             vec![("id", f.key_to_revoke.clone())]
         }),
@@ -164,6 +192,9 @@ fn mutations() -> Vec<Mutation> {
             vec![("name", "Renamed Owner".into())]
         }),
         m("/api/account/notifications/save", Owner, |_| {
+            vec![("tickets", "on".into())]
+        }),
+        m("/api/account/notifications/defaults", Owner, |_| {
             vec![("tickets", "on".into())]
         }),
         m("/api/account/time_zone", Owner, |_| {
@@ -410,6 +441,8 @@ struct Fixture {
     help_article: String,
     /// The owner's signed link that stops their ticket emails.
     unsubscribe: Vec<(&'static str, String)>,
+    /// A webhook endpoint of the owner's, and one delivery to it.
+    webhook: (String, String),
 }
 
 /// The owner's unsubscribe link for ticket emails, as its form posts it.
@@ -824,8 +857,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         .unwrap()
         .to_string();
     let unsubscribe = unsubscribe_link(app, &org.email, &identity.owner_organization).await;
+    let webhook = webhook_endpoint(app, &owner).await;
     Fixture {
         unsubscribe,
+        webhook,
         open_invoice,
         card_token,
         help_article,
@@ -841,6 +876,32 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_owner_email: other_org.email,
         other_owner_email_token: token,
     }
+}
+
+/// A webhook endpoint and the id of one delivery to it (a test event).
+async fn webhook_endpoint(app: &TestApp, owner: &Client) -> (String, String) {
+    let created = app
+        .call(
+            owner,
+            "webhooks/create",
+            &[
+                ("url", "https://fixture.example.com/in"),
+                ("event_types[]", "invoice.paid"),
+            ],
+        )
+        .await;
+    let endpoint = json(ok(created).await).await["endpoint_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(app.call(owner, "webhooks/test", &[("id", &endpoint)]).await).await;
+    let delivery: uuid::Uuid =
+        sqlx::query_scalar("select id from webhook_delivery where endpoint_id = $1::uuid")
+            .bind(&endpoint)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    (endpoint, delivery.to_string())
 }
 
 /// A Pro period ends with its card declined: its invoice stays open.

@@ -150,6 +150,8 @@ async fn serve(
         redis_prefix: format!("test:{}", uuid::Uuid::new_v4()),
         ..Settings::default()
     };
+    // Webhook receivers in tests listen on loopback, as in development.
+    settings.webhooks.allowed_networks = vec!["127.0.0.0/8".parse().unwrap()];
     customize(&mut settings);
     install_sqlx_timings();
     let redis = server::startup::connect_redis(redis_url)

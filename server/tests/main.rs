@@ -29,3 +29,4 @@ mod support;
 mod team;
 mod tenancy;
 mod usage;
+mod webhooks;

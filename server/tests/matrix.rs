@@ -312,6 +312,53 @@ fn rows() -> Vec<Row> {
         |b| vec![("id", b.api_key.clone()), ("grace_hours", "24".into())],
         Can(ManageApiKeys, 404, 403),
     );
+    t.get("/api/webhooks/list", none, Can(ManageWebhooks, 200, 403));
+    t.get(
+        "/api/webhooks/endpoint",
+        |b| vec![("id", b.webhook_endpoint.clone())],
+        Can(ManageWebhooks, 404, 403),
+    );
+    t.post(
+        "/api/webhooks/create",
+        |_| {
+            vec![
+                (
+                    "url",
+                    format!("https://a-{}.example.com/in", Uuid::new_v4()),
+                ),
+                ("event_types[]", "ticket.replied".into()),
+            ]
+        },
+        Can(ManageWebhooks, 200, 403),
+    );
+    t.post(
+        "/api/webhooks/update",
+        |b| {
+            vec![
+                ("id", b.webhook_endpoint.clone()),
+                ("url", "https://taken-over.example.com/in".into()),
+                ("event_types[]", "ticket.replied".into()),
+                ("enabled", "on".into()),
+            ]
+        },
+        Can(ManageWebhooks, 404, 403),
+    );
+    for path in [
+        "/api/webhooks/rotate",
+        "/api/webhooks/test",
+        "/api/webhooks/delete",
+    ] {
+        t.post(
+            path,
+            |b| vec![("id", b.webhook_endpoint.clone())],
+            Can(ManageWebhooks, 404, 403),
+        );
+    }
+    t.post(
+        "/api/webhooks/resend",
+        |b| vec![("id", b.webhook_delivery.clone())],
+        Can(ManageWebhooks, 404, 403),
+    );
     t.post(
         "/api/account/sessions/revoke",
         |b| vec![("id", b.owner_session.clone())],
@@ -504,6 +551,11 @@ fn rows() -> Vec<Row> {
         "/api/account/notifications/save",
         |_| vec![("billing", "on".into())],
         Can(ViewDashboard, 200, 200),
+    );
+    t.post(
+        "/api/account/notifications/defaults",
+        |_| vec![("billing", "on".into())],
+        Can(SetNotificationDefaults, 200, 403),
     );
     t.post(
         "/api/account/time_zone",
@@ -766,6 +818,24 @@ fn rows() -> Vec<Row> {
         |b| vec![("id", b.api_key.clone()), ("grace_hours", "24".into())],
         Each([303; 7]),
     );
+    t.post(
+        "/webhooks/create",
+        |_| {
+            vec![
+                (
+                    "url",
+                    format!("https://plain-{}.example.com/in", Uuid::new_v4()),
+                ),
+                ("event_types[]", "member.added".into()),
+            ]
+        },
+        Each([303, 303, 303, 200, 200, 303, 303]),
+    );
+    t.post(
+        "/webhooks/rotate",
+        |b| vec![("id", b.webhook_endpoint.clone())],
+        Each([303; 7]),
+    );
     let pdf = t.get(
         "/billing/invoices/{id}/pdf",
         none,
@@ -897,6 +967,7 @@ fn rows() -> Vec<Row> {
         "/settings/notifications",
         "/audit",
         "/help",
+        "/webhooks",
     ] {
         t.page(path, [302, 200, 200, 200, 200, 302, 200]);
     }
@@ -904,6 +975,8 @@ fn rows() -> Vec<Row> {
     t.page("/help/{slug}", [302, 404, 404, 404, 404, 302, 404]);
     t.page("/support/{id}", [302, 404, 404, 404, 404, 302, 200])
         .id = |b| b.ticket.clone();
+    t.page("/webhooks/{id}", [302, 200, 200, 404, 404, 302, 200])
+        .id = |b| b.webhook_endpoint.clone();
     // The console: staff only.
     t.page("/staff", [302; 7]);
     t.page("/staff/tickets", [302, 302, 302, 302, 302, 200, 302])
@@ -968,6 +1041,8 @@ struct OrgB {
     /// A screenshot on B's ticket.
     attachment: String,
     api_key: String,
+    webhook_endpoint: String,
+    webhook_delivery: String,
     invitation: String,
     invoice: String,
     credit_note: String,
@@ -1030,6 +1105,25 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         )
         .await)
     .await;
+    let hook_url = format!("https://hooks-{unique}.example.com/in");
+    let endpoint = app
+        .call(
+            owner,
+            "webhooks/create",
+            &[("url", &hook_url), ("event_types[]", "invoice.paid")],
+        )
+        .await;
+    let endpoint = json(ok(endpoint).await).await["endpoint_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(app.call(owner, "webhooks/test", &[("id", &endpoint)]).await).await;
+    let delivery: Uuid =
+        sqlx::query_scalar("select id from webhook_delivery where endpoint_id = $1::uuid")
+            .bind(&endpoint)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     let invitations = json(app.get(owner, "team/invitations").await).await;
     let invitation = invitations[0]["id"].as_str().unwrap().to_owned();
     let sessions = json(app.get(owner, "account/sessions").await).await;
@@ -1068,6 +1162,8 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
         ticket: ticket.clone(),
         attachment,
         api_key: key["id"].as_str().unwrap().to_owned(),
+        webhook_endpoint: endpoint,
+        webhook_delivery: delivery.to_string(),
         invitation,
         invoice: invoice.clone(),
         credit_note: credit_note.to_string(),
@@ -1079,6 +1175,7 @@ async fn org_b(app: &TestApp, owner: &Client, org: &Org) -> OrgB {
             ticket_subject,
             key_name,
             invited,
+            hook_url,
         ],
     }
 }

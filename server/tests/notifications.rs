@@ -607,6 +607,105 @@ async fn a_category_turned_off_stops_its_emails_even_queued_ones_but_never_secur
     assert_eq!(status(&db, "alert:owner:2").await.0, "sent");
 }
 
+#[sqlx::test(migrations = "../migrations")]
+async fn members_follow_the_owners_defaults_until_they_choose_themselves(db: PgPool) {
+    let app = spawn_app(db.clone()).await;
+    let setup = Setup::new().await;
+    let worker = setup.live_worker(&db).await;
+    let (owner, org, organization_id) = new_owner(&app, "Defaults").await;
+    let follower = member_with_role(&app, &org.email, "admin").await;
+    let chooser = member_with_role(&app, &org.email, "member").await;
+    // The chooser turns usage alerts off and on again: on is now their own.
+    for form in [vec![], vec![("usage_alerts", "on")]] {
+        let saved = app
+            .call(&chooser, "account/notifications/save", &form)
+            .await;
+        assert!(saved.status().is_success(), "{:?}", saved.text().await);
+    }
+    drain(&worker).await;
+
+    let forbidden = app
+        .call(&follower, "account/notifications/defaults", &[])
+        .await;
+    assert_eq!(
+        forbidden.status(),
+        reqwest::StatusCode::FORBIDDEN,
+        "admins cannot"
+    );
+    let saved = app
+        .call(
+            &owner,
+            "account/notifications/defaults",
+            &[("billing", "on"), ("tickets", "on")],
+        )
+        .await;
+    assert!(saved.status().is_success(), "{:?}", saved.text().await);
+
+    let usage = |shown: &serde_json::Value| {
+        shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["category"] == "usage_alerts")
+            .unwrap()
+            .clone()
+    };
+    let follows = usage(&json(app.get(&follower, "account/notifications").await).await);
+    assert_eq!(follows["email"], false, "{follows}");
+    assert_eq!(follows["organization_default"], false);
+    assert_eq!(follows["own_choice"], false);
+    let chose = usage(&json(app.get(&chooser, "account/notifications").await).await);
+    assert_eq!(chose["email"], true, "their own choice wins: {chose}");
+    assert_eq!(chose["own_choice"], true);
+    let (before, after): (serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "select before, after from audit_log where action = 'organization.notification_defaults_changed'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (&before["usage_alerts"], &after["usage_alerts"]),
+        (&true.into(), &false.into())
+    );
+
+    let email_of = |role: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select u.email from member m join app_user u on u.id = m.user_id
+                 where m.organization_id = $1 and m.role = $2",
+            )
+            .bind(organization_id)
+            .bind(role)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let (admin, member) = (email_of("admin").await, email_of("member").await);
+    queue(
+        &db,
+        "alert:follower",
+        organization_id,
+        &admin,
+        &usage_alert(),
+    )
+    .await;
+    queue(
+        &db,
+        "alert:chooser",
+        organization_id,
+        &member,
+        &usage_alert(),
+    )
+    .await;
+    drain(&worker).await;
+    assert_eq!(status(&db, "alert:follower").await.0, "suppressed");
+    assert_eq!(status(&db, "alert:chooser").await.0, "sent");
+    assert_eq!(setup.mails_to(&admin), 0);
+    assert_eq!(setup.mails_to(&member), 1);
+}
+
 /// The `List-Unsubscribe` address of a captured email, if it has one.
 fn list_unsubscribe(raw: &str) -> Option<String> {
     let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");

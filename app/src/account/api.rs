@@ -74,17 +74,39 @@ pub async fn save_notification_preferences(
     billing: Option<String>,
     tickets: Option<String>,
 ) -> Result<(), AppError> {
-    use domain::notifications::NotificationCategory as C;
     let session = require_member()?;
-    let on: Vec<C> = [
+    let on = checked_categories(usage_alerts, billing, tickets);
+    Ok(backend::notifications::preferences::save(&ctx()?, &session, &on).await?)
+}
+
+/// Owners: the emails members get until they choose themselves, posted as
+/// the member form is. Errors: `Forbidden`.
+#[server(endpoint = "account/notifications/defaults")]
+pub async fn save_notification_defaults(
+    usage_alerts: Option<String>,
+    billing: Option<String>,
+    tickets: Option<String>,
+) -> Result<(), AppError> {
+    let session = require_permission(Permission::SetNotificationDefaults)?;
+    let on = checked_categories(usage_alerts, billing, tickets);
+    Ok(backend::notifications::preferences::save_defaults(&ctx()?, &session, &on).await?)
+}
+
+#[cfg(feature = "ssr")]
+fn checked_categories(
+    usage_alerts: Option<String>,
+    billing: Option<String>,
+    tickets: Option<String>,
+) -> Vec<domain::notifications::NotificationCategory> {
+    use domain::notifications::NotificationCategory as C;
+    [
         (C::UsageAlerts, usage_alerts),
         (C::Billing, billing),
         (C::Tickets, tickets),
     ]
     .into_iter()
     .filter_map(|(category, checked)| checked.is_some().then_some(category))
-    .collect();
-    Ok(backend::notifications::preferences::save(&ctx()?, &session, &on).await?)
+    .collect()
 }
 
 /// Anyone holding an email's unsubscribe link: what it turns off, without

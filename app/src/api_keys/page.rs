@@ -50,6 +50,12 @@ pub fn ApiKeysPage() -> impl IntoView {
                 "Keys let your code call our API. Send one in the "<code>"Authorization: Bearer"</code>
                 " header; never put it in a URL."
             </PageHeader>
+            <Permitted permission=Permission::ManageWebhooks>
+                <p class="text-sm">
+                    "To have events sent to your systems as they happen, "
+                    <a href="/webhooks" class="font-medium text-indigo-700 underline dark:text-indigo-300">"add a webhook endpoint"</a>"."
+                </p>
+            </Permitted>
             {move || fresh.get().map(|created| view! { <SecretOnce created/> })}
             <Permitted permission=Permission::ManageApiKeys>
                 <CreateKeyForm action=create/>

@@ -12,9 +12,11 @@ use crate::local_time::LocalTime;
 use crate::session::AuthSession;
 use crate::tokens::new_uuid;
 use crate::uow::UnitOfWork;
+use crate::webhooks::events::emit;
 use domain::api_keys::{
     random_body, ApiKey, ApiKeyStatus, CreatedApiKey, GracePeriod, KeyLifetime, NewApiKey,
 };
+use domain::webhooks::EventType;
 use domain::{ApiKeyScope, ApiKeySecret, AppError, FieldErrors};
 use fred::prelude::*;
 use serde_json::json;
@@ -80,6 +82,14 @@ pub async fn revoke(
         .before(json!({ "name": revoked.name }))
         .record(&mut uow)
         .await?;
+    let data = json!({ "id": id, "name": revoked.name });
+    emit(
+        &mut uow,
+        session.organization_id,
+        EventType::ApiKeyRevoked,
+        data,
+    )
+    .await?;
     announce_change(&mut uow, verifier, revoked.key_hash);
     uow.commit().await
 }

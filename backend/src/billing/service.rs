@@ -4,6 +4,8 @@
 //! `ViewBilling` or `ManageBilling`.
 
 use super::db::{self, InvoiceRow, PaymentMethodRow, PlanRow, SubscriptionRow};
+use crate::webhooks::events::emit;
+use domain::webhooks::EventType;
 
 use super::issued::IssuedSeller;
 use super::pdf::{self, DocumentLine, InvoiceDocument};
@@ -973,8 +975,23 @@ async fn issue_invoice(
         retry: None,
     };
     let total = Money::new(totals.total_minor, currency);
+    let data = invoice_data(&issued, total, row.due_on);
+    emit(tx, sub.organization_id, EventType::InvoiceIssued, data).await?;
     email_invoice(tx, sub.organization_id, &issued, total, row.due_on, now).await?;
     Ok(Some(issued))
+}
+
+/// An invoice as webhooks describe it.
+fn invoice_data(issued: &IssuedInvoice, total: Money, due_on: Date) -> serde_json::Value {
+    serde_json::json!({
+        "id": issued.id,
+        "number": issued.number,
+        "status": issued.status.as_str(),
+        "total": { "amount_minor": total.minor, "currency": total.currency.code() },
+        "due_on": due_on.to_string(),
+        "payment_error": issued.payment_error,
+        "retry": issued.retry,
+    })
 }
 
 /// How long an invoice email's PDF link works.
@@ -1001,6 +1018,20 @@ pub(super) async fn email_invoice(
         now + INVOICE_LINK_LIFETIME,
     )
     .await?;
+    let paid_or_failed = match (&issued.status, &issued.payment_error) {
+        (InvoiceStatus::Paid, _) => Some(EventType::InvoicePaid),
+        (_, Some(_)) => Some(EventType::InvoicePaymentFailed),
+        (_, None) => None,
+    };
+    if let Some(event) = paid_or_failed {
+        emit(
+            tx,
+            organization_id,
+            event,
+            invoice_data(issued, total, due_on),
+        )
+        .await?;
+    }
     let recipients = notifications::db::organization_recipients(&mut *tx, organization_id).await?;
     let organization_name = recipients.organization_name;
     let (number, total, due_on) = (

@@ -74,44 +74,31 @@ pub async fn lock_next_due(conn: &mut PgConnection) -> sqlx::Result<Option<Pendi
     .await
 }
 
-/// Whether the recipient, as a user in `organization_id`, turned `category`
-/// off. An address that is no user's (an organization's billing email) gets
-/// every email its role sends there.
-pub async fn turned_off(
+/// The member behind an address in an organization, and whether `category`
+/// is off for them (their own choice, else the owners' default). `None` for
+/// an address that is no member's (an organization's billing email): it gets
+/// every email its role sends there, with no unsubscribe link.
+pub async fn member_choice(
     conn: &mut PgConnection,
     recipient: &str,
-    organization_id: Option<Uuid>,
+    organization_id: Uuid,
     category: &str,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"select exists(
-               select 1 from notification_preference p join app_user u on u.id = p.user_id
-               where u.email = $1 and p.organization_id = $2 and p.category = $3 and not p.email
-           ) as "off!""#,
+) -> sqlx::Result<Option<(Uuid, bool)>> {
+    sqlx::query!(
+        r#"select u.id, not coalesce(p.email, d.email, true) as "off!"
+           from app_user u
+           join member m on m.user_id = u.id and m.organization_id = $2
+           left join notification_preference p
+                  on p.user_id = u.id and p.organization_id = $2 and p.category = $3
+           left join notification_default d on d.organization_id = $2 and d.category = $3
+           where u.email = $1"#,
         recipient,
         organization_id,
         category,
     )
-    .fetch_one(conn)
-    .await
-}
-
-/// The member behind an address in an organization: who an unsubscribe
-/// link in their email should name (`None` for an address that is no
-/// member's, such as a billing email).
-pub async fn member_id(
-    conn: &mut PgConnection,
-    recipient: &str,
-    organization_id: Option<Uuid>,
-) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar!(
-        "select u.id from app_user u join member m on m.user_id = u.id
-         where u.email = $1 and m.organization_id = $2",
-        recipient,
-        organization_id,
-    )
     .fetch_optional(conn)
     .await
+    .map(|row| row.map(|r| (r.id, r.off)))
 }
 
 /// A member's email and their organization's name (`None` once they left).
@@ -152,20 +139,52 @@ pub async fn mark_suppressed(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
     Ok(())
 }
 
-/// The categories a user set in an organization (absent ones are on).
+/// A category as stored: the member's own choice and the organization's
+/// default, each absent when never set.
+pub struct StoredPreference {
+    pub category: String,
+    pub own: Option<bool>,
+    pub default: Option<bool>,
+}
+
+/// Every category either the member or their organization's owners set.
 pub async fn preferences(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     organization_id: Uuid,
-) -> sqlx::Result<Vec<(String, bool)>> {
-    sqlx::query!(
-        "select category, email from notification_preference where user_id = $1 and organization_id = $2",
+) -> sqlx::Result<Vec<StoredPreference>> {
+    sqlx::query_as!(
+        StoredPreference,
+        r#"select coalesce(p.category, d.category) as "category!", p.email as "own?", d.email as "default?"
+           from (select category, email from notification_preference
+                  where user_id = $1 and organization_id = $2) p
+           full join (select category, email from notification_default
+                       where organization_id = $2) d on d.category = p.category"#,
         user_id,
         organization_id,
     )
     .fetch_all(db)
     .await
-    .map(|rows| rows.into_iter().map(|r| (r.category, r.email)).collect())
+}
+
+pub async fn set_default(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    category: &str,
+    email: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into notification_default (organization_id, category, email)
+           values ($1, $2, $3)
+           on conflict (organization_id, category)
+           do update set email = excluded.email, updated_at = now()"#,
+        organization_id,
+        category,
+        email,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_preference(

@@ -63,6 +63,15 @@ pub enum Email {
         /// What happened, as a sentence.
         event: String,
     },
+    /// To each owner: the portal turned a webhook endpoint off.
+    WebhookEndpointDisabled {
+        name: String,
+        organization_name: String,
+        url: String,
+        /// Why, as a sentence.
+        reason: String,
+        endpoint_id: uuid::Uuid,
+    },
     /// To the billing email and the owners: an invoice was issued and waits
     /// to be paid (there was no card on file to charge).
     InvoiceIssued {
@@ -163,7 +172,8 @@ impl Email {
             Email::Welcome { .. }
             | Email::Invitation { .. }
             | Email::StaffInvitation { .. }
-            | Email::StaffAlert { .. } => None,
+            | Email::StaffAlert { .. }
+            | Email::WebhookEndpointDisabled { .. } => None,
         }
     }
 
@@ -340,6 +350,22 @@ impl Email {
                  It works once, for 24 hours.",
                 ("Verify my email", &format!("{base_url}/verify-email?token={token}")),
                 "If you did not sign up for Portal, ignore this email: the account is removed after 7 days.",
+            ),
+            Email::WebhookEndpointDisabled {
+                name,
+                organization_name,
+                url,
+                reason,
+                endpoint_id,
+            } => action_email(
+                &format!("A webhook endpoint of {organization_name} was turned off"),
+                name,
+                &format!(
+                    "Portal stopped sending events to {url}. {reason} Events are no longer \
+                     delivered there until someone turns the endpoint back on."
+                ),
+                ("See the endpoint", &format!("{base_url}/webhooks/{endpoint_id}")),
+                "Its delivery log shows each attempt and what the endpoint answered.",
             ),
             Email::SignUpAttempt { name } => action_email(
                 "Someone tried to sign up with your email",

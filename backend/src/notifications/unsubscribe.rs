@@ -72,10 +72,10 @@ pub async fn check(
     limit(ctx, client).await?;
     let mut conn = ctx.db.acquire().await?;
     let (category, _, organization_name) = resolve(&mut conn, link).await?;
-    let unsubscribed = db::preferences(&mut *conn, link.user, link.organization)
-        .await?
+    let stored = db::preferences(&mut *conn, link.user, link.organization).await?;
+    let unsubscribed = !super::preferences::resolve(&stored)
         .iter()
-        .any(|(name, email)| name == category.as_str() && !email);
+        .any(|p| p.category == category && p.email);
     Ok(UnsubscribeView {
         category,
         organization_name,

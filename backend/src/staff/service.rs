@@ -19,6 +19,7 @@ use crate::support::attachments::{self, StoredFile};
 use crate::support::db::{self as tickets, LockedTicketRow};
 use crate::support::service::{announce, file_names, summary, with_file_names};
 use crate::uow::UnitOfWork;
+use crate::webhooks::events::emit;
 use domain::billing::CreditNoteDraft;
 use domain::dates::format_date;
 use domain::format_money;
@@ -27,6 +28,7 @@ use domain::support::{
     StaffMessage, StaffTicketFilter, StaffTicketPage, StaffTicketSummary, StaffTicketView,
     TicketStatus, UsageLine, TICKETS_PER_PAGE,
 };
+use domain::webhooks::EventType;
 use domain::{AppError, EmailAddress, FieldErrors, Money};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -282,6 +284,17 @@ pub async fn reply(
         ))
         .record(&mut uow)
         .await?;
+    let data = json!({
+        "ticket_id": id, "subject": ticket.subject, "message_id": message_id, "by": "support",
+        "body": body, "files": file_names(files), "status": TicketStatus::Pending.as_str(),
+    });
+    emit(
+        &mut uow,
+        ticket.organization_id,
+        EventType::TicketReplied,
+        data,
+    )
+    .await?;
     announce(&mut uow, ticket.organization_id, id);
     uow.commit().await
 }
@@ -407,6 +420,14 @@ pub async fn set_status(
         ))
         .record(&mut uow)
         .await?;
+    let data = crate::support::service::status_data(id, &ticket.subject, before, status);
+    emit(
+        &mut uow,
+        ticket.organization_id,
+        EventType::TicketStatusChanged,
+        data,
+    )
+    .await?;
     announce(&mut uow, ticket.organization_id, id);
     uow.commit().await
 }

@@ -16,11 +16,13 @@ use crate::notifications::Email;
 use crate::session::AuthSession;
 use crate::sql::like_pattern;
 use crate::uow::UnitOfWork;
+use crate::webhooks::events::emit;
 use domain::live::LiveEvent;
 use domain::support::{
     AuthorKind, Message, NewTicket, TicketPage, TicketStatus, TicketSummary, TicketThread,
     TICKETS_PER_PAGE,
 };
+use domain::webhooks::EventType;
 use domain::{AppError, EmailAddress};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -205,6 +207,17 @@ pub async fn reply(
         }))
         .record(&mut uow)
         .await?;
+    let data = json!({
+        "ticket_id": id, "subject": ticket.subject, "message_id": message_id, "by": "customer",
+        "body": body, "files": file_names(files), "status": after.as_str(),
+    });
+    emit(
+        &mut uow,
+        session.organization_id,
+        EventType::TicketReplied,
+        data,
+    )
+    .await?;
     announce(&mut uow, session.organization_id, id);
     uow.commit().await
 }
@@ -305,8 +318,29 @@ async fn status_change(
         .after(json!({ "status": after.as_str() }))
         .record(&mut uow)
         .await?;
+    let data = status_data(id, &ticket.subject, before, after);
+    emit(
+        &mut uow,
+        session.organization_id,
+        EventType::TicketStatusChanged,
+        data,
+    )
+    .await?;
     announce(&mut uow, session.organization_id, id);
     uow.commit().await
+}
+
+/// A ticket's status change as webhooks describe it.
+pub(crate) fn status_data(
+    id: Uuid,
+    subject: &str,
+    before: TicketStatus,
+    after: TicketStatus,
+) -> serde_json::Value {
+    json!({
+        "ticket_id": id, "subject": subject,
+        "previous_status": before.as_str(), "status": after.as_str(),
+    })
 }
 
 /// After commit, tells the organization's open pages that a ticket changed

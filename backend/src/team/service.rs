@@ -21,11 +21,13 @@ use crate::sql::like_pattern;
 use crate::tokens::{hash_token, new_token};
 use crate::uow::UnitOfWork;
 use crate::usage::meter::UsageMeter;
+use crate::webhooks::events::emit;
 use domain::dates::utc_minutes;
 use domain::team::{
     Invitation, InvitationPreview, InvitationStatus, Member, MemberPage, NewInvitation, SeatUsage,
     INVITATION_TTL_DAYS, MEMBERS_PER_PAGE,
 };
+use domain::webhooks::EventType;
 use domain::{AppError, EmailAddress, FieldErrors, Role};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -310,6 +312,9 @@ pub async fn remove_member(ctx: &Ctx, session: &AuthSession, user_id: Uuid) -> R
         .before(json!({ "email": target.email, "name": target.name, "role": role.as_str() }))
         .record(&mut uow)
         .await?;
+    let data =
+        json!({ "user_id": user_id, "email": target.email, "role": role.as_str(), "left": false });
+    emit(&mut uow, org, EventType::MemberRemoved, data).await?;
     evict_after_commit(&mut uow, sessions);
     uow.commit().await
 }
@@ -334,6 +339,10 @@ pub async fn leave(ctx: &Ctx, session: &AuthSession) -> Result<()> {
         .before(json!({ "email": session.email, "role": session.role.as_str() }))
         .record(&mut uow)
         .await?;
+    let data = json!({
+        "user_id": session.user_id, "email": session.email, "role": session.role.as_str(), "left": true,
+    });
+    emit(&mut uow, org, EventType::MemberRemoved, data).await?;
     evict_after_commit(&mut uow, sessions);
     uow.commit().await
 }
@@ -552,6 +561,8 @@ pub async fn accept_invitation(
         .after(json!({ "email": email.as_str(), "role": role.as_str() }))
         .record(&mut tx)
         .await?;
+    let data = json!({ "user_id": user_id, "email": email.as_str(), "role": role.as_str() });
+    emit(&mut tx, row.organization_id, EventType::MemberAdded, data).await?;
     let token = start_session(
         &mut tx,
         state,

@@ -245,6 +245,14 @@ async fn record_alerts(state: &Ctx, rows: &[TotalsRow]) -> Result<()> {
         let Some(metric) = Metric::parse_reported(&alert.metric) else {
             continue;
         };
+        let data = serde_json::json!({
+            "metric": metric.as_str(),
+            "threshold_percent": alert.threshold,
+            "used": alert.used,
+            "limit": alert.limit_value,
+        });
+        let event = domain::webhooks::EventType::UsageThresholdCrossed;
+        crate::webhooks::events::emit(&mut tx, organization_id, event, data).await?;
         let recipients =
             crate::notifications::db::organization_recipients(&mut *tx, organization_id).await?;
         let period = period_of

@@ -121,6 +121,9 @@ pub fn sentence(facts: &EntryFacts) -> String {
         "user.recovery_code_used" => format!("{who} signed in with a recovery code"),
         "user.renamed" => format!("{who} changed their name{}", facts.change("name", plain)),
         "user.notifications_changed" => format!("{who} changed which emails they get"),
+        "organization.notification_defaults_changed" => {
+            format!("{who} changed which emails members get by default")
+        }
         "user.unsubscribed" => format!("{who} unsubscribed from an email's link"),
         "user.time_zone_changed" => format!(
             "{who} changed their time zone{}",
@@ -173,6 +176,14 @@ pub fn sentence(facts: &EntryFacts) -> String {
         "api_key.created" => format!("{who} created the API key {quoted}"),
         "api_key.rotated" => format!("{who} rotated the API key {quoted}"),
         "api_key.revoked" => format!("{who} revoked the API key {quoted}"),
+        "webhook.endpoint_created" => format!("{who} added the webhook endpoint {}", url(facts)),
+        "webhook.endpoint_updated" => format!("{who} changed the webhook endpoint {}", url(facts)),
+        "webhook.endpoint_deleted" => format!("{who} removed the webhook endpoint {}", url(facts)),
+        "webhook.secret_rotated" => {
+            format!("{who} rotated the signing secret of {}", url(facts))
+        }
+        "webhook.test_sent" => format!("{who} sent a test event to {}", url(facts)),
+        "webhook.delivery_resent" => format!("{who} resent a webhook delivery to {}", url(facts)),
         "billing.details_changed" => format!("{who} changed the billing details"),
         "billing.payment_method_changed" => match (facts.after("brand"), facts.after("last4")) {
             (Some(brand), Some(last4)) => format!(
@@ -250,6 +261,13 @@ pub fn sentence(facts: &EntryFacts) -> String {
         "canned_reply.deleted" => format!("{who} deleted the canned reply {quoted}"),
         other => format!("{who}: {other}"),
     }
+}
+
+/// A webhook endpoint is named by its URL.
+fn url(facts: &EntryFacts) -> String {
+    facts
+        .either("url")
+        .unwrap_or_else(|| "an endpoint".to_owned())
 }
 
 fn email(facts: &EntryFacts) -> String {

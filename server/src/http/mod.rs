@@ -21,6 +21,7 @@ pub mod shown_once;
 pub mod trace_context;
 pub mod two_factor;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod writes;
 
 /// The paths the router mounts besides pages and server functions. The router
@@ -34,6 +35,8 @@ pub mod paths {
     pub const RECOVERY_CODES: &str = "/settings/two-factor/recovery-codes";
     pub const API_KEY_CREATE: &str = "/api-keys/create";
     pub const API_KEY_ROTATE: &str = "/api-keys/rotate";
+    pub const WEBHOOK_CREATE: &str = "/webhooks/create";
+    pub const WEBHOOK_ROTATE: &str = "/webhooks/rotate";
     pub const STAFF_TWO_FACTOR_CONFIRM: &str = "/staff/sign-in/two-factor/confirm";
     pub const INVOICE_PDF: &str = "/billing/invoices/{id}/pdf";
     pub const INVOICES_CSV: &str = "/billing/invoices.csv";
@@ -65,6 +68,8 @@ pub mod paths {
         RECOVERY_CODES,
         API_KEY_CREATE,
         API_KEY_ROTATE,
+        WEBHOOK_CREATE,
+        WEBHOOK_ROTATE,
         STAFF_TWO_FACTOR_CONFIRM,
         INVOICE_PDF,
         INVOICES_CSV,

@@ -10,3 +10,4 @@ pub mod live;
 pub mod notifications;
 pub mod subscriber;
 pub mod usage;
+pub mod webhooks;

@@ -75,6 +75,15 @@ pub enum Delivery {
     Suppressed(Uuid),
 }
 
+/// What the recipient's preferences say about one email.
+enum Recipient {
+    TurnedOff,
+    /// Send it, with this unsubscribe query when they may turn it off.
+    Wants {
+        unsubscribe: Option<String>,
+    },
+}
+
 #[derive(Clone)]
 pub struct NotificationWorker {
     db: PgPool,
@@ -255,27 +264,28 @@ impl NotificationWorker {
         row: &PendingNotification,
     ) -> anyhow::Result<(Delivery, Result<(), sqlx::Error>)> {
         let result = match row.email() {
-            Ok(email) if self.turned_off(tx, row, &email).await? => {
-                db::mark_suppressed(tx, row.id).await?;
-                metrics::counter!("portal_notifications_total", "outcome" => "suppressed")
-                    .increment(1);
-                return Ok((Delivery::Suppressed(row.id), Ok(())));
-            }
-            Ok(email) => {
-                let unsubscribe = self.unsubscribe_query(tx, row, &email).await?;
-                let rendered = email.render_for(&self.config.base_url, unsubscribe.as_deref());
-                let one_click = unsubscribe.map(|query| {
-                    format!(
-                        "{}{}?{query}",
-                        self.config.base_url.trim_end_matches('/'),
-                        crate::http::paths::UNSUBSCRIBE_ONE_CLICK
-                    )
-                });
-                let message_id = format!("<{}@portal.notifications>", row.id);
-                self.mailer
-                    .send(&row.recipient, &rendered, &message_id, one_click.as_deref())
-                    .await
-            }
+            Ok(email) => match self.recipient(tx, row, &email).await? {
+                Recipient::TurnedOff => {
+                    db::mark_suppressed(tx, row.id).await?;
+                    metrics::counter!("portal_notifications_total", "outcome" => "suppressed")
+                        .increment(1);
+                    return Ok((Delivery::Suppressed(row.id), Ok(())));
+                }
+                Recipient::Wants { unsubscribe } => {
+                    let rendered = email.render_for(&self.config.base_url, unsubscribe.as_deref());
+                    let one_click = unsubscribe.map(|query| {
+                        format!(
+                            "{}{}?{query}",
+                            self.config.base_url.trim_end_matches('/'),
+                            crate::http::paths::UNSUBSCRIBE_ONE_CLICK
+                        )
+                    });
+                    let message_id = format!("<{}@portal.notifications>", row.id);
+                    self.mailer
+                        .send(&row.recipient, &rendered, &message_id, one_click.as_deref())
+                        .await
+                }
+            },
             Err(e) => Err(SendError::Permanent(format!(
                 "unknown template {:?}: {e}",
                 row.template
@@ -304,42 +314,37 @@ impl NotificationWorker {
         Ok((delivery, Ok(())))
     }
 
-    /// Whether the recipient turned this email's category off (checked
-    /// now, not when it was queued, so a change applies to queued emails).
-    async fn turned_off(
+    /// Whether the recipient wants this email, checked now rather than when
+    /// it was queued so that a change applies to queued emails; and, for a
+    /// member who may turn its category off, the signed unsubscribe link's
+    /// query (a billing address that is no member's gets none).
+    async fn recipient(
         &self,
         tx: &mut sqlx::PgConnection,
         row: &PendingNotification,
         email: &backend::notifications::Email,
-    ) -> anyhow::Result<bool> {
-        let Some(category) = email.category().filter(|c| c.can_turn_off()) else {
-            return Ok(false);
-        };
-        Ok(db::turned_off(tx, &row.recipient, row.organization_id, category.as_str()).await?)
-    }
-
-    /// The signed unsubscribe link's query for an email its recipient may
-    /// turn off, when the recipient is a member (a billing address is not).
-    async fn unsubscribe_query(
-        &self,
-        tx: &mut sqlx::PgConnection,
-        row: &PendingNotification,
-        email: &backend::notifications::Email,
-    ) -> anyhow::Result<Option<String>> {
+    ) -> anyhow::Result<Recipient> {
         let (Some(category), Some(organization_id)) = (
             email.category().filter(|c| c.can_turn_off()),
             row.organization_id,
         ) else {
-            return Ok(None);
+            return Ok(Recipient::Wants { unsubscribe: None });
         };
-        let Some(user) = db::member_id(tx, &row.recipient, Some(organization_id)).await? else {
-            return Ok(None);
+        let choice =
+            db::member_choice(tx, &row.recipient, organization_id, category.as_str()).await?;
+        let Some((user, off)) = choice else {
+            return Ok(Recipient::Wants { unsubscribe: None });
         };
+        if off {
+            return Ok(Recipient::TurnedOff);
+        }
         let query =
             backend::notifications::unsubscribe::query_for(tx, user, organization_id, category)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        Ok(Some(query))
+        Ok(Recipient::Wants {
+            unsubscribe: Some(query),
+        })
     }
 
     fn backoff(&self, attempts: i32) -> Duration {
