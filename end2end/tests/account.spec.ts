@@ -120,32 +120,56 @@ test('times read in the zone of the browser that signed up, then in the zone cho
   }
 });
 
-test('turn usage alerts off; security emails cannot be', async ({ page }) => {
+test('turn usage alerts off; security emails cannot be; an owner sets what members get by default', async ({ page }) => {
   await signUp(page);
   await page.goto('/settings/notifications');
   await waitForHydration(page);
-  const usage = page.getByLabel('Usage alerts', { exact: true });
-  const security = page.getByLabel('Security', { exact: true });
+  const mine = page.getByRole('region', { name: 'Email notifications' });
+  const defaults = page.getByRole('region', { name: 'Defaults for members' });
+  const usage = mine.getByLabel('Usage alerts', { exact: true });
+  const security = mine.getByLabel('Security', { exact: true });
   await expect(usage).toBeChecked();
+  await expect(usage).toHaveAccessibleDescription(/Your organization's default\./);
   await expect(security).toBeChecked();
   await expect(security).toBeDisabled();
   await usage.uncheck();
   await page.getByRole('button', { name: 'Save preferences' }).click();
   await expect(page.getByText('Your email preferences are saved.')).toBeVisible();
   await page.reload();
-  await expect(page.getByLabel('Usage alerts', { exact: true })).not.toBeChecked();
-  await expect(page.getByLabel('Invoices and payments', { exact: true })).toBeChecked();
+  await expect(mine.getByLabel('Usage alerts', { exact: true })).not.toBeChecked();
+  await expect(mine.getByLabel('Usage alerts', { exact: true })).not.toHaveAccessibleDescription(/default/);
+  await expect(mine.getByLabel('Invoices and payments', { exact: true })).toBeChecked();
+
+  // The owner turns ticket updates off for members who have not chosen: the
+  // owner's own line follows it too, since they never changed it.
+  await waitForHydration(page);
+  await expect(defaults.getByLabel('Security', { exact: true })).toHaveCount(0);
+  await defaults.getByLabel('Ticket updates', { exact: true }).uncheck();
+  await page.getByRole('button', { name: 'Save defaults' }).click();
+  await expect(page.getByText("The organization's defaults are saved.")).toBeVisible();
+  await page.reload();
+  await expect(defaults.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+  await expect(mine.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+  await expect(mine.getByLabel('Usage alerts', { exact: true })).not.toBeChecked();
 });
 
 test('without JavaScript, email preferences save too', NO_JS, async ({ browser, baseURL }) => {
   const { context, page } = await signedInWithoutJavaScript(browser, baseURL);
   try {
     await page.goto('/settings/notifications');
-    await page.getByLabel('Ticket updates', { exact: true }).uncheck();
+    const mine = page.getByRole('region', { name: 'Email notifications' });
+    await mine.getByLabel('Ticket updates', { exact: true }).uncheck();
     await page.getByRole('button', { name: 'Save preferences' }).click();
     await page.waitForURL((url) => url.pathname === '/settings/notifications' && !url.search.includes('__err'));
-    await expect(page.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
-    await expect(page.getByLabel('Usage alerts', { exact: true })).toBeChecked();
+    await expect(mine.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+    await expect(mine.getByLabel('Usage alerts', { exact: true })).toBeChecked();
+    // Defaults are a form of their own, for owners, that works the same way.
+    const defaults = page.getByRole('region', { name: 'Defaults for members' });
+    await defaults.getByLabel('Invoices and payments', { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Save defaults' }).click();
+    await page.waitForURL((url) => url.pathname === '/settings/notifications' && !url.search.includes('__err'));
+    await expect(defaults.getByLabel('Invoices and payments', { exact: true })).not.toBeChecked();
+    await expect(mine.getByLabel('Invoices and payments', { exact: true })).not.toBeChecked();
   } finally {
     await context.close();
   }

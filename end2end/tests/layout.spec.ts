@@ -93,6 +93,19 @@ test('every customer page fits a 360 px phone and passes axe', async ({ page }, 
   );
 });
 
+test('the webhook pages, with an endpoint and a delivery, fit a 360 px phone and pass axe', async ({ page }, testInfo) => {
+  await signUp(page);
+  const created = await page.request.post('/api/webhooks/create', {
+    headers: { 'sec-fetch-site': 'same-origin' },
+    form: { url: 'https://hooks.example.com/a/rather/long/path/for/a/phone', description: 'Layout', 'event_types[]': 'invoice.paid' },
+  });
+  expect(created.status()).toBe(200);
+  const { endpoint_id: id } = await created.json();
+  const queued = await page.request.post('/api/webhooks/test', { headers: { 'sec-fetch-site': 'same-origin' }, form: { id } });
+  expect(queued.status()).toBe(200);
+  await checkPages(page, ['/webhooks', `/webhooks/${id}`], testInfo);
+});
+
 test('the signed-out pages and the staff console fit a 360 px phone and pass axe', async ({ browser, baseURL, page }, testInfo) => {
   await checkPages(page, ['/sign-in', '/sign-up', '/forgot-password', '/staff/sign-in'], testInfo);
   const staff = await staffConsole(browser, baseURL, { admin: true });

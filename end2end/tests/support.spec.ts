@@ -275,6 +275,7 @@ test("a reply email's unsubscribe link stops ticket emails after one confirmatio
   await expect(page.getByTestId('unsubscribed')).toContainText('you no longer get “Ticket updates” emails');
 
   await page.goto('/settings/notifications');
-  await expect(page.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
-  await expect(page.getByLabel('Usage alerts', { exact: true })).toBeChecked();
+  const mine = page.getByRole('region', { name: 'Email notifications' });
+  await expect(mine.getByLabel('Ticket updates', { exact: true })).not.toBeChecked();
+  await expect(mine.getByLabel('Usage alerts', { exact: true })).toBeChecked();
 });

@@ -109,10 +109,7 @@ pub async fn endpoint(
     status: Option<DeliveryStatus>,
 ) -> Result<EndpointDetail> {
     let organization_id = session.organization_id;
-    let row = db::endpoints(&ctx.db, organization_id, Some(id))
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
+    let row = find(&ctx.db, organization_id, id).await?;
     let status = status.map(DeliveryStatus::as_str);
     let rows = db::deliveries(&ctx.db, organization_id, id, status, LOG_LENGTH).await?;
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
@@ -149,6 +146,16 @@ pub async fn endpoint(
         endpoint: view(row, &local),
         deliveries,
     })
+}
+
+/// One of the organization's endpoints (`NotFound` for anyone else's).
+async fn find(
+    db: impl sqlx::PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<db::EndpointRow> {
+    let found = db::endpoints(db, organization_id, Some(id)).await?.pop();
+    Ok(found.ok_or(AppError::NotFound)?)
 }
 
 fn view(row: db::EndpointRow, local: &LocalTime) -> EndpointView {
@@ -206,10 +213,7 @@ pub async fn update(
     enabled: bool,
 ) -> Result<()> {
     let mut uow = UnitOfWork::begin(ctx).await?;
-    let before = db::endpoints(&mut *uow, session.organization_id, Some(id))
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
+    let before = find(&mut *uow, session.organization_id, id).await?;
     let organization_id = session.organization_id;
     let (url, description) = (&form.url, &form.description);
     db::update_endpoint(
@@ -236,10 +240,7 @@ pub async fn update(
 /// overlap, so receivers can switch without missing a delivery.
 pub async fn rotate_secret(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<NewSecret> {
     let mut uow = UnitOfWork::begin(ctx).await?;
-    let endpoint = db::endpoints(&mut *uow, session.organization_id, Some(id))
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
+    let endpoint = find(&mut *uow, session.organization_id, id).await?;
     let key = signing::new_key();
     let until = ctx.now() + ctx.settings.webhooks.secret_overlap;
     db::rotate_secret(&mut uow, session.organization_id, id, &key, until).await?;
@@ -274,10 +275,7 @@ pub async fn delete(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<()> {
 /// Queues a `webhook.test` event for this endpoint alone (on or off).
 pub async fn send_test(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<()> {
     let mut uow = UnitOfWork::begin(ctx).await?;
-    let endpoint = db::endpoints(&mut *uow, session.organization_id, Some(id))
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
+    let endpoint = find(&mut *uow, session.organization_id, id).await?;
     if !endpoint.enabled {
         return Err(
             AppError::Conflict("Turn the endpoint on to send it a test event.".into()).into(),

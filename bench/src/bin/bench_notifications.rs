@@ -8,13 +8,13 @@
 
 use anyhow::{bail, Context};
 use backend::notifications::Email;
+use bench::{free_port, scratch_database, start_redis};
 use domain::EmailAddress;
 use server::dev::smtp_sink::SmtpSink;
 use server::mail::Mailer;
 use server::startup::{connect_postgres, connect_redis, sink_smtp_config, MIGRATOR};
 use server::workers::notifications::{NotificationWorker, WorkerConfig};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(TOTAL);
     let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL must be set")?;
-    let db_url = scratch_database(&admin_url).await?;
+    let db_url = scratch_database(&admin_url, "portal_bench_notifications").await?;
     let db = connect_postgres(&db_url).await?;
     MIGRATOR.run(&db).await?;
 
@@ -130,52 +130,4 @@ async fn main() -> anyhow::Result<()> {
         bail!("notifications were lost or duplicated");
     }
     Ok(())
-}
-
-async fn scratch_database(admin_url: &str) -> anyhow::Result<String> {
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .unwrap_or(admin_url);
-    let admin = connect_postgres(&format!("{base}/postgres")).await?;
-    sqlx::query("drop database if exists portal_bench_notifications")
-        .execute(&admin)
-        .await?;
-    sqlx::query("create database portal_bench_notifications")
-        .execute(&admin)
-        .await?;
-    Ok(format!("{base}/portal_bench_notifications"))
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-async fn start_redis(port: u16) -> anyhow::Result<Child> {
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting redis-server")?;
-    for _ in 0..50 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(child);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("redis-server did not start on port {port}")
 }
