@@ -216,6 +216,18 @@ async fn crossing_thresholds_emails_once_per_threshold_per_period(db: PgPool) {
         .unwrap()
     };
 
+    let hook = app
+        .call(
+            &client,
+            "webhooks/create",
+            &[
+                ("url", "https://hooks.example.com/usage"),
+                ("event_types[]", "usage.threshold_crossed"),
+            ],
+        )
+        .await;
+    assert_eq!(hook.status(), StatusCode::OK);
+
     // Free plan: 10,000 calls. 8,000 is exactly 80%.
     post_events(&app, vec![event(org, "a", "api_calls", 8_000)]).await;
     server::workers::usage::round(&app.state).await;
@@ -235,6 +247,15 @@ async fn crossing_thresholds_emails_once_per_threshold_per_period(db: PgPool) {
     post_events(&app, vec![event(org, "c", "api_calls", 1_600)]).await;
     server::workers::usage::round(&app.state).await;
     let sent = emails(app.db.clone()).await;
+    // The same crossings, as webhook events (one per crossing, not per email).
+    let events: Vec<i64> = sqlx::query_scalar(
+        "select (payload->'data'->>'threshold_percent')::bigint from webhook_event
+         where event_type = 'usage.threshold_crossed' order by created_at",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(events, [80, 100]);
     assert_eq!(
         sent.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
         vec!["80", "100"]
