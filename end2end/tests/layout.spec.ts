@@ -2,6 +2,9 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, openTicket, signUp, staffConsole, test, uniqueSubject, waitForHydration } from './fixtures';
 
+/** How long a test that sweeps many pages may take (a budget, not a measurement). */
+const PAGE_SWEEP_TIMEOUT = 150_000;
+
 /** The narrowest phone the portal is laid out for. */
 const PHONE = { width: 360, height: 740 };
 
@@ -67,6 +70,9 @@ async function checkPages(page: Page, paths: string[], testInfo: TestInfo) {
 }
 
 test('every customer page fits a 360 px phone and passes axe', async ({ page }, testInfo) => {
+  // Sixteen pages, each photographed four times and run through axe twice:
+  // about 50 s alone, so the default 60 s failed under a loaded full run.
+  test.setTimeout(PAGE_SWEEP_TIMEOUT);
   await signUp(page);
   const ticket = await openTicket(page, uniqueSubject('Layout check'), 'A ticket to look at on a phone.');
   await page.goto('/help');
@@ -107,6 +113,7 @@ test('the webhook pages, with an endpoint and a delivery, fit a 360 px phone and
 });
 
 test('the signed-out pages and the staff console fit a 360 px phone and pass axe', async ({ browser, baseURL, page }, testInfo) => {
+  test.setTimeout(PAGE_SWEEP_TIMEOUT);
   await checkPages(page, ['/sign-in', '/sign-up', '/forgot-password', '/staff/sign-in'], testInfo);
   const staff = await staffConsole(browser, baseURL, { admin: true });
   try {
