@@ -6,20 +6,48 @@ use server::startup::connect_postgres;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// A fresh database `name` beside the one `admin_url` names; its URL.
-pub async fn scratch_database(admin_url: &str, name: &str) -> anyhow::Result<String> {
+/// The scratch databases the benches recreate. Database names cannot be
+/// bound as parameters, so each statement is a literal written here.
+#[derive(Clone, Copy)]
+pub enum Scratch {
+    Notifications,
+    Webhooks,
+}
+
+impl Scratch {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Notifications => "portal_bench_notifications",
+            Self::Webhooks => "portal_bench_webhooks",
+        }
+    }
+
+    /// Drop (if there), then create.
+    fn statements(self) -> [&'static str; 2] {
+        match self {
+            Self::Notifications => [
+                "drop database if exists portal_bench_notifications",
+                "create database portal_bench_notifications",
+            ],
+            Self::Webhooks => [
+                "drop database if exists portal_bench_webhooks",
+                "create database portal_bench_webhooks",
+            ],
+        }
+    }
+}
+
+/// `scratch` made afresh beside the database `admin_url` names; its URL.
+pub async fn scratch_database(admin_url: &str, scratch: Scratch) -> anyhow::Result<String> {
     let base = admin_url
         .rsplit_once('/')
         .map(|(base, _)| base)
         .unwrap_or(admin_url);
     let admin = connect_postgres(&format!("{base}/postgres")).await?;
-    sqlx::query(&format!("drop database if exists {name}"))
-        .execute(&admin)
-        .await?;
-    sqlx::query(&format!("create database {name}"))
-        .execute(&admin)
-        .await?;
-    Ok(format!("{base}/{name}"))
+    for statement in scratch.statements() {
+        sqlx::query(statement).execute(&admin).await?;
+    }
+    Ok(format!("{base}/{}", scratch.name()))
 }
 
 /// A port free right now on loopback.

@@ -157,10 +157,6 @@ impl Outbound {
         })
     }
 
-    pub fn policy(&self) -> &AddressPolicy {
-        &self.policy
-    }
-
     /// POSTs `body` with `headers`; never fails, the outcome is recorded.
     pub async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Response {
         let started = Instant::now();

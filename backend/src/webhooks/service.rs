@@ -244,13 +244,15 @@ pub async fn rotate_secret(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result
     let key = signing::new_key();
     let until = ctx.now() + ctx.settings.webhooks.secret_overlap;
     db::rotate_secret(&mut uow, session.organization_id, id, &key, until).await?;
-    session
-        .audit("webhook.secret_rotated")
-        .target("webhook_endpoint", id)
-        .after(json!({ "url": endpoint.url }))
-        .record(&mut uow)
-        .await?;
-    uow.commit().await?;
+    let target = ("webhook_endpoint", id);
+    commit_audited(
+        uow,
+        session,
+        "webhook.secret_rotated",
+        target,
+        &endpoint.url,
+    )
+    .await?;
     Ok(NewSecret {
         endpoint_id: id,
         secret: signing::display(&key),
@@ -291,13 +293,14 @@ pub async fn send_test(ctx: &Ctx, session: &AuthSession, id: Uuid) -> Result<()>
         Some(id),
     )
     .await?;
-    session
-        .audit("webhook.test_sent")
-        .target("webhook_endpoint", id)
-        .after(json!({ "url": endpoint.url }))
-        .record(&mut uow)
-        .await?;
-    uow.commit().await
+    commit_audited(
+        uow,
+        session,
+        "webhook.test_sent",
+        ("webhook_endpoint", id),
+        &endpoint.url,
+    )
+    .await
 }
 
 /// Sends one delivery again now, with the same `webhook-id`.
@@ -306,9 +309,22 @@ pub async fn resend(ctx: &Ctx, session: &AuthSession, delivery_id: Uuid) -> Resu
     let url = db::resend(&mut uow, session.organization_id, delivery_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let target = ("webhook_delivery", delivery_id);
+    commit_audited(uow, session, "webhook.delivery_resent", target, &url).await
+}
+
+/// Records `action` on `target`, naming the endpoint by its URL (as the
+/// audit page's sentence does), then commits.
+async fn commit_audited(
+    mut uow: UnitOfWork<'_>,
+    session: &AuthSession,
+    action: &str,
+    (kind, id): (&str, Uuid),
+    url: &str,
+) -> Result<()> {
     session
-        .audit("webhook.delivery_resent")
-        .target("webhook_delivery", delivery_id)
+        .audit(action)
+        .target(kind, id)
         .after(json!({ "url": url }))
         .record(&mut uow)
         .await?;

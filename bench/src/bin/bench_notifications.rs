@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context};
 use backend::notifications::Email;
-use bench::{free_port, scratch_database, start_redis};
+use bench::{free_port, scratch_database, start_redis, Scratch};
 use domain::EmailAddress;
 use server::dev::smtp_sink::SmtpSink;
 use server::mail::Mailer;
@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(TOTAL);
     let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL must be set")?;
-    let db_url = scratch_database(&admin_url, "portal_bench_notifications").await?;
+    let db_url = scratch_database(&admin_url, Scratch::Notifications).await?;
     let db = connect_postgres(&db_url).await?;
     MIGRATOR.run(&db).await?;
 

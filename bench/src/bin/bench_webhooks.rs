@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use backend::settings::WebhookSettings;
-use bench::{free_port, scratch_database, start_redis};
+use bench::{free_port, scratch_database, start_redis, Scratch};
 use domain::webhooks::EventType;
 use server::startup::{connect_postgres, MIGRATOR};
 use server::workers::webhooks::WebhookWorker;
@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(TOTAL);
     let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL must be set")?;
-    let db_url = scratch_database(&admin_url, "portal_bench_webhooks").await?;
+    let db_url = scratch_database(&admin_url, Scratch::Webhooks).await?;
     let db = connect_postgres(&db_url).await?;
     MIGRATOR.run(&db).await?;
     println!("machine floor: {:.0} signatures/s", signing_floor());
